@@ -1,0 +1,25 @@
+/**
+ * `npm run bench`: prints tables. Speed targets are checked here, as ratios within one run, never by timed
+ * assertions in tests (the machines are shared and noisy).
+ */
+import benchCodec from './codec.bench.ts';
+import benchLabrpc from './labrpc.bench.ts';
+import benchPersister from './persister.bench.ts';
+
+const benches: Record<string, () => Promise<void>> = {
+  codec: benchCodec,
+  labrpc: benchLabrpc,
+  persister: benchPersister,
+};
+
+const only = process.argv.slice(2);
+for (const name of only) {
+  if (!(name in benches)) {
+    console.error(`unknown benchmark '${name}'; known: ${Object.keys(benches).join(', ')}`);
+    process.exit(2);
+  }
+}
+console.log(`raftlab benchmarks — node ${process.version}, ${process.platform}/${process.arch}`);
+for (const [name, run] of Object.entries(benches)) {
+  if (only.length === 0 || only.includes(name)) await run();
+}

@@ -1,0 +1,70 @@
+/**
+ * What the simulated network reports about every RPC, as plain data, for traces. One RPC yields a `send`,
+ * then either a `drop` (it never reached a handler) or a `deliver` followed by a `reply` or a `reply-lost`.
+ */
+
+export type ServerName = string | number;
+
+/** Why a request never reached a handler. */
+export type DropReason =
+  /** The caller's end is disabled (its peer or the caller is disconnected). */
+  | 'end-disabled'
+  /** The end was never connected to a server name. */
+  | 'not-connected'
+  /** No server is registered under the name (crashed / deleted). */
+  | 'no-server'
+  /** An unreliable network lost the request (10 %). */
+  | 'request-lost';
+
+/** Why a reply that a handler produced (or was producing) never reached the caller. */
+export type ReplyLostReason =
+  /** The end was disabled, or the server deleted or replaced, while the handler ran. */
+  | 'server-dead'
+  /** An unreliable network lost the reply (10 %). */
+  | 'reply-lost'
+  /** The handler threw, or its reply could not be encoded: a bug, and the run fails. */
+  | 'handler-error';
+
+interface RpcEventBase {
+  /** Run-relative time of the event, in ms (virtual in sim mode). */
+  readonly atMs: number;
+  /** Identifies the RPC across its events, unique per network. */
+  readonly rpcId: number;
+  readonly endName: string;
+}
+
+export type NetEvent =
+  | (RpcEventBase & {
+      readonly type: 'send';
+      readonly method: string;
+      /** The server name the end is connected to when the call is made, if any. */
+      readonly serverName: ServerName | undefined;
+      readonly bytes: number;
+      /** Encoded arguments; shared, never mutated. */
+      readonly payload: Uint8Array;
+    })
+  | (RpcEventBase & {
+      readonly type: 'drop';
+      readonly reason: DropReason;
+    })
+  | (RpcEventBase & {
+      readonly type: 'deliver';
+      readonly serverName: ServerName;
+      readonly method: string;
+    })
+  | (RpcEventBase & {
+      readonly type: 'reply';
+      readonly bytes: number;
+      /** Set when long reordering held the reply back. */
+      readonly delayedMs: number | undefined;
+      /** Encoded reply; shared, never mutated. */
+      readonly payload: Uint8Array;
+    })
+  | (RpcEventBase & {
+      readonly type: 'reply-lost';
+      readonly reason: ReplyLostReason;
+    });
+
+export type NetEventType = NetEvent['type'];
+
+export type NetObserver = (event: NetEvent) => void;

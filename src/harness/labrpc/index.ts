@@ -1,0 +1,2 @@
+export * from './labrpc.ts';
+export * from './events.ts';

@@ -1,0 +1,287 @@
+import { RngStreams } from './prng.ts';
+import { installVirtualGlobals } from './virtual-globals.ts';
+import {
+  RuntimeError,
+  assertDelay,
+  formatSeconds,
+  type Rng,
+  type Runtime,
+  type RuntimeStats,
+  type Timer,
+} from './types.ts';
+
+// The scheduler's own way to let pending work settle: captured before any run can virtualize the global.
+const realSetImmediate = globalThis.setImmediate;
+const settle = (): Promise<void> => new Promise((resolve) => realSetImmediate(resolve));
+const never = new Promise<void>(() => {});
+
+export interface SimLimits {
+  /** Timer callbacks allowed at one virtual instant before the run fails as stuck (a 0 ms loop). */
+  eventsPerInstantMax: number;
+  /** Timer callbacks allowed in one run. */
+  eventsPerRunMax: number;
+}
+
+export const defaultSimLimits: SimLimits = {
+  eventsPerInstantMax: 100_000,
+  eventsPerRunMax: 50_000_000,
+};
+
+export interface SimOptions {
+  limits?: Partial<SimLimits>;
+  /**
+   * Replace setTimeout, setInterval, setImmediate, Date, performance.now and Math.random with virtual ones
+   * for the duration of the run (default true), so student code that reaches for them stays deterministic.
+   */
+  virtualizeGlobals?: boolean;
+}
+
+interface Scheduled {
+  readonly dueMs: number;
+  /** Tie-break: at one instant, timers fire in the order they were armed. */
+  readonly seq: number;
+  readonly fire: () => void;
+  cancelled: boolean;
+}
+
+/** Earlier due time first; equal due times by arming order. */
+function before(a: Scheduled, b: Scheduled): boolean {
+  return a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.seq < b.seq);
+}
+
+/** A binary min-heap of scheduled callbacks; cancelled entries are dropped lazily when they reach the top. */
+class TimerQueue {
+  readonly #heap: Scheduled[] = [];
+
+  get size(): number {
+    return this.#heap.length;
+  }
+
+  push(entry: Scheduled): void {
+    const heap = this.#heap;
+    heap.push(entry);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(entry, heap[parent]!)) break;
+      heap[i] = heap[parent]!;
+      i = parent;
+    }
+    heap[i] = entry;
+  }
+
+  /** The earliest entry that is not cancelled, removed from the queue. */
+  pop(): Scheduled | undefined {
+    const heap = this.#heap;
+    while (heap.length > 0) {
+      const top = heap[0]!;
+      const last = heap.pop()!;
+      if (heap.length > 0) {
+        let i = 0;
+        for (;;) {
+          const left = 2 * i + 1;
+          if (left >= heap.length) break;
+          const right = left + 1;
+          const child = right < heap.length && before(heap[right]!, heap[left]!) ? right : left;
+          if (!before(heap[child]!, last)) break;
+          heap[i] = heap[child]!;
+          i = child;
+        }
+        heap[i] = last;
+      }
+      if (!top.cancelled) return top;
+    }
+    return undefined;
+  }
+
+  clear(): void {
+    this.#heap.length = 0;
+  }
+}
+
+let activeRun: SimRuntime | undefined;
+
+/**
+ * Virtual time and seeded randomness. The run loop lets all pending work (promise continuations) settle,
+ * then jumps virtual time to the earliest armed timer and fires it, and repeats. Nothing waits on the wall
+ * clock, so a run is a pure function of (code, seed): the same seed gives the same events in the same order
+ * at the same virtual times.
+ *
+ * One sim run at a time per thread (the globals it virtualizes are per thread); parallel runs use workers.
+ */
+export class SimRuntime implements Runtime {
+  readonly mode = 'sim' as const;
+  readonly seed: number;
+  readonly random: Rng;
+  readonly limits: SimLimits;
+  readonly #streams: RngStreams;
+  readonly #queue = new TimerQueue();
+  readonly #virtualizeGlobals: boolean;
+  readonly #globalUses: Record<string, number> = {};
+  #nowMs = 0;
+  #seq = 0;
+  #events = 0;
+  #eventsAtInstant = 0;
+  #closed = false;
+  #started = false;
+  #failure: { error: unknown } | undefined;
+
+  constructor(seed: number, options: SimOptions = {}) {
+    this.seed = seed;
+    this.limits = { ...defaultSimLimits, ...options.limits };
+    this.#virtualizeGlobals = options.virtualizeGlobals ?? true;
+    this.#streams = new RngStreams(seed);
+    this.random = this.#streams.get('default');
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  now(): number {
+    return this.#nowMs;
+  }
+
+  stream(name: string): Rng {
+    return this.#streams.get(name);
+  }
+
+  sleep(delayMs: number): Promise<void> {
+    assertDelay(delayMs);
+    if (this.#closed) return never;
+    return new Promise((resolve) => this.#schedule(delayMs, resolve));
+  }
+
+  after(delayMs: number, callback: () => void): Timer {
+    const timer = this.timer(callback);
+    timer.reset(delayMs);
+    return timer;
+  }
+
+  timer(callback: () => void): Timer {
+    let armed: Scheduled | undefined;
+    const stop = (): void => {
+      if (armed) armed.cancelled = true;
+      armed = undefined;
+    };
+    const fire = (): void => {
+      armed = undefined;
+      callback();
+    };
+    return {
+      reset: (delayMs: number) => {
+        assertDelay(delayMs);
+        stop();
+        if (!this.#closed) armed = this.#schedule(delayMs, fire);
+      },
+      stop,
+      get active() {
+        return armed !== undefined;
+      },
+    };
+  }
+
+  fail(error: unknown): void {
+    if (!this.#closed) this.#failure ??= { error };
+  }
+
+  /** Count a use of a global clock or Math.random that this run virtualized (see virtual-globals.ts). */
+  noteGlobalUse(name: string): void {
+    this.#globalUses[name] = (this.#globalUses[name] ?? 0) + 1;
+  }
+
+  /** Arm a callback `delayMs` of virtual time from now. Used by the timers and the virtual globals. */
+  schedule(delayMs: number, fire: () => void): { cancel(): void } {
+    assertDelay(delayMs);
+    if (this.#closed) return { cancel() {} };
+    const entry = this.#schedule(delayMs, fire);
+    return {
+      cancel() {
+        entry.cancelled = true;
+      },
+    };
+  }
+
+  #schedule(delayMs: number, fire: () => void): Scheduled {
+    const entry: Scheduled = { dueMs: this.#nowMs + delayMs, seq: this.#seq++, fire, cancelled: false };
+    this.#queue.push(entry);
+    return entry;
+  }
+
+  async run<T>(main: () => Promise<T>): Promise<T> {
+    if (this.#started) throw new RuntimeError('RUNTIME_REUSED', 'a runtime runs once; make a new one per run');
+    if (activeRun) {
+      throw new RuntimeError(
+        'SIM_ALREADY_RUNNING',
+        'another sim run is active in this thread; run sim runs one after another, or in separate workers',
+      );
+    }
+    this.#started = true;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the one active run of this thread
+    activeRun = this;
+    const restoreGlobals = this.#virtualizeGlobals ? installVirtualGlobals(this) : () => {};
+    let outcome: { value: T } | { error: unknown } | undefined;
+    try {
+      new Promise<T>((resolve) => resolve(main())).then(
+        (value) => (outcome ??= { value }),
+        (error: unknown) => (outcome ??= { error }),
+      );
+      for (;;) {
+        await settle();
+        if (this.#failure) throw this.#failure.error;
+        if (outcome) break;
+        const next = this.#queue.pop();
+        if (!next) {
+          throw new RuntimeError(
+            'SIM_DEADLOCK',
+            `nothing left to do at t=${formatSeconds(this.#nowMs)}: no timer is armed, yet the run is still ` +
+              'waiting (on a promise nothing will resolve: a reply never sent, a send nobody receives)',
+          );
+        }
+        this.#advanceTo(next.dueMs);
+        try {
+          next.fire();
+        } catch (error) {
+          this.fail(error);
+        }
+      }
+    } finally {
+      this.#closed = true;
+      this.#queue.clear();
+      restoreGlobals();
+      activeRun = undefined;
+    }
+    if ('error' in outcome) throw outcome.error;
+    return outcome.value;
+  }
+
+  #advanceTo(dueMs: number): void {
+    this.#events++;
+    if (dueMs > this.#nowMs) {
+      this.#nowMs = dueMs;
+      this.#eventsAtInstant = 1;
+    } else if (++this.#eventsAtInstant > this.limits.eventsPerInstantMax) {
+      throw new RuntimeError(
+        'SIM_NO_PROGRESS',
+        `${this.limits.eventsPerInstantMax} events at t=${formatSeconds(this.#nowMs)} without time advancing ` +
+          '(a timer or loop that re-arms itself with a 0 ms delay?)',
+      );
+    }
+    if (this.#events > this.limits.eventsPerRunMax) {
+      throw new RuntimeError(
+        'SIM_EVENT_LIMIT',
+        `the run passed ${this.limits.eventsPerRunMax} events (at t=${formatSeconds(this.#nowMs)}) and was stopped`,
+      );
+    }
+  }
+
+  stats(): RuntimeStats {
+    return {
+      mode: this.mode,
+      seed: this.seed,
+      nowMs: this.#nowMs,
+      events: this.#events,
+      globalUses: { ...this.#globalUses },
+    };
+  }
+}

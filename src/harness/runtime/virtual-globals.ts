@@ -1,0 +1,151 @@
+import type { SimRuntime } from './sim.ts';
+
+/**
+ * While a sim run is active, the global clocks and Math.random are replaced by virtual ones driven by the run,
+ * so a student's Raft that calls setTimeout or Date.now directly stays deterministic instead of silently
+ * depending on the wall clock. Each use is counted (`runtime.stats().globalUses`) so the harness can point the
+ * student at the runtime seam. Everything is restored when the run ends.
+ */
+
+/** The virtual wall clock starts at the lab's release date, so `new Date()` in a sim run is reproducible. */
+export const virtualEpochMs = Date.UTC(2021, 2, 8);
+
+type Callback = (...args: unknown[]) => void;
+
+/** Stands in for Node's Timeout/Immediate objects: enough of their surface for ordinary code. */
+class VirtualHandle {
+  static #nextId = 1;
+  readonly id = VirtualHandle.#nextId++;
+  cancel: () => void = () => {};
+  #refed = true;
+  ref(): this {
+    this.#refed = true;
+    return this;
+  }
+  unref(): this {
+    this.#refed = false;
+    return this;
+  }
+  hasRef(): boolean {
+    return this.#refed;
+  }
+  close(): this {
+    this.cancel();
+    return this;
+  }
+  [Symbol.toPrimitive](): number {
+    return this.id;
+  }
+}
+
+export function installVirtualGlobals(run: SimRuntime): () => void {
+  const g = globalThis as Record<string, unknown>;
+  const saved = {
+    setTimeout: g.setTimeout,
+    clearTimeout: g.clearTimeout,
+    setInterval: g.setInterval,
+    clearInterval: g.clearInterval,
+    setImmediate: g.setImmediate,
+    clearImmediate: g.clearImmediate,
+    Date: g.Date,
+    random: Math.random,
+    performanceNow: Object.getOwnPropertyDescriptor(performance, 'now'),
+  };
+  const RealDate = Date;
+  const realClearTimeout = clearTimeout;
+  const realClearImmediate = clearImmediate;
+  const byId = new Map<number, VirtualHandle>();
+
+  const once = (name: string, callback: Callback, delayMs: unknown, args: unknown[]): VirtualHandle => {
+    run.noteGlobalUse(name);
+    const handle = new VirtualHandle();
+    const delay = Math.max(0, Number(delayMs) || 0);
+    const scheduled = run.schedule(delay, () => {
+      byId.delete(handle.id);
+      callback(...args);
+    });
+    handle.cancel = () => {
+      scheduled.cancel();
+      byId.delete(handle.id);
+    };
+    byId.set(handle.id, handle);
+    return handle;
+  };
+  const repeating = (callback: Callback, delayMs: unknown, args: unknown[]): VirtualHandle => {
+    run.noteGlobalUse('setInterval');
+    const handle = new VirtualHandle();
+    // Node clamps interval delays below 1 ms to 1 ms; without it a 0 ms interval would never let time advance.
+    const delay = Math.max(1, Number(delayMs) || 0);
+    let scheduled = { cancel() {} };
+    const arm = (): void => {
+      scheduled = run.schedule(delay, () => {
+        arm();
+        callback(...args);
+      });
+    };
+    arm();
+    handle.cancel = () => {
+      scheduled.cancel();
+      byId.delete(handle.id);
+    };
+    byId.set(handle.id, handle);
+    return handle;
+  };
+  const clear = (handle: unknown, realClear: (h: never) => void): void => {
+    if (handle instanceof VirtualHandle) handle.cancel();
+    else if (typeof handle === 'number' && byId.has(handle)) byId.get(handle)!.cancel();
+    else if (handle !== undefined && handle !== null) realClear(handle as never);
+  };
+
+  g.setTimeout = (callback: Callback, delayMs?: unknown, ...args: unknown[]) =>
+    once('setTimeout', callback, delayMs, args);
+  g.setInterval = (callback: Callback, delayMs?: unknown, ...args: unknown[]) => repeating(callback, delayMs, args);
+  g.setImmediate = (callback: Callback, ...args: unknown[]) => once('setImmediate', callback, 0, args);
+  g.clearTimeout = (handle: unknown) => clear(handle, realClearTimeout);
+  g.clearInterval = (handle: unknown) => clear(handle, realClearTimeout);
+  g.clearImmediate = (handle: unknown) => clear(handle, realClearImmediate);
+
+  const virtualNow = (): number => virtualEpochMs + run.now();
+  class VirtualDate extends RealDate {
+    constructor(...args: unknown[]) {
+      if (args.length === 0) {
+        run.noteGlobalUse('new Date()');
+        super(virtualNow());
+      } else {
+        super(...(args as [number]));
+      }
+    }
+    static override now(): number {
+      run.noteGlobalUse('Date.now');
+      return virtualNow();
+    }
+  }
+  g.Date = VirtualDate;
+
+  const mathRandom = run.stream('Math.random');
+  Math.random = () => {
+    run.noteGlobalUse('Math.random');
+    return mathRandom.float();
+  };
+  Object.defineProperty(performance, 'now', {
+    configurable: true,
+    writable: true,
+    value: () => {
+      run.noteGlobalUse('performance.now');
+      return run.now();
+    },
+  });
+
+  return () => {
+    g.setTimeout = saved.setTimeout;
+    g.clearTimeout = saved.clearTimeout;
+    g.setInterval = saved.setInterval;
+    g.clearInterval = saved.clearInterval;
+    g.setImmediate = saved.setImmediate;
+    g.clearImmediate = saved.clearImmediate;
+    g.Date = saved.Date;
+    Math.random = saved.random;
+    if (saved.performanceNow) Object.defineProperty(performance, 'now', saved.performanceNow);
+    else delete (performance as { now?: unknown }).now;
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * Electron main: one hardened window on the renderer, and the IPC contract on ipcMain.
+ *
+ * Only this file and electron-ipc.ts import electron; the handlers (services/) are shared with the
+ * web server.
+ */
+import { app, BrowserWindow, ipcMain, session, shell, type WebContents } from 'electron';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { contentSecurityPolicy } from '../shared/csp.ts';
+import { registerIpc } from './electron-ipc.ts';
+import { createDispatcher } from './rpc.ts';
+import { handlers } from './services/index.ts';
+
+/** Set by `electron-vite dev`: the renderer comes from the Vite dev server. */
+const devServerUrl = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'];
+const rendererIndex = fileURLToPath(new URL('../renderer/index.html', import.meta.url));
+const preloadScript = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
+const csp = contentSecurityPolicy(devServerUrl ? { devServer: devServerUrl, header: true } : { header: true });
+
+/** The app's own page: the dev server's origin, or the built index.html. */
+function isAppUrl(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (devServerUrl) return parsed.origin === new URL(devServerUrl).origin;
+  return parsed.protocol === 'file:' && parsed.pathname === pathToFileURL(rendererIndex).pathname;
+}
+
+function harden(contents: WebContents): void {
+  // No new windows; web links open in the user's browser.
+  contents.setWindowOpenHandler(({ url }) => {
+    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  // The window never navigates away from the app.
+  contents.on('will-navigate', (event, url) => {
+    if (!isAppUrl(url)) event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+}
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1100,
+    height: 760,
+    minWidth: 640,
+    minHeight: 480,
+    title: 'raftlab',
+    show: false,
+    backgroundColor: '#f7f7f5',
+    webPreferences: {
+      preload: preloadScript,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false,
+    },
+  });
+  win.once('ready-to-show', () => win.show());
+  if (devServerUrl) void win.loadURL(devServerUrl);
+  else void win.loadFile(rendererIndex);
+  return win;
+}
+
+app.enableSandbox();
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    const [win] = BrowserWindow.getAllWindows();
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
+
+  app.on('web-contents-created', (_event, contents) => harden(contents));
+
+  void app.whenReady().then(() => {
+    // The CSP also comes in a meta tag of the built index.html (file:// responses have no headers).
+    session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+      callback({
+        responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] },
+      });
+    });
+    // The app asks for no permission (camera, notifications, …): refuse them all.
+    session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+
+    registerIpc(ipcMain, createDispatcher(handlers), isAppUrl);
+    createWindow();
+
+    app.on('activate', () => {
+      if (BrowserWindow.getAllWindows().length === 0) createWindow();
+    });
+  });
+
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+}

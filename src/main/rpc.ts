@@ -1,0 +1,66 @@
+/**
+ * The transport-free back end of the IPC contract: validate the argument with the channel's schema,
+ * run the handler, wrap the outcome in a result envelope. Electron IPC (electron-ipc.ts) and the web
+ * server (web-server.ts) are thin adapters over `dispatch`.
+ *
+ * Must not import electron.
+ */
+import {
+  ipcError,
+  isChannel,
+  parseInput,
+  type Channel,
+  type IpcErrorCode,
+  type IpcResult,
+  type OutputOf,
+  type ParsedInputOf,
+  type Shell,
+} from '../shared/ipc.ts';
+
+/** What a handler knows about the call besides its argument. */
+export interface CallContext {
+  shell: Shell;
+}
+
+/** One handler per channel; the type checker reports a missing or mistyped one. */
+export type Handlers = {
+  readonly [C in Channel]: (input: ParsedInputOf<C>, ctx: CallContext) => OutputOf<C> | Promise<OutputOf<C>>;
+};
+
+export type Dispatch = (channel: string, input: unknown, ctx: CallContext) => Promise<IpcResult<unknown>>;
+
+export interface DispatcherOptions {
+  /** Where handler failures are reported with their stack (the caller only gets the message). */
+  logError?: (message: string, err: unknown) => void;
+}
+
+export function createDispatcher(handlers: Handlers, options: DispatcherOptions = {}): Dispatch {
+  const logError = options.logError ?? ((message, err) => console.error(message, err));
+  return async (name, raw, ctx) => {
+    if (!isChannel(name)) return ipcError('UNKNOWN_CHANNEL', `Unknown channel "${name}"`);
+    const input = parseInput(name, raw);
+    if (!input.ok) return input;
+    try {
+      const handler = handlers[name] as (input: unknown, ctx: CallContext) => unknown;
+      return { ok: true, value: await handler(input.value, ctx) };
+    } catch (err) {
+      logError(`raftlab: handler for ${name} failed:`, err);
+      return ipcError('INTERNAL', `${name} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+}
+
+/** HTTP status for an error code. */
+export function httpStatus(code: IpcErrorCode): number {
+  switch (code) {
+    case 'BAD_INPUT':
+    case 'BAD_REQUEST':
+      return 400;
+    case 'FORBIDDEN':
+      return 403;
+    case 'UNKNOWN_CHANNEL':
+      return 404;
+    case 'INTERNAL':
+      return 500;
+  }
+}

@@ -1,0 +1,358 @@
+/**
+ * Web mode: the same UI and the same IPC contract, for a browser instead of an Electron window.
+ *
+ *   GET  /…                 the built renderer (out/renderer)
+ *   POST /api/<channel>     one call; the JSON body is the argument (empty for none), validated with
+ *                           the channel's zod schema; the answer is the IpcResult envelope
+ *
+ * Listens on 127.0.0.1 only, and answers only requests addressed to it (Host check against DNS
+ * rebinding; Origin check against other sites posting to the API).
+ *
+ * Run it: `node --import tsx src/main/web-server.ts [--port N]` (or through `npm start`).
+ * Must not import electron.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { contentSecurityPolicy } from '../shared/csp.ts';
+import { ipcError, type IpcResult } from '../shared/ipc.ts';
+import { createDispatcher, httpStatus, type Dispatch } from './rpc.ts';
+import { handlers } from './services/index.ts';
+
+export const HOST = '127.0.0.1';
+/** 6824, after the course. */
+export const DEFAULT_PORT = 6824;
+export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../out/renderer/', import.meta.url));
+const MAX_BODY_BYTES = 1 << 20;
+
+export interface WebServerOptions {
+  /** 0 picks a free port. Default 6824. */
+  port?: number;
+  /** The built renderer. Default out/renderer. */
+  rendererDir?: string;
+  /** Defaults to the app's own handlers. */
+  dispatch?: Dispatch;
+}
+
+export interface WebServer {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** The server could not listen. Its message is meant for the user as it is: no stack trace needed. */
+export class ListenError extends Error {
+  readonly port: number;
+  readonly code: string;
+
+  constructor(port: number, code: string, message: string) {
+    super(message);
+    this.name = 'ListenError';
+    this.port = port;
+    this.code = code;
+  }
+}
+
+const HOW_TO_CHOOSE_PORT = 'Choose another port with --port <n> or RAFTLAB_PORT=<n> (0 picks any free port).';
+
+function listenError(port: number, err: NodeJS.ErrnoException): Error {
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new ListenError(
+        port,
+        err.code,
+        `Port ${port} on ${HOST} is already in use (by another raftlab, perhaps). ${HOW_TO_CHOOSE_PORT}`,
+      );
+    case 'EACCES':
+      return new ListenError(port, err.code, `Not allowed to listen on port ${port} on ${HOST}. ${HOW_TO_CHOOSE_PORT}`);
+    default:
+      return err;
+  }
+}
+
+export async function startWebServer(options: WebServerOptions = {}): Promise<WebServer> {
+  const port = options.port ?? DEFAULT_PORT;
+  const rendererDir = resolve(options.rendererDir ?? DEFAULT_RENDERER_DIR);
+  const dispatch = options.dispatch ?? createDispatcher(handlers);
+
+  let origin = '';
+  const server: Server = createServer((req, res) => {
+    handle(req, res, { rendererDir, dispatch, origin }).catch((err: unknown) => {
+      console.error('raftlab: web request failed:', err);
+      if (!res.headersSent) sendText(res, 500, 'Internal error');
+      else res.destroy();
+    });
+  });
+
+  await new Promise<void>((resolveListen, rejectListen) => {
+    const onError = (err: NodeJS.ErrnoException) => rejectListen(listenError(port, err));
+    server.once('error', onError);
+    server.listen({ port, host: HOST, exclusive: true }, () => {
+      server.off('error', onError);
+      resolveListen();
+    });
+  });
+
+  const actualPort = (server.address() as AddressInfo).port;
+  origin = `http://${HOST}:${actualPort}`;
+  return {
+    url: `${origin}/`,
+    port: actualPort,
+    close: () =>
+      new Promise<void>((resolveClose, rejectClose) => {
+        server.close((err) => (err ? rejectClose(err) : resolveClose()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface RequestContext {
+  rendererDir: string;
+  dispatch: Dispatch;
+  /** `http://127.0.0.1:<port>` */
+  origin: string;
+}
+
+const SECURITY_HEADERS = {
+  'content-security-policy': contentSecurityPolicy({ header: true }),
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+async function handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+  const port = new URL(ctx.origin).port;
+  const host = req.headers.host ?? '';
+  if (host !== `${HOST}:${port}` && host !== `localhost:${port}`) {
+    sendText(res, 421, `This server answers only to ${HOST}:${port}`);
+    return;
+  }
+  const path = (req.url ?? '/').split('?')[0] ?? '/';
+  if (path === '/api' || path.startsWith('/api/')) {
+    await handleApi(req, res, ctx, path.slice('/api/'.length));
+  } else {
+    await handleStatic(req, res, ctx, path);
+  }
+}
+
+async function handleApi(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, rawChannel: string) {
+  if (req.method !== 'POST') {
+    res.setHeader('allow', 'POST');
+    sendResult(res, 405, ipcError('BAD_REQUEST', `Use POST /api/<channel> with a JSON body (got ${req.method})`));
+    return;
+  }
+  const requestOrigin = req.headers.origin;
+  if (requestOrigin !== undefined && requestOrigin !== ctx.origin) {
+    sendResult(res, 403, ipcError('FORBIDDEN', `Calls from ${requestOrigin} are not accepted`));
+    return;
+  }
+  let channelName: string;
+  try {
+    channelName = decodeURIComponent(rawChannel);
+  } catch {
+    sendResult(res, 400, ipcError('BAD_REQUEST', `Bad channel name in the URL: ${rawChannel}`));
+    return;
+  }
+
+  const body = await readBody(req);
+  if (body === 'too-large') {
+    sendResult(res, 413, ipcError('BAD_REQUEST', `Request body is larger than ${MAX_BODY_BYTES} bytes`));
+    return;
+  }
+  let input: unknown = undefined;
+  if (body.trim() !== '') {
+    const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (contentType !== 'application/json') {
+      sendResult(res, 415, ipcError('BAD_REQUEST', `Send the argument as JSON (Content-Type: application/json), not ${contentType || 'no content type'}`));
+      return;
+    }
+    try {
+      input = JSON.parse(body);
+    } catch (err) {
+      sendResult(res, 400, ipcError('BAD_REQUEST', `Request body is not valid JSON: ${(err as Error).message}`));
+      return;
+    }
+  }
+
+  const result = await ctx.dispatch(channelName, input, { shell: 'web' });
+  sendResult(res, result.ok ? 200 : httpStatus(result.error.code), result);
+}
+
+async function readBody(req: IncomingMessage): Promise<string | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) return 'too-large';
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function sendResult(res: ServerResponse, status: number, result: IpcResult<unknown>) {
+  const body = JSON.stringify(result);
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+  });
+  res.end(body);
+}
+
+function sendText(res: ServerResponse, status: number, text: string) {
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+async function handleStatic(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, urlPath: string) {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.setHeader('allow', 'GET, HEAD');
+    sendText(res, 405, 'Method not allowed');
+    return;
+  }
+  let relative: string;
+  try {
+    relative = decodeURIComponent(urlPath);
+  } catch {
+    sendText(res, 400, 'Bad path');
+    return;
+  }
+  if (relative.includes('\0')) {
+    sendText(res, 400, 'Bad path');
+    return;
+  }
+  let file = join(ctx.rendererDir, normalize(`/${relative}`));
+  if (file !== ctx.rendererDir && !file.startsWith(ctx.rendererDir + sep)) {
+    sendText(res, 404, 'Not found');
+    return;
+  }
+  const info = await stat(file).catch(() => undefined);
+  if (info?.isDirectory()) file = join(file, 'index.html');
+  else if (!info) {
+    const isIndex = relative === '/' || relative === '/index.html';
+    sendText(
+      res,
+      isIndex ? 503 : 404,
+      isIndex ? `The UI is not built (no ${join(ctx.rendererDir, 'index.html')}): run npm run build` : 'Not found',
+    );
+    return;
+  }
+  const content = await readFile(file).catch(() => undefined);
+  if (!content) {
+    sendText(res, 404, 'Not found');
+    return;
+  }
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'content-type': MIME[extname(file).toLowerCase()] ?? 'application/octet-stream',
+    'content-length': content.length,
+    'cache-control': extname(file) === '.html' ? 'no-cache' : 'public, max-age=0, must-revalidate',
+  });
+  res.end(req.method === 'HEAD' ? undefined : content);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Command line
+// ---------------------------------------------------------------------------------------------
+
+const USAGE = `Usage: node --import tsx src/main/web-server.ts [--port <n>] [--renderer-dir <dir>]
+
+Serves the raftlab UI and its API on http://${HOST}:<port>/ (default port ${DEFAULT_PORT},
+or RAFTLAB_PORT; 0 picks any free port).`;
+
+function parsePort(text: string, from: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(port) || port > 65535) {
+    throw new UsageError(`${from} must be a port number from 0 to 65535, not "${text}"`);
+  }
+  return port;
+}
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  let port = DEFAULT_PORT;
+  let rendererDir: string | undefined;
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string', short: 'p' },
+        'renderer-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    const envPort = process.env['RAFTLAB_PORT'];
+    if (values.port !== undefined) port = parsePort(values.port, '--port');
+    else if (envPort) port = parsePort(envPort, 'RAFTLAB_PORT');
+    rendererDir = values['renderer-dir'];
+  } catch (err) {
+    console.error(`raftlab: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+
+  let server: WebServer;
+  try {
+    server = await startWebServer({ port, ...(rendererDir ? { rendererDir } : {}) });
+  } catch (err) {
+    if (err instanceof ListenError) {
+      console.error(`raftlab: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+  const dir = resolve(rendererDir ?? DEFAULT_RENDERER_DIR);
+  const built = await stat(join(dir, 'index.html')).catch(() => undefined);
+  if (!built) console.error(`raftlab: warning: no UI build in ${dir} (run npm run build); the API works regardless.`);
+  console.log(`raftlab is serving its UI at ${server.url} (Ctrl-C to stop)`);
+
+  await new Promise<void>((resolveStop) => {
+    const stop = () => resolveStop();
+    // `on`, not `once`: Ctrl-C reaches both npm start and this process; a second signal must not
+    // kill it halfway through closing.
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await server.close();
+  return 0;
+}
+
+const entry = process.argv[1];
+if (entry && import.meta.url === pathToFileURL(resolve(entry)).href) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error('raftlab: the web server failed:', err);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,224 @@
+import assert from 'node:assert/strict';
+import { RealRuntime, RuntimeError, SimRuntime, makeRng, virtualEpochMs, type Runtime } from '../../src/harness/runtime/index.ts';
+
+/** A small concurrent scenario whose event order depends on timers and random draws. */
+async function scenario(rt: Runtime): Promise<string[]> {
+  const events: string[] = [];
+  const worker = async (name: string) => {
+    const rng = rt.stream(`worker-${name}`);
+    for (let i = 0; i < 20; i++) {
+      await rt.sleep(rng.intn(50));
+      events.push(`${rt.now()} ${name}${i}`);
+    }
+  };
+  await Promise.all(['a', 'b', 'c'].map(worker));
+  return events;
+}
+
+describe('runtime: sim clock', () => {
+  it('advances virtual time without waiting and fires timers in due order, ties by arming order', async () => {
+    const rt = new SimRuntime(1);
+    const order: string[] = [];
+    const wallStart = performance.now();
+    await rt.run(async () => {
+      rt.after(300, () => order.push(`late@${rt.now()}`));
+      rt.after(100, () => order.push(`first@${rt.now()}`));
+      rt.after(100, () => order.push(`second@${rt.now()}`));
+      await rt.sleep(60_000);
+    });
+    assert.deepEqual(order, ['first@100', 'second@100', 'late@300']);
+    assert.equal(rt.now(), 60_000);
+    // An hour of virtual waiting is not an hour of real waiting (a generous bound, not a timing target).
+    assert.ok(performance.now() - wallStart < 10_000);
+  });
+
+  it('timers can be reset and stopped', async () => {
+    const rt = new SimRuntime(1);
+    const fired: number[] = [];
+    await rt.run(async () => {
+      const t = rt.timer(() => fired.push(rt.now()));
+      assert.equal(t.active, false);
+      t.reset(100);
+      assert.equal(t.active, true);
+      await rt.sleep(50);
+      t.reset(100); // pushes the deadline to 150
+      await rt.sleep(200);
+      t.reset(10);
+      t.stop();
+      await rt.sleep(100);
+      assert.equal(t.active, false);
+    });
+    assert.deepEqual(fired, [150]);
+  });
+
+  it('the same seed gives the same run, event for event; another seed differs', async () => {
+    const run = async (seed: number) => {
+      const rt = new SimRuntime(seed);
+      return rt.run(() => scenario(rt));
+    };
+    const first = await run(7);
+    const second = await run(7);
+    const other = await run(8);
+    assert.equal(first.length, 60);
+    assert.deepEqual(second, first);
+    assert.notDeepEqual(other, first);
+  });
+
+  it('streams are independent: draws on one never shift another', () => {
+    const plain = makeRng(5, 'network');
+    const expected = Array.from({ length: 10 }, () => plain.intn(1000));
+    const rt = new SimRuntime(5);
+    rt.stream('node-0').intn(10); // an extra consumer drawing first
+    rt.stream('node-1').float();
+    const network = rt.stream('network');
+    assert.deepEqual(Array.from({ length: 10 }, () => network.intn(1000)), expected);
+    assert.equal(rt.stream('network'), network, 'a name returns the same stream');
+    assert.notDeepEqual(
+      Array.from({ length: 10 }, () => makeRng(5, 'other').intn(1000)),
+      expected,
+    );
+  });
+
+  it('random draws stay in range', () => {
+    const rng = makeRng(3, 'range');
+    for (let i = 0; i < 2000; i++) {
+      const x = rng.intn(27);
+      assert.ok(Number.isInteger(x) && x >= 0 && x < 27);
+      const f = rng.float();
+      assert.ok(f >= 0 && f < 1);
+      const big = rng.int();
+      assert.ok(Number.isSafeInteger(big) && big >= 0);
+      const i31 = rng.int31();
+      assert.ok(i31 >= 0 && i31 < 2 ** 31);
+    }
+    assert.throws(() => rng.intn(0), RangeError);
+  });
+
+  it('fails with SIM_DEADLOCK when the run waits on something nothing will ever resolve', async () => {
+    const rt = new SimRuntime(1);
+    await assert.rejects(
+      rt.run(async () => {
+        await rt.sleep(10);
+        await new Promise(() => {});
+      }),
+      (e: unknown) => e instanceof RuntimeError && e.code === 'SIM_DEADLOCK' && /t=0\.010 s/.test(e.message),
+    );
+  });
+
+  it('fails with SIM_NO_PROGRESS on a loop that re-arms at 0 ms forever', async () => {
+    const rt = new SimRuntime(1, { limits: { eventsPerInstantMax: 1000 } });
+    await assert.rejects(
+      rt.run(async () => {
+        for (;;) await rt.sleep(0);
+      }),
+      (e: unknown) => e instanceof RuntimeError && e.code === 'SIM_NO_PROGRESS' && /1000 events at t=0\.000 s/.test(e.message),
+    );
+  });
+
+  it('an exception in a timer callback fails the run with that exception', async () => {
+    const rt = new SimRuntime(1);
+    await assert.rejects(
+      rt.run(async () => {
+        rt.after(5, () => {
+          throw new Error('boom in callback');
+        });
+        await rt.sleep(1000);
+      }),
+      /boom in callback/,
+    );
+  });
+
+  it('after the run, sleeps never resolve and timers never fire', async () => {
+    const rt = new SimRuntime(1);
+    let fired = false;
+    await rt.run(async () => {
+      rt.after(100, () => (fired = true));
+    });
+    assert.equal(rt.closed, true);
+    rt.after(0, () => (fired = true));
+    const late = await Promise.race([rt.sleep(0).then(() => 'resolved'), new Promise((r) => setImmediate(() => r('pending')))]);
+    assert.equal(late, 'pending');
+    assert.equal(fired, false);
+  });
+
+  it('refuses to run twice, and refuses a second concurrent sim run in one thread', async () => {
+    const rt = new SimRuntime(1);
+    await rt.run(async () => {});
+    await assert.rejects(rt.run(async () => {}), (e: unknown) => e instanceof RuntimeError && e.code === 'RUNTIME_REUSED');
+    const outer = new SimRuntime(2);
+    await outer.run(async () => {
+      await assert.rejects(new SimRuntime(3).run(async () => {}), (e: unknown) => e instanceof RuntimeError && e.code === 'SIM_ALREADY_RUNNING');
+    });
+  });
+
+  it('virtualizes setTimeout, setInterval, Date, performance.now and Math.random for code that uses them directly', async () => {
+    const realSetTimeout = globalThis.setTimeout;
+    const realRandom = Math.random;
+    const once = async (seed: number) => {
+      const rt = new SimRuntime(seed);
+      const seen = await rt.run(
+        () =>
+          new Promise<number[]>((resolve) => {
+            const out: number[] = [];
+            let ticks = 0;
+            const interval = setInterval(() => {
+              out.push(Date.now() - virtualEpochMs);
+              if (++ticks === 3) clearInterval(interval);
+            }, 40);
+            setTimeout(() => {
+              out.push(performance.now(), Math.floor(Math.random() * 1e9), new Date().getTime() - virtualEpochMs);
+              resolve(out);
+            }, 1000);
+          }),
+      );
+      return { seen, uses: rt.stats().globalUses };
+    };
+    const first = await once(11);
+    assert.deepEqual(first.seen.slice(0, 4), [40, 80, 120, 1000]);
+    assert.equal(first.seen[5], 1000);
+    assert.deepEqual((await once(11)).seen, first.seen);
+    assert.notEqual((await once(12)).seen[4], first.seen[4]);
+    assert.deepEqual(first.uses, { setInterval: 1, setTimeout: 1, 'Date.now': 3, 'performance.now': 1, 'Math.random': 1, 'new Date()': 1 });
+    assert.equal(globalThis.setTimeout, realSetTimeout, 'globals restored after the run');
+    assert.equal(Math.random, realRandom);
+    assert.ok(Date.now() > Date.UTC(2025, 0, 1));
+  });
+});
+
+describe('runtime: real clock', () => {
+  it('waits on the wall clock and clears its timers when the run ends', async () => {
+    const rt = new RealRuntime(1);
+    let fired = 0;
+    const result = await rt.run(async () => {
+      const start = rt.now();
+      await rt.sleep(30);
+      assert.ok(rt.now() - start >= 25, `slept ${rt.now() - start} ms`);
+      rt.after(5, () => fired++);
+      rt.after(60_000, () => fired++); // must not keep the process alive after the run
+      await rt.sleep(20);
+      return 'done';
+    });
+    assert.equal(result, 'done');
+    assert.equal(fired, 1);
+    assert.equal(rt.closed, true);
+  });
+
+  it('fail() from a callback rejects the run', async () => {
+    const rt = new RealRuntime(1);
+    await assert.rejects(
+      rt.run(async () => {
+        rt.after(1, () => {
+          throw new Error('handler bug');
+        });
+        await rt.sleep(10_000);
+      }),
+      /handler bug/,
+    );
+  });
+
+  it('draws the same seeded numbers as a sim run of the same seed', () => {
+    const real = new RealRuntime(9).stream('tester');
+    const sim = new SimRuntime(9).stream('tester');
+    assert.deepEqual([real.intn(100), real.intn(100), real.float()], [sim.intn(100), sim.intn(100), sim.float()]);
+  });
+});

@@ -1,0 +1,122 @@
+// The web server (src/main/web-server.ts): the API over HTTP, static files, and a busy port.
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ListenError, startWebServer, type WebServer } from '../../src/main/web-server.ts';
+
+/** A raw HTTP request, so that Host and Origin can be set (fetch does not allow that). */
+function http(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string; path?: string } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: options.path ?? target.pathname,
+        method: options.method ?? 'GET',
+        headers: options.headers,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+describe('ui: web server', () => {
+  let dir: string;
+  let server: WebServer;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'raftlab-web-'));
+    await writeFile(join(dir, 'index.html'), '<!doctype html><title>raftlab</title>');
+    server = await startWebServer({ port: 0, rendererDir: dir });
+  });
+
+  after(async () => {
+    await server?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('binds 127.0.0.1 and serves the renderer with its security headers', async () => {
+    assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const res = await http(server.url);
+    assert.equal(res.status, 200);
+    assert.match(String(res.headers['content-type']), /^text\/html/);
+    assert.match(String(res.headers['content-security-policy']), /default-src 'none'.*frame-ancestors 'none'/);
+    assert.equal(res.headers['x-content-type-options'], 'nosniff');
+  });
+
+  it('answers POST /api/<channel> with the result envelope', async () => {
+    const res = await http(`${server.url}api/app:info`, { method: 'POST' });
+    assert.equal(res.status, 200);
+    const body = JSON.parse(res.body) as { ok: boolean; value: { shell: string } };
+    assert.equal(body.ok, true);
+    assert.equal(body.value.shell, 'web');
+  });
+
+  it('refuses what is not a well-formed call from its own page', async () => {
+    const api = `${server.url}api/app:info`;
+    const json = { 'content-type': 'application/json' };
+    const cases: [string, Parameters<typeof http>[1], number, RegExp][] = [
+      ['unknown channel', { method: 'POST', path: '/api/app:nope' }, 404, /Unknown channel .*app:nope/],
+      ['GET on the API', {}, 405, /Use POST/],
+      ['not JSON', { method: 'POST', body: 'x=1', headers: { 'content-type': 'text/plain' } }, 415, /application\/json/],
+      ['broken JSON', { method: 'POST', body: '{', headers: json }, 400, /not valid JSON/],
+      ['another site', { method: 'POST', headers: { origin: 'http://evil.example' } }, 403, /evil\.example/],
+      ['another host name', { method: 'POST', headers: { host: 'evil.example' } }, 421, /answers only to/],
+    ];
+    for (const [what, options, status, message] of cases) {
+      const res = await http(api, options);
+      assert.equal(res.status, status, `${what}: ${res.body}`);
+      assert.match(res.body, message, what);
+    }
+  });
+
+  it('serves nothing outside the renderer directory', async () => {
+    const res = await http(server.url, { path: '/../../package.json' });
+    assert.equal(res.status, 404);
+    const encoded = await http(server.url, { path: '/%2e%2e/%2e%2e/package.json' });
+    assert.equal(encoded.status, 404);
+  });
+
+  it('names the port and how to choose another when the port is busy', async () => {
+    await assert.rejects(startWebServer({ port: server.port, rendererDir: dir }), (err: unknown) => {
+      assert.ok(err instanceof ListenError, String(err));
+      assert.equal(err.code, 'EADDRINUSE');
+      assert.equal(err.port, server.port);
+      assert.match(err.message, new RegExp(`Port ${server.port} on 127\\.0\\.0\\.1 is already in use`));
+      assert.match(err.message, /--port <n>/);
+      assert.match(err.message, /RAFTLAB_PORT=<n>/);
+      return true;
+    });
+  });
+
+  it('prints that message, without a stack trace, when run from the command line on a busy port', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/web-server.ts', '--port', String(server.port)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.equal(code, 1, `stdout: ${stdout}\nstderr: ${stderr}`);
+    assert.equal(
+      stderr.trim(),
+      `raftlab: Port ${server.port} on 127.0.0.1 is already in use (by another raftlab, perhaps). ` +
+        'Choose another port with --port <n> or RAFTLAB_PORT=<n> (0 picks any free port).',
+    );
+    assert.doesNotMatch(stderr, /\n\s+at /);
+  });
+});
