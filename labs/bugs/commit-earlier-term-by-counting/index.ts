@@ -1,0 +1,23 @@
+/**
+ * Planted bug: the leader commits an entry of an earlier term as soon as a majority holds it.
+ *
+ * Figure 8 of the paper shows why that is unsafe: such an entry can still be overwritten by a leader of a newer
+ * term that never had it, after servers have applied it. Raft commits earlier-term entries only together with an
+ * entry of the leader's own term (§5.4.2). TestFigure82C and TestFigure8Unreliable2C are built to catch this.
+ */
+import type { MakeRaft } from '../../api/index.ts';
+import { Raft } from '../../raft/index.ts';
+
+class CommitsByCounting extends Raft {
+  protected override mayCommitByCounting(): boolean {
+    return true;
+  }
+}
+
+export const about = {
+  title: 'Commit an earlier-term entry by counting replicas',
+  explanation:
+    "The leader commits any entry a majority holds, whatever its term. Figure 8 of the paper: such an entry can still be overwritten after it was applied (§5.4.2).",
+};
+
+export const make: MakeRaft = (...args) => new CommitsByCounting(...args);

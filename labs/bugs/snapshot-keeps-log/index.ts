@@ -1,0 +1,23 @@
+/**
+ * Planted bug: snapshot() saves the snapshot but never trims the log.
+ *
+ * The point of a snapshot is to let Raft discard the log entries it covers. Keeping them makes the persisted Raft
+ * state grow without bound: the 2D tests fail with "Log size too large" (over 2000 bytes).
+ */
+import type { MakeRaft } from '../../api/index.ts';
+import { Raft } from '../../raft/index.ts';
+
+class NeverTrims extends Raft {
+  override snapshot(index: number, snapshot: Uint8Array): void {
+    if (this.killed || index > this.commitIndex) return;
+    this.persistWithSnapshot(snapshot);
+  }
+}
+
+export const about = {
+  title: 'A snapshot that does not trim the log',
+  explanation:
+    'snapshot() saves the snapshot but keeps every log entry it covers, so the persisted state grows without bound: "Log size too large".',
+};
+
+export const make: MakeRaft = (...args) => new NeverTrims(...args);

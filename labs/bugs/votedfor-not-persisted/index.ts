@@ -1,0 +1,24 @@
+/**
+ * Planted bug: votedFor is not persisted (it is saved as "no vote").
+ *
+ * A server that votes, crashes and restarts within the same term has forgotten its vote and may vote again for
+ * another candidate: two leaders in one term, and with them two different commands committed at one index.
+ * The 2C tests that crash servers (Figure 8, churn) catch it.
+ */
+import type { MakeRaft } from '../../api/index.ts';
+import { Raft } from '../../raft/index.ts';
+import { noVote } from '../../raft/types.ts';
+
+class ForgetsItsVote extends Raft {
+  protected override persistentState(): ReturnType<Raft['persistentState']> {
+    return { ...super.persistentState(), votedFor: noVote };
+  }
+}
+
+export const about = {
+  title: 'votedFor not persisted',
+  explanation:
+    'After a crash and restart a server has forgotten whom it voted for in the current term, and can vote twice: two leaders in one term.',
+};
+
+export const make: MakeRaft = (...args) => new ForgetsItsVote(...args);

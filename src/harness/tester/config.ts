@@ -1,0 +1,519 @@
+/**
+ * The course's config.go, ported: it builds a cluster of Raft peers on a simulated network, crashes and restarts
+ * them, partitions them, and checks what they agree on. Same loop counts, sleeps, timeouts and failure messages as
+ * the original (spec §4); the exceptions are named where they occur.
+ */
+import type { ApplyMsg, LogTopic, MakeRaft, RaftNode, RaftRuntime } from '../../../labs/api/index.ts';
+import { Codec } from '../codec/index.ts';
+import { Network, Server, makeService, type ClientEnd, type NetObserver } from '../labrpc/index.ts';
+import { Persister, persisterFile } from '../persister/index.ts';
+import type { Rng, Runtime } from '../runtime/index.ts';
+import { RendezvousChannel } from './apply-channel.ts';
+import { TestFailure, fmtV, type TestingT } from './failure.ts';
+
+/** The tester's generous election budget (test_test.go's RaftElectionTimeout). */
+export const raftElectionTimeoutMs = 1000;
+/** applierSnap asks for a snapshot after every 10 applied commands. */
+export const snapshotInterval = 10;
+/** A test that ran longer than this since makeConfig fails at end()/cleanup(). */
+export const testTimeLimitMs = 120_000;
+
+/** One line of an implementation's `runtime.log`, as the trace and `--verbose` see it. */
+export interface NodeLogLine {
+  readonly atMs: number;
+  readonly node: number;
+  readonly topic: LogTopic;
+  readonly message: string;
+  readonly fields: Record<string, unknown> | undefined;
+}
+
+export interface ConfigEnv {
+  t: TestingT;
+  runtime: Runtime;
+  make: MakeRaft;
+  /** The tester's own random stream (Go's math/rand in test_test.go and config.go). */
+  random: Rng;
+  codec: Codec;
+  /** Keep each node's persister in a readable JSON file under this folder (default: memory). */
+  persistDir?: string | undefined;
+  onLog?: ((line: NodeLogLine) => void) | undefined;
+  netObserver?: NetObserver | undefined;
+  /** Called with the config as soon as it exists, so the runner can clean it up if the test throws. */
+  onConfig?: ((cfg: Config) => void) | undefined;
+}
+
+type Applier = (i: number, applyCh: RendezvousChannel) => Promise<void>;
+
+export class Config {
+  readonly t: TestingT;
+  readonly net: Network;
+  readonly n: number;
+  readonly rafts: Array<RaftNode | null>;
+  readonly applyErr: string[];
+  readonly connected: boolean[];
+  readonly saved: Array<Persister | null>;
+  /** endnames[i][j]: the name of server i's outgoing end to server j. */
+  readonly endnames: string[][];
+  /** logs[i]: the committed commands server i has applied, by index. Survives crashes, as in the original. */
+  readonly logs: Array<Map<number, unknown>>;
+  readonly #env: ConfigEnv;
+  readonly #rt: Runtime;
+  readonly #random: Rng;
+  readonly #applier: Applier;
+  readonly startMs: number;
+  #t0Ms = 0;
+  #rpcs0 = 0;
+  #bytes0 = 0;
+  maxIndex = 0;
+  #maxIndex0 = 0;
+  /** How many times each server has been (re)started, for readable, unique end names. */
+  readonly #generation: number[];
+
+  constructor(env: ConfigEnv, n: number, unreliable: boolean, snapshot: boolean) {
+    this.#env = env;
+    this.t = env.t;
+    this.#rt = env.runtime;
+    this.#random = env.random;
+    this.n = n;
+    this.net = new Network(env.runtime, { codec: env.codec, observer: env.netObserver });
+    this.rafts = Array.from({ length: n }, () => null);
+    this.applyErr = Array.from({ length: n }, () => '');
+    this.connected = Array.from({ length: n }, () => false);
+    this.saved = Array.from({ length: n }, () => null);
+    this.endnames = Array.from({ length: n }, () => []);
+    this.logs = Array.from({ length: n }, () => new Map());
+    this.#generation = Array.from({ length: n }, () => 0);
+    this.startMs = this.#rt.now();
+    env.onConfig?.(this);
+
+    this.setUnreliable(unreliable);
+    this.net.longDelays(true);
+    this.#applier = snapshot ? this.applierSnap : this.applier;
+    // Create a full set of Rafts, each isolated, then connect them all.
+    for (let i = 0; i < n; i++) this.start1(i, this.#applier);
+    for (let i = 0; i < n; i++) this.connect(i);
+  }
+
+  /** The applier this config was made with: applierSnap for 2D, applier otherwise. */
+  get defaultApplier(): Applier {
+    return this.#applier;
+  }
+
+  /** Shut down server i but keep its persisted state. */
+  crash1(i: number): void {
+    this.disconnect(i);
+    this.net.deleteServer(i); // disable client connections to the server
+    // A fresh persister, so the old instance doesn't overwrite the new one's persisted state.
+    const saved = this.saved[i];
+    if (saved) this.saved[i] = saved.copy();
+    const rf = this.rafts[i];
+    if (rf) {
+      this.rafts[i] = null;
+      this.#callNode(i, 'kill()', () => rf.kill());
+    }
+    const current = this.saved[i];
+    if (current) {
+      const raftlog = current.readRaftState();
+      const snapshot = current.readSnapshot();
+      const fresh = this.#makePersister(i);
+      fresh.saveStateAndSnapshot(raftlog, snapshot);
+      this.saved[i] = fresh;
+    }
+  }
+
+  /**
+   * Start or restart server i: crash it first if it is running, give it fresh outgoing ends (the old instance's ends
+   * stay disabled for ever, so a zombie cannot talk), a copy of its persister, and a new applyCh. The caller must
+   * connect(i) to put it on the network.
+   */
+  start1(i: number, applier: Applier = this.#applier): void {
+    this.crash1(i);
+    const generation = ++this.#generation[i]!;
+    this.endnames[i] = Array.from({ length: this.n }, (_, j) => `${i}->${j}#${generation}`);
+    const ends: ClientEnd[] = [];
+    for (let j = 0; j < this.n; j++) {
+      ends.push(this.net.makeEnd(this.endnames[i]![j]!));
+      this.net.connect(this.endnames[i]![j]!, j);
+    }
+    const saved = this.saved[i];
+    this.saved[i] = saved ? saved.copy() : this.#makePersister(i);
+
+    const applyCh = new RendezvousChannel();
+    // The original starts the applier before Make, so a Raft may deliver before make() returns.
+    void applier.call(this, i, applyCh).catch((error: unknown) => this.#rt.fail(error));
+    const rf = this.#callNode(i, 'make()', () => this.#env.make(ends, i, this.saved[i]!, applyCh, this.#nodeRuntime(i)));
+    if (!rf || typeof rf !== 'object') {
+      throw new TypeError(`make() for server ${i} returned ${fmtV(rf)}, not a Raft node`);
+    }
+    this.rafts[i] = rf;
+    const srv = new Server();
+    srv.addService(makeService('Raft', rf));
+    this.net.addServer(i, srv);
+  }
+
+  #makePersister(i: number): Persister {
+    const dir = this.#env.persistDir;
+    return dir ? Persister.file(persisterFile(dir, i), { node: i, codec: this.#env.codec }) : Persister.memory();
+  }
+
+  /** The runtime a node sees: the run's clock, its own random stream, the codec, and logging tagged with the node. */
+  #nodeRuntime(i: number): RaftRuntime {
+    const rt = this.#rt;
+    const codec = this.#env.codec;
+    const onLog = this.#env.onLog;
+    return {
+      now: () => rt.now(),
+      sleep: (ms) => rt.sleep(ms),
+      timer: (callback) => rt.timer(callback),
+      random: rt.stream(`raft-${i}`),
+      encode: (value) => codec.encode(value, `server ${i} encode`),
+      decode: <T,>(bytes: Uint8Array) => codec.decode<T>(bytes),
+      log: (topic, message, fields) => onLog?.({ atMs: rt.now(), node: i, topic, message, fields }),
+    };
+  }
+
+  /** Call into the implementation; if it throws, say which server and which call. */
+  #callNode<T>(i: number, what: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      if (error instanceof TestFailure) throw error;
+      const message = error instanceof Error ? error.message : fmtV(error);
+      throw new ImplementationError(`server ${i}: ${what} threw: ${message}`, error);
+    }
+  }
+
+  #getState(i: number): { term: number; isLeader: boolean } {
+    const rf = this.rafts[i];
+    if (!rf) throw new Error(`harness bug: GetState on server ${i}, which is not running`);
+    return this.#callNode(i, 'getState()', () => rf.getState());
+  }
+
+  /** checkLogs: record an applied command and compare it with every other server's; the caller reports errors. */
+  checkLogs(i: number, m: ApplyMsg): { errMsg: string; prevOk: boolean } {
+    let errMsg = '';
+    const v = m.command;
+    for (let j = 0; j < this.logs.length; j++) {
+      const log = this.logs[j]!;
+      if (log.has(m.commandIndex) && log.get(m.commandIndex) !== v) {
+        // some server has already committed a different value for this entry!
+        errMsg = `commit index=${m.commandIndex} server=${i} ${fmtV(m.command)} != server=${j} ${fmtV(log.get(m.commandIndex))}`;
+      }
+    }
+    const prevOk = this.logs[i]!.has(m.commandIndex - 1);
+    this.logs[i]!.set(m.commandIndex, v);
+    if (m.commandIndex > this.maxIndex) this.maxIndex = m.commandIndex;
+    return { errMsg, prevOk };
+  }
+
+  /**
+   * The original ends the whole test binary with log.Fatalf on an apply error; here the test fails with the same
+   * message and the next test carries on.
+   */
+  #applyError(errMsg: string): never {
+    const failure = new TestFailure(`apply error: ${errMsg}`);
+    this.#rt.fail(failure);
+    throw failure;
+  }
+
+  /** The checks both appliers make on an applied command. */
+  #checkApplied(i: number, m: ApplyMsg): void {
+    const checked = this.checkLogs(i, m);
+    let errMsg = checked.errMsg;
+    if (m.commandIndex > 1 && !checked.prevOk) errMsg = `server ${i} apply out of order ${m.commandIndex}`;
+    if (errMsg !== '') this.#applyError(errMsg);
+  }
+
+  /** Applier for 2A-2C: check that committed commands agree across servers and arrive in order. */
+  readonly applier: Applier = async (i, applyCh) => {
+    for (;;) {
+      const m = await applyCh.receive();
+      if (!m.commandValid) continue; // ignore other types of ApplyMsg
+      this.#checkApplied(i, m);
+    }
+  };
+
+  /** Applier for 2D: also installs snapshots, and asks for one every `snapshotInterval` commands. */
+  readonly applierSnap: Applier = async (i, applyCh) => {
+    let lastApplied = 0;
+    for (;;) {
+      const m = await applyCh.receive();
+      if (m.snapshotValid) {
+        const rf = this.#currentRaft(i, 'a snapshot');
+        if (this.#callNode(i, 'condInstallSnapshot()', () => rf.condInstallSnapshot(m.snapshotTerm, m.snapshotIndex, m.snapshot))) {
+          this.logs[i] = new Map();
+          let v: unknown;
+          try {
+            v = this.#env.codec.decode(m.snapshot);
+          } catch {
+            v = undefined;
+          }
+          if (!Number.isInteger(v)) this.#applyError('decode error');
+          this.logs[i]!.set(m.snapshotIndex, v);
+          lastApplied = m.snapshotIndex;
+        }
+      } else if (m.commandValid && m.commandIndex > lastApplied) {
+        this.#checkApplied(i, m);
+        lastApplied = m.commandIndex;
+        if ((m.commandIndex + 1) % snapshotInterval === 0) {
+          const snapshot = this.#env.codec.encode(m.command, 'snapshot');
+          const rf = this.#currentRaft(i, 'command ' + m.commandIndex);
+          this.#callNode(i, 'snapshot()', () => rf.snapshot(m.commandIndex, snapshot));
+        }
+      }
+      // Ignore other types of ApplyMsg, and commands at or below a snapshot.
+    }
+  };
+
+  /**
+   * The original calls back into whatever rafts[i] is now; after a crash that is nil and Go panics. Name the cause.
+   */
+  #currentRaft(i: number, what: string): RaftNode {
+    const rf = this.rafts[i];
+    if (!rf) {
+      throw new ImplementationError(`server ${i} delivered ${what} on applyCh after it was killed (Kill() must stop all delivery)`);
+    }
+    return rf;
+  }
+
+  /** Attach server i to the net: enable its links to and from every connected server. */
+  connect(i: number): void {
+    this.connected[i] = true;
+    for (let j = 0; j < this.n; j++) {
+      if (this.connected[j]) {
+        this.net.enable(this.endnames[i]![j]!, true); // outgoing
+        this.net.enable(this.endnames[j]![i]!, true); // incoming
+      }
+    }
+  }
+
+  /** Detach server i from the net: disable all its links, both ways. */
+  disconnect(i: number): void {
+    this.connected[i] = false;
+    for (let j = 0; j < this.n; j++) {
+      const out = this.endnames[i]?.[j];
+      if (out) this.net.enable(out, false);
+      const inc = this.endnames[j]?.[i];
+      if (inc) this.net.enable(inc, false);
+    }
+  }
+
+  rpcCount(server: number): number {
+    return this.net.getCount(server);
+  }
+  rpcTotal(): number {
+    return this.net.getTotalCount();
+  }
+  bytesTotal(): number {
+    return this.net.getTotalBytes();
+  }
+  setUnreliable(unreliable: boolean): void {
+    this.net.reliable(!unreliable);
+  }
+  setLongReordering(longReordering: boolean): void {
+    this.net.longReordering(longReordering);
+  }
+
+  /** The largest persisted Raft state (bytes; snapshots not included). */
+  logSize(): number {
+    let logsize = 0;
+    for (const p of this.saved) if (p) logsize = Math.max(logsize, p.raftStateSize());
+    return logsize;
+  }
+
+  /** Check that there is exactly one leader among the connected servers, retrying up to 10 times. */
+  async checkOneLeader(): Promise<number> {
+    for (let iters = 0; iters < 10; iters++) {
+      const ms = 450 + this.#random.intn(100);
+      await this.#rt.sleep(ms);
+      const leaders = new Map<number, number[]>();
+      for (let i = 0; i < this.n; i++) {
+        if (this.connected[i]) {
+          const { term, isLeader } = this.#getState(i);
+          if (isLeader) leaders.set(term, [...(leaders.get(term) ?? []), i]);
+        }
+      }
+      let lastTermWithLeader = -1;
+      for (const [term, ids] of leaders) {
+        if (ids.length > 1) this.t.fatalf(`term ${term} has ${ids.length} (>1) leaders`);
+        if (term > lastTermWithLeader) lastTermWithLeader = term;
+      }
+      if (leaders.size !== 0) return leaders.get(lastTermWithLeader)![0]!;
+    }
+    this.t.fatalf('expected one leader, got none');
+  }
+
+  /** Check that everyone connected agrees on the term; -1 if nobody is connected. */
+  checkTerms(): number {
+    let term = -1;
+    for (let i = 0; i < this.n; i++) {
+      if (this.connected[i]) {
+        const { term: xterm } = this.#getState(i);
+        if (term === -1) term = xterm;
+        else if (term !== xterm) this.t.fatalf('servers disagree on term');
+      }
+    }
+    return term;
+  }
+
+  /** Check that no connected server thinks it is the leader. */
+  checkNoLeader(): void {
+    for (let i = 0; i < this.n; i++) {
+      if (this.connected[i] && this.#getState(i).isLeader) {
+        this.t.fatalf(`expected no leader, but ${i} claims to be leader`);
+      }
+    }
+  }
+
+  /** How many servers think a log entry is committed, and its value. */
+  nCommitted(index: number): { count: number; cmd: unknown } {
+    let count = 0;
+    let cmd: unknown = null;
+    for (let i = 0; i < this.rafts.length; i++) {
+      if (this.applyErr[i] !== '') this.t.fatalf(this.applyErr[i]!);
+      const log = this.logs[i]!;
+      if (log.has(index)) {
+        const cmd1 = log.get(index);
+        if (count > 0 && cmd !== cmd1) {
+          this.t.fatalf(`committed values do not match: index ${index}, ${fmtV(cmd)}, ${fmtV(cmd1)}`);
+        }
+        count += 1;
+        cmd = cmd1;
+      }
+    }
+    return { count, cmd };
+  }
+
+  /**
+   * Wait for at least n servers to commit index, backing off from 10 ms to 1 s. Returns the value, or -1 if some
+   * server moved past startTerm (so the test can't judge).
+   */
+  async wait(index: number, n: number, startTerm: number): Promise<unknown> {
+    let toMs = 10;
+    for (let iters = 0; iters < 30; iters++) {
+      const { count } = this.nCommitted(index);
+      if (count >= n) break;
+      await this.#rt.sleep(toMs);
+      if (toMs < 1000) toMs *= 2;
+      if (startTerm > -1) {
+        for (let i = 0; i < this.rafts.length; i++) {
+          if (this.#getState(i).term > startTerm) {
+            // someone has moved on; can no longer guarantee that we'll "win"
+            return -1;
+          }
+        }
+      }
+    }
+    const { count, cmd } = this.nCommitted(index);
+    if (count < n) this.t.fatalf(`only ${count} decided for index ${index}; wanted ${n}`);
+    return cmd;
+  }
+
+  /**
+   * Do a complete agreement: find a leader (trying servers from 1, round-robin), submit cmd, and wait for
+   * expectedServers to commit it. With retry, resubmit after 2 s without agreement; give up after 10 s.
+   */
+  async one(cmd: unknown, expectedServers: number, retry: boolean): Promise<number> {
+    const t0 = this.#rt.now();
+    let starts = 0;
+    while (this.#rt.now() - t0 < 10_000) {
+      // try all the servers, maybe one is the leader.
+      let index = -1;
+      for (let si = 0; si < this.n; si++) {
+        starts = (starts + 1) % this.n;
+        const rf = this.connected[starts] ? this.rafts[starts] : null;
+        if (rf) {
+          const r = this.#callNode(starts, 'start()', () => rf.start(cmd));
+          if (r.isLeader) {
+            index = r.index;
+            break;
+          }
+        }
+      }
+      if (index !== -1) {
+        // somebody claimed to be the leader and to have submitted our command; wait a while for agreement.
+        const t1 = this.#rt.now();
+        while (this.#rt.now() - t1 < 2000) {
+          const { count, cmd: cmd1 } = this.nCommitted(index);
+          if (count > 0 && count >= expectedServers && cmd1 === cmd) return index; // and it was the command we submitted.
+          await this.#rt.sleep(20);
+        }
+        if (!retry) this.t.fatalf(`one(${fmtV(cmd)}) failed to reach agreement`);
+      } else {
+        await this.#rt.sleep(50);
+      }
+    }
+    this.t.fatalf(`one(${fmtV(cmd)}) failed to reach agreement`);
+  }
+
+  /** Start a test: print its description and take the counters' baselines. */
+  begin(description: string): void {
+    this.t.print(`${description} ...`);
+    this.#t0Ms = this.#rt.now();
+    this.#rpcs0 = this.rpcTotal();
+    this.#bytes0 = this.bytesTotal();
+    this.#maxIndex0 = this.maxIndex;
+  }
+
+  /** End a test: if it has not failed, print the Passed line with time, peers, RPCs, bytes and commands. */
+  end(): PassedLine | undefined {
+    this.checkTimeout();
+    if (this.t.failed()) return undefined;
+    const line: PassedLine = {
+      seconds: (this.#rt.now() - this.#t0Ms) / 1000,
+      peers: this.n,
+      rpcs: this.rpcTotal() - this.#rpcs0,
+      bytes: this.bytesTotal() - this.#bytes0,
+      commands: this.maxIndex - this.#maxIndex0,
+    };
+    this.t.print(formatPassedLine(line));
+    this.passed = line;
+    return line;
+  }
+
+  /** The figures of the Passed line, once end() has printed it. */
+  passed: PassedLine | undefined;
+
+  /** Fail a test that ran longer than 120 s since makeConfig (checked only here and at cleanup, as in the original). */
+  checkTimeout(): void {
+    if (!this.t.failed() && this.#rt.now() - this.startMs > testTimeLimitMs) {
+      this.t.fatalf('test took longer than 120 seconds');
+    }
+  }
+
+  #cleanedUp = false;
+
+  /** Kill every server and stop the network. Every test ends with it, failed or not. */
+  cleanup(): void {
+    if (this.#cleanedUp) return;
+    this.#cleanedUp = true;
+    for (let i = 0; i < this.rafts.length; i++) {
+      const rf = this.rafts[i];
+      if (rf) this.#callNode(i, 'kill()', () => rf.kill());
+    }
+    this.net.cleanup();
+    this.checkTimeout();
+  }
+}
+
+/** Thrown when the implementation under test throws from one of its API methods. */
+export class ImplementationError extends Error {
+  readonly code = 'IMPL_THREW';
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'ImplementationError';
+  }
+}
+
+export interface PassedLine {
+  seconds: number;
+  peers: number;
+  rpcs: number;
+  bytes: number;
+  commands: number;
+}
+
+/** `  ... Passed --  %4.1f  %d %4d %7d %4d`, as config.go prints it. */
+export function formatPassedLine(p: PassedLine): string {
+  return `  ... Passed --  ${p.seconds.toFixed(1).padStart(4)}  ${p.peers} ${String(p.rpcs).padStart(4)} ${String(p.bytes).padStart(7)} ${String(p.commands).padStart(4)}`;
+}

@@ -1,0 +1,53 @@
+/**
+ * A test's verdict of failure, like Go's t.Fatalf: an expected outcome with the course's message, not a bug.
+ * Anything else thrown during a test (the implementation threw, the harness broke) is an error, reported as such.
+ */
+export class TestFailure extends Error {
+  readonly code = 'TEST_FAILED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'TestFailure';
+  }
+}
+
+/** The slice of Go's testing.T the ported tests use. */
+export interface TestingT {
+  /**
+   * Record the failure and stop the calling task (t.Fatalf). Called from a goroutine-like task (`env.go`), it stops
+   * only that task: the test goes on, and fails at its end, as in Go.
+   */
+  fatalf(message: string): never;
+  /** Whether the test has failed (t.Failed). */
+  failed(): boolean;
+  /** A line of the test's output (fmt.Printf in the tests and config). */
+  print(line: string): void;
+  /** Every failure message recorded, in order (`go test` prints them all under `--- FAIL`). */
+  readonly messages: readonly string[];
+}
+
+export function makeTestingT(print: (line: string) => void): TestingT {
+  const messages: string[] = [];
+  return {
+    fatalf(message: string): never {
+      messages.push(message);
+      throw new TestFailure(message);
+    },
+    failed: () => messages.length > 0,
+    print,
+    messages,
+  };
+}
+
+/** Go's %v for the values the tests use: ints and strings print bare. */
+export function fmtV(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === null || value === undefined) return '<nil>';
+  if (typeof value === 'object') {
+    try {
+      return JSON.stringify(value);
+    } catch {
+      return String(value);
+    }
+  }
+  return String(value);
+}

@@ -1,0 +1,7 @@
+export * from './types.ts';
+export * from './config.ts';
+export * from './failure.ts';
+export * from './registry.ts';
+export * from './run-test.ts';
+export * from './load-impl.ts';
+export { RendezvousChannel } from './apply-channel.ts';

@@ -1,0 +1,145 @@
+import type { MakeRaft } from '../../../labs/api/index.ts';
+import { Codec, type CodecWarning } from '../codec/index.ts';
+import type { NetObserver } from '../labrpc/index.ts';
+import { makeRuntime, wallClockMs, type ClockMode, type SimOptions } from '../runtime/index.ts';
+import { Config, type NodeLogLine, type PassedLine } from './config.ts';
+import { TestFailure, makeTestingT } from './failure.ts';
+import type { RaftTest, TestEnv } from './types.ts';
+
+/** pass; fail: the test's own verdict (t.Fatalf, an apply error); error: anything else went wrong. */
+export type TestStatus = 'pass' | 'fail' | 'error';
+
+export interface TestRunOptions {
+  mode: ClockMode;
+  seed: number;
+  make: MakeRaft;
+  /** Each line of the test's output as it is printed (the description, the Passed line, warnings). */
+  onOutput?: (line: string) => void;
+  /** The implementation's runtime.log lines. */
+  onLog?: (line: NodeLogLine) => void;
+  netObserver?: NetObserver;
+  persistDir?: string;
+  simOptions?: SimOptions;
+}
+
+export interface TestRunResult {
+  id: string;
+  part: string;
+  description: string;
+  mode: ClockMode;
+  seed: number;
+  status: TestStatus;
+  /** Why it failed: the course's message for a failure, the error's message otherwise. */
+  message?: string;
+  /** Every failure message the test recorded, in order (a test can fail in several tasks). */
+  failureMessages: string[];
+  /** A code for errors that have one (SIM_DEADLOCK, IMPL_THREW, RPC_HANDLER_THREW, ...). */
+  errorCode?: string;
+  stack?: string;
+  output: string[];
+  passed?: PassedLine;
+  /** Run-relative time at the end: virtual in sim mode. */
+  testMs: number;
+  /** Wall-clock time the run took. */
+  wallMs: number;
+  codecWarnings: CodecWarning[];
+}
+
+/** Clean up every config a test made; `quietly` ignores cleanup's own failures (the test already failed). */
+function cleanupAll(configs: readonly Config[], { quietly }: { quietly: boolean }): void {
+  for (const cfg of configs) {
+    try {
+      cfg.cleanup();
+    } catch (error) {
+      if (!quietly) throw error;
+    }
+  }
+}
+
+/** Run one graded test on a fresh runtime, network and cluster. Never throws for what the test or the Raft did. */
+export async function runTest(test: RaftTest, options: TestRunOptions): Promise<TestRunResult> {
+  const output: string[] = [];
+  const print = (line: string): void => {
+    output.push(line);
+    options.onOutput?.(line);
+  };
+  const runtime = makeRuntime(options.mode, options.seed, options.simOptions);
+  const codecWarnings: CodecWarning[] = [];
+  const codec = new Codec({
+    onWarning: (warning) => {
+      codecWarnings.push(warning);
+      print(`codec warning: ${warning.message}`);
+    },
+  });
+  const t = makeTestingT(print);
+  const configs: Config[] = [];
+  const env: TestEnv = {
+    t,
+    random: runtime.stream('tester'),
+    sleep: (ms) => runtime.sleep(ms),
+    now: () => runtime.now(),
+    go: <T,>(task: () => Promise<T>) =>
+      task().catch((error: unknown): undefined => {
+        if (!(error instanceof TestFailure)) runtime.fail(error);
+        return undefined;
+      }),
+    makeConfig: (n, unreliable, snapshot) =>
+      new Config(
+        {
+          t,
+          runtime,
+          make: options.make,
+          random: env.random,
+          codec,
+          persistDir: options.persistDir,
+          onLog: options.onLog,
+          netObserver: options.netObserver,
+          onConfig: (cfg) => configs.push(cfg),
+        },
+        n,
+        unreliable,
+        snapshot,
+      ),
+  };
+
+  const wallStart = wallClockMs();
+  const result: TestRunResult = {
+    id: test.id,
+    part: test.part,
+    description: test.description,
+    mode: options.mode,
+    seed: options.seed,
+    status: 'pass',
+    output,
+    failureMessages: [],
+    testMs: 0,
+    wallMs: 0,
+    codecWarnings,
+  };
+  try {
+    await runtime.run(async () => {
+      try {
+        await test.run(env);
+      } catch (error) {
+        // Go's `defer cfg.cleanup()` after a failure: the test's error is the one to report.
+        cleanupAll(configs, { quietly: true });
+        throw error;
+      }
+      cleanupAll(configs, { quietly: false });
+    });
+    result.passed = configs.at(-1)?.passed;
+    // A task started with env.go failed while the test itself ran on, as a goroutine's t.Fatalf does.
+    if (t.failed()) throw new TestFailure(t.messages[0]!);
+  } catch (error) {
+    result.status = error instanceof TestFailure ? 'fail' : 'error';
+    result.message = error instanceof Error ? error.message : String(error);
+    const code = (error as { code?: unknown } | null)?.code;
+    if (result.status === 'error' && typeof code === 'string') result.errorCode = code;
+    if (result.status === 'error' && error instanceof Error && error.stack) result.stack = error.stack;
+  }
+  result.failureMessages = [...t.messages];
+  if (result.message !== undefined && !result.failureMessages.includes(result.message)) result.failureMessages.push(result.message);
+  result.testMs = runtime.now();
+  result.wallMs = wallClockMs() - wallStart;
+  return result;
+}
