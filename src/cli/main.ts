@@ -4,7 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerRunCommand } from './run-command.ts';
 import { registerListCommand, registerTestCommand } from './test-command.ts';
+import { registerExportCommand } from './export-command.ts';
+import { registerReplayCommand } from './replay-command.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
 
@@ -12,6 +15,9 @@ export function makeProgram(): Command {
   const program = new Command('raftlab').description(pkg.description).version(pkg.version, '-V, --version').showHelpAfterError();
   registerListCommand(program);
   registerTestCommand(program);
+  registerExportCommand(program);
+  registerRunCommand(program);
+  registerReplayCommand(program);
   return program;
 }
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import type { NetEvent } from '../../src/harness/labrpc/index.ts';
 import { findTest, loadImplementation, runTest, selectTests, type TestRunResult } from '../../src/harness/tester/index.ts';
 import type { MakeRaft } from '../../labs/api/index.ts';
@@ -59,5 +60,17 @@ describe('graded tests 2A/2B: the reference Raft', function () {
     assert.equal(again.length, first.length);
     assert.deepEqual(again, first);
     assert.notDeepEqual(other, first);
+  });
+});
+
+describe('the student skeleton', () => {
+  it('loads, and fails the tests honestly', async () => {
+    const { make } = await loadImplementation(fileURLToPath(new URL('../../labs/skeleton/', import.meta.url)));
+    const election = await runTest(findTest('TestInitialElection2A')!, { mode: 'sim', seed: 1, make });
+    assert.equal(election.status, 'fail');
+    assert.equal(election.message, 'expected one leader, got none');
+    const agreement = await runTest(findTest('TestBasicAgree2B')!, { mode: 'sim', seed: 1, make });
+    assert.equal(agreement.status, 'fail');
+    assert.equal(agreement.message, 'one(100) failed to reach agreement');
   });
 });

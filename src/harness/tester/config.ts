@@ -3,7 +3,7 @@
  * them, partitions them, and checks what they agree on. Same loop counts, sleeps, timeouts and failure messages as
  * the original (spec §4); the exceptions are named where they occur.
  */
-import type { ApplyMsg, LogTopic, MakeRaft, RaftNode, RaftRuntime } from '../../../labs/api/index.ts';
+import type { ApplyMsg, LogTopic, MakeRaft, Persister as RaftPersister, RaftNode, RaftRuntime } from '../../../labs/api/index.ts';
 import { Codec } from '../codec/index.ts';
 import { Network, Server, makeService, type ClientEnd, type NetObserver } from '../labrpc/index.ts';
 import { Persister, persisterFile } from '../persister/index.ts';
@@ -27,6 +27,45 @@ export interface NodeLogLine {
   readonly fields: Record<string, unknown> | undefined;
 }
 
+/**
+ * What the tester itself reports to a trace, as plain data: faults and topology, checks and their outcome, calls
+ * into the nodes (start, snapshot) and what they hand back (applies, persists), and each node's (term, isLeader) as
+ * getState() reads it whenever it changes. `t` is run-relative ms (virtual in sim mode). Values the implementation
+ * chose (commands) are passed as they are; the trace recorder keeps them small.
+ */
+export type TesterTraceEvent =
+  | { t: number; kind: 'test-begin'; description: string }
+  | { t: number; kind: 'test-end'; status: 'pass' | 'fail' | 'error'; message?: string | undefined }
+  | { t: number; kind: 'crash'; node: number }
+  /** start1: generation 1 is the first boot, each later one a restart. */
+  | { t: number; kind: 'restart'; node: number; generation: number }
+  | { t: number; kind: 'connect'; node: number }
+  | { t: number; kind: 'disconnect'; node: number }
+  | { t: number; kind: 'unreliable'; on: boolean }
+  | { t: number; kind: 'long-reordering'; on: boolean }
+  | {
+      t: number;
+      kind: 'check';
+      check: 'one-leader' | 'no-leader' | 'terms' | 'n-committed';
+      ok: boolean;
+      /** one-leader: the leader found; no-leader: the server that claims to lead. */
+      node?: number | undefined;
+      term?: number | undefined;
+      index?: number | undefined;
+      message?: string | undefined;
+    }
+  | { t: number; kind: 'one'; phase: 'submit' | 'agreed' | 'failed'; command: unknown; node?: number | undefined; index?: number | undefined; message?: string | undefined }
+  | { t: number; kind: 'wait'; index: number; n: number; startTerm: number; outcome: 'committed' | 'moved-on' | 'failed'; value?: unknown }
+  | { t: number; kind: 'start'; node: number; command: unknown; index: number; term: number; isLeader: boolean }
+  | { t: number; kind: 'apply'; node: number; index: number; command: unknown }
+  | { t: number; kind: 'apply-snapshot'; node: number; index: number; term: number; bytes: number; installed: boolean }
+  | { t: number; kind: 'persist'; node: number; bytes: number; snapshotBytes?: number | undefined; term?: number | undefined; votedFor?: unknown }
+  | { t: number; kind: 'snapshot'; node: number; index: number; bytes: number }
+  | { t: number; kind: 'state'; node: number; term: number; isLeader: boolean };
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+type TesterTraceInput = DistributiveOmit<TesterTraceEvent, 't'>;
+
 export interface ConfigEnv {
   t: TestingT;
   runtime: Runtime;
@@ -38,6 +77,11 @@ export interface ConfigEnv {
   persistDir?: string | undefined;
   onLog?: ((line: NodeLogLine) => void) | undefined;
   netObserver?: NetObserver | undefined;
+  /**
+   * Trace hook: every tester event (see TesterTraceEvent). Reading it never changes a run: no random draws, no
+   * timers, only pure reads (getState) and decodes. Unset, the config behaves exactly as without it.
+   */
+  onTraceEvent?: ((event: TesterTraceEvent) => void) | undefined;
   /** Called with the config as soon as it exists, so the runner can clean it up if the test throws. */
   onConfig?: ((cfg: Config) => void) | undefined;
 }
@@ -68,6 +112,9 @@ export class Config {
   #maxIndex0 = 0;
   /** How many times each server has been (re)started, for readable, unique end names. */
   readonly #generation: number[];
+  /** The trace hook, if tracing; and each node's last (term, isLeader) the trace reported. */
+  readonly #onTrace: ((event: TesterTraceEvent) => void) | undefined;
+  readonly #traceState: Array<{ term: number; isLeader: boolean } | undefined>;
 
   constructor(env: ConfigEnv, n: number, unreliable: boolean, snapshot: boolean) {
     this.#env = env;
@@ -75,7 +122,16 @@ export class Config {
     this.#rt = env.runtime;
     this.#random = env.random;
     this.n = n;
-    this.net = new Network(env.runtime, { codec: env.codec, observer: env.netObserver });
+    this.#onTrace = env.onTraceEvent;
+    this.#traceState = Array.from({ length: n }, () => undefined);
+    const netObserver = env.netObserver;
+    const observer: NetObserver | undefined = this.#onTrace
+      ? (event) => {
+          netObserver?.(event);
+          this.#pollStates();
+        }
+      : netObserver;
+    this.net = new Network(env.runtime, { codec: env.codec, observer });
     this.rafts = Array.from({ length: n }, () => null);
     this.applyErr = Array.from({ length: n }, () => '');
     this.connected = Array.from({ length: n }, () => false);
@@ -110,6 +166,10 @@ export class Config {
     if (rf) {
       this.rafts[i] = null;
       this.#callNode(i, 'kill()', () => rf.kill());
+      if (this.#onTrace) {
+        this.#traceState[i] = undefined;
+        this.#trace({ kind: 'crash', node: i });
+      }
     }
     const current = this.saved[i];
     if (current) {
@@ -141,14 +201,98 @@ export class Config {
     const applyCh = new RendezvousChannel();
     // The original starts the applier before Make, so a Raft may deliver before make() returns.
     void applier.call(this, i, applyCh).catch((error: unknown) => this.#rt.fail(error));
-    const rf = this.#callNode(i, 'make()', () => this.#env.make(ends, i, this.saved[i]!, applyCh, this.#nodeRuntime(i)));
+    if (this.#onTrace) this.#trace({ kind: 'restart', node: i, generation });
+    const persister = this.#onTrace ? this.#tracedPersister(i, this.saved[i]!) : this.saved[i]!;
+    const rf = this.#callNode(i, 'make()', () => this.#env.make(ends, i, persister, applyCh, this.#nodeRuntime(i)));
     if (!rf || typeof rf !== 'object') {
       throw new TypeError(`make() for server ${i} returned ${fmtV(rf)}, not a Raft node`);
     }
-    this.rafts[i] = rf;
+    // Tracing sees every start(), the tester's and the tests' own (cfg.rafts[i].start), through a thin proxy.
+    this.rafts[i] = this.#onTrace ? this.#tracedNode(i, rf) : rf;
     const srv = new Server();
     srv.addService(makeService('Raft', rf));
     this.net.addServer(i, srv);
+  }
+
+  // --- Tracing (only when env.onTraceEvent is set) --------------------------------------------------------------
+
+  #trace(event: TesterTraceInput): void {
+    const onTrace = this.#onTrace;
+    if (!onTrace) return;
+    onTrace({ t: this.#rt.now(), ...event } as TesterTraceEvent);
+    this.#pollStates();
+  }
+
+  /** Report each running node's (term, isLeader) when it differs from what was last reported. A pure read. */
+  #pollStates(): void {
+    const onTrace = this.#onTrace;
+    if (!onTrace) return;
+    for (let i = 0; i < this.n; i++) {
+      const rf = this.rafts[i];
+      if (!rf) continue;
+      let state: { term: number; isLeader: boolean };
+      try {
+        state = rf.getState();
+      } catch {
+        continue; // the tester's own getState calls report a throwing implementation
+      }
+      const last = this.#traceState[i];
+      if (last && last.term === state.term && last.isLeader === state.isLeader) continue;
+      this.#traceState[i] = { term: state.term, isLeader: state.isLeader };
+      onTrace({ t: this.#rt.now(), kind: 'state', node: i, term: state.term, isLeader: state.isLeader });
+    }
+  }
+
+  /** The persister node i sees while tracing: the same one, reporting each save with its decoded term and vote. */
+  #tracedPersister(i: number, p: Persister): RaftPersister {
+    const report = (state: Uint8Array, snapshot: Uint8Array | undefined): void => {
+      let term: number | undefined;
+      let votedFor: unknown;
+      try {
+        const decoded = this.#env.codec.decode(state);
+        if (decoded && typeof decoded === 'object') {
+          const d = decoded as Record<string, unknown>;
+          const tv = d.currentTerm ?? d.term ?? d.CurrentTerm;
+          if (typeof tv === 'number') term = tv;
+          votedFor = d.votedFor ?? d.VotedFor ?? d.vote;
+        }
+      } catch {
+        // not MessagePack, or not ours to read: report the size only
+      }
+      this.#trace({ kind: 'persist', node: i, bytes: state.length, snapshotBytes: snapshot?.length, term, votedFor });
+    };
+    return {
+      saveRaftState: (state) => {
+        p.saveRaftState(state);
+        report(state, undefined);
+      },
+      saveStateAndSnapshot: (state, snapshot) => {
+        p.saveStateAndSnapshot(state, snapshot);
+        report(state, snapshot);
+      },
+      readRaftState: () => p.readRaftState(),
+      readSnapshot: () => p.readSnapshot(),
+      raftStateSize: () => p.raftStateSize(),
+      snapshotSize: () => p.snapshotSize(),
+    };
+  }
+
+  /** Node i as the tester and the tests see it while tracing: the node itself, with start() reported. */
+  #tracedNode(i: number, rf: RaftNode): RaftNode {
+    const start = (command: unknown): ReturnType<RaftNode['start']> => {
+      const r = rf.start(command);
+      if (r && typeof r === 'object') {
+        this.#trace({ kind: 'start', node: i, command, index: r.index, term: r.term, isLeader: r.isLeader });
+      }
+      return r;
+    };
+    return new Proxy(rf, {
+      get(target, prop) {
+        if (prop === 'start') return start;
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
   }
 
   #makePersister(i: number): Persister {
@@ -229,6 +373,7 @@ export class Config {
     for (;;) {
       const m = await applyCh.receive();
       if (!m.commandValid) continue; // ignore other types of ApplyMsg
+      if (this.#onTrace) this.#trace({ kind: 'apply', node: i, index: m.commandIndex, command: m.command });
       this.#checkApplied(i, m);
     }
   };
@@ -240,7 +385,11 @@ export class Config {
       const m = await applyCh.receive();
       if (m.snapshotValid) {
         const rf = this.#currentRaft(i, 'a snapshot');
-        if (this.#callNode(i, 'condInstallSnapshot()', () => rf.condInstallSnapshot(m.snapshotTerm, m.snapshotIndex, m.snapshot))) {
+        const installed = this.#callNode(i, 'condInstallSnapshot()', () => rf.condInstallSnapshot(m.snapshotTerm, m.snapshotIndex, m.snapshot));
+        if (this.#onTrace) {
+          this.#trace({ kind: 'apply-snapshot', node: i, index: m.snapshotIndex, term: m.snapshotTerm, bytes: m.snapshot?.length ?? 0, installed: !!installed });
+        }
+        if (installed) {
           this.logs[i] = new Map();
           let v: unknown;
           try {
@@ -253,11 +402,13 @@ export class Config {
           lastApplied = m.snapshotIndex;
         }
       } else if (m.commandValid && m.commandIndex > lastApplied) {
+        if (this.#onTrace) this.#trace({ kind: 'apply', node: i, index: m.commandIndex, command: m.command });
         this.#checkApplied(i, m);
         lastApplied = m.commandIndex;
         if ((m.commandIndex + 1) % snapshotInterval === 0) {
           const snapshot = this.#env.codec.encode(m.command, 'snapshot');
           const rf = this.#currentRaft(i, 'command ' + m.commandIndex);
+          if (this.#onTrace) this.#trace({ kind: 'snapshot', node: i, index: m.commandIndex, bytes: snapshot.length });
           this.#callNode(i, 'snapshot()', () => rf.snapshot(m.commandIndex, snapshot));
         }
       }
@@ -278,7 +429,9 @@ export class Config {
 
   /** Attach server i to the net: enable its links to and from every connected server. */
   connect(i: number): void {
+    const was = this.connected[i];
     this.connected[i] = true;
+    if (this.#onTrace && !was) this.#trace({ kind: 'connect', node: i });
     for (let j = 0; j < this.n; j++) {
       if (this.connected[j]) {
         this.net.enable(this.endnames[i]![j]!, true); // outgoing
@@ -289,7 +442,10 @@ export class Config {
 
   /** Detach server i from the net: disable all its links, both ways. */
   disconnect(i: number): void {
+    const was = this.connected[i];
     this.connected[i] = false;
+    // Reported when it changes something (crash1 and start1 disconnect a server that may already be off the net).
+    if (this.#onTrace && was) this.#trace({ kind: 'disconnect', node: i });
     for (let j = 0; j < this.n; j++) {
       const out = this.endnames[i]?.[j];
       if (out) this.net.enable(out, false);
@@ -309,9 +465,11 @@ export class Config {
   }
   setUnreliable(unreliable: boolean): void {
     this.net.reliable(!unreliable);
+    if (this.#onTrace) this.#trace({ kind: 'unreliable', on: unreliable });
   }
   setLongReordering(longReordering: boolean): void {
     this.net.longReordering(longReordering);
+    if (this.#onTrace) this.#trace({ kind: 'long-reordering', on: longReordering });
   }
 
   /** The largest persisted Raft state (bytes; snapshots not included). */
@@ -335,12 +493,16 @@ export class Config {
       }
       let lastTermWithLeader = -1;
       for (const [term, ids] of leaders) {
-        if (ids.length > 1) this.t.fatalf(`term ${term} has ${ids.length} (>1) leaders`);
+        if (ids.length > 1) this.#fatalCheck('one-leader', `term ${term} has ${ids.length} (>1) leaders`, { term });
         if (term > lastTermWithLeader) lastTermWithLeader = term;
       }
-      if (leaders.size !== 0) return leaders.get(lastTermWithLeader)![0]!;
+      if (leaders.size !== 0) {
+        const leader = leaders.get(lastTermWithLeader)![0]!;
+        if (this.#onTrace) this.#trace({ kind: 'check', check: 'one-leader', ok: true, node: leader, term: lastTermWithLeader });
+        return leader;
+      }
     }
-    this.t.fatalf('expected one leader, got none');
+    this.#fatalCheck('one-leader', 'expected one leader, got none', {});
   }
 
   /** Check that everyone connected agrees on the term; -1 if nobody is connected. */
@@ -350,9 +512,10 @@ export class Config {
       if (this.connected[i]) {
         const { term: xterm } = this.#getState(i);
         if (term === -1) term = xterm;
-        else if (term !== xterm) this.t.fatalf('servers disagree on term');
+        else if (term !== xterm) this.#fatalCheck('terms', 'servers disagree on term', {});
       }
     }
+    if (this.#onTrace) this.#trace({ kind: 'check', check: 'terms', ok: true, term });
     return term;
   }
 
@@ -360,9 +523,10 @@ export class Config {
   checkNoLeader(): void {
     for (let i = 0; i < this.n; i++) {
       if (this.connected[i] && this.#getState(i).isLeader) {
-        this.t.fatalf(`expected no leader, but ${i} claims to be leader`);
+        this.#fatalCheck('no-leader', `expected no leader, but ${i} claims to be leader`, { node: i });
       }
     }
+    if (this.#onTrace) this.#trace({ kind: 'check', check: 'no-leader', ok: true });
   }
 
   /** How many servers think a log entry is committed, and its value. */
@@ -370,12 +534,12 @@ export class Config {
     let count = 0;
     let cmd: unknown = null;
     for (let i = 0; i < this.rafts.length; i++) {
-      if (this.applyErr[i] !== '') this.t.fatalf(this.applyErr[i]!);
+      if (this.applyErr[i] !== '') this.#fatalCheck('n-committed', this.applyErr[i]!, { index });
       const log = this.logs[i]!;
       if (log.has(index)) {
         const cmd1 = log.get(index);
         if (count > 0 && cmd !== cmd1) {
-          this.t.fatalf(`committed values do not match: index ${index}, ${fmtV(cmd)}, ${fmtV(cmd1)}`);
+          this.#fatalCheck('n-committed', `committed values do not match: index ${index}, ${fmtV(cmd)}, ${fmtV(cmd1)}`, { index });
         }
         count += 1;
         cmd = cmd1;
@@ -399,13 +563,19 @@ export class Config {
         for (let i = 0; i < this.rafts.length; i++) {
           if (this.#getState(i).term > startTerm) {
             // someone has moved on; can no longer guarantee that we'll "win"
+            if (this.#onTrace) this.#trace({ kind: 'wait', index, n, startTerm, outcome: 'moved-on' });
             return -1;
           }
         }
       }
     }
     const { count, cmd } = this.nCommitted(index);
-    if (count < n) this.t.fatalf(`only ${count} decided for index ${index}; wanted ${n}`);
+    if (count < n) {
+      const message = `only ${count} decided for index ${index}; wanted ${n}`;
+      if (this.#onTrace) this.#trace({ kind: 'wait', index, n, startTerm, outcome: 'failed' });
+      this.t.fatalf(message);
+    }
+    if (this.#onTrace) this.#trace({ kind: 'wait', index, n, startTerm, outcome: 'committed', value: cmd });
     return cmd;
   }
 
@@ -426,6 +596,7 @@ export class Config {
           const r = this.#callNode(starts, 'start()', () => rf.start(cmd));
           if (r.isLeader) {
             index = r.index;
+            if (this.#onTrace) this.#trace({ kind: 'one', phase: 'submit', command: cmd, node: starts, index });
             break;
           }
         }
@@ -435,20 +606,41 @@ export class Config {
         const t1 = this.#rt.now();
         while (this.#rt.now() - t1 < 2000) {
           const { count, cmd: cmd1 } = this.nCommitted(index);
-          if (count > 0 && count >= expectedServers && cmd1 === cmd) return index; // and it was the command we submitted.
+          if (count > 0 && count >= expectedServers && cmd1 === cmd) {
+            // and it was the command we submitted.
+            if (this.#onTrace) this.#trace({ kind: 'one', phase: 'agreed', command: cmd, index });
+            return index;
+          }
           await this.#rt.sleep(20);
         }
-        if (!retry) this.t.fatalf(`one(${fmtV(cmd)}) failed to reach agreement`);
+        if (!retry) this.#fatalOne(cmd, index);
       } else {
         await this.#rt.sleep(50);
       }
     }
-    this.t.fatalf(`one(${fmtV(cmd)}) failed to reach agreement`);
+    this.#fatalOne(cmd, undefined);
+  }
+
+  #fatalOne(cmd: unknown, index: number | undefined): never {
+    const message = `one(${fmtV(cmd)}) failed to reach agreement`;
+    if (this.#onTrace) this.#trace({ kind: 'one', phase: 'failed', command: cmd, index, message });
+    this.t.fatalf(message);
+  }
+
+  /** A check failed: report it to the trace, then fail the test with the course's message. */
+  #fatalCheck(
+    check: 'one-leader' | 'no-leader' | 'terms' | 'n-committed',
+    message: string,
+    extra: { node?: number; term?: number; index?: number },
+  ): never {
+    if (this.#onTrace) this.#trace({ kind: 'check', check, ok: false, message, ...extra });
+    this.t.fatalf(message);
   }
 
   /** Start a test: print its description and take the counters' baselines. */
   begin(description: string): void {
     this.t.print(`${description} ...`);
+    if (this.#onTrace) this.#trace({ kind: 'test-begin', description });
     this.#t0Ms = this.#rt.now();
     this.#rpcs0 = this.rpcTotal();
     this.#bytes0 = this.bytesTotal();

@@ -2,7 +2,7 @@ import type { MakeRaft } from '../../../labs/api/index.ts';
 import { Codec, type CodecWarning } from '../codec/index.ts';
 import type { NetObserver } from '../labrpc/index.ts';
 import { makeRuntime, wallClockMs, type ClockMode, type SimOptions } from '../runtime/index.ts';
-import { Config, type NodeLogLine, type PassedLine } from './config.ts';
+import { Config, type NodeLogLine, type PassedLine, type TesterTraceEvent } from './config.ts';
 import { TestFailure, makeTestingT } from './failure.ts';
 import type { RaftTest, TestEnv } from './types.ts';
 
@@ -18,6 +18,12 @@ export interface TestRunOptions {
   /** The implementation's runtime.log lines. */
   onLog?: (line: NodeLogLine) => void;
   netObserver?: NetObserver;
+  /**
+   * The tester's own trace events (faults, checks, starts, applies, persists, state changes), ending with one
+   * `test-end`. Tracing never changes a sim run. See src/runner/trace for a recorder that joins these with onLog
+   * and netObserver.
+   */
+  onTraceEvent?: (event: TesterTraceEvent) => void;
   persistDir?: string;
   simOptions?: SimOptions;
 }
@@ -94,6 +100,7 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
           persistDir: options.persistDir,
           onLog: options.onLog,
           netObserver: options.netObserver,
+          onTraceEvent: options.onTraceEvent,
           onConfig: (cfg) => configs.push(cfg),
         },
         n,
@@ -140,6 +147,7 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
   result.failureMessages = [...t.messages];
   if (result.message !== undefined && !result.failureMessages.includes(result.message)) result.failureMessages.push(result.message);
   result.testMs = runtime.now();
+  options.onTraceEvent?.({ t: result.testMs, kind: 'test-end', status: result.status, message: result.message });
   result.wallMs = wallClockMs() - wallStart;
   return result;
 }

@@ -1,0 +1,60 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { Option, type Command } from 'commander';
+import { TraceFileError, exportFormats, exportTrace, type ExportFormat } from '../runner/trace/index.ts';
+
+export interface ExportCommandOptions {
+  format: ExportFormat;
+  out?: string;
+  width?: number;
+}
+
+/** `raftlab export FILE`: a trace as NDJSON, dslogs-like text or a ShiViz log. Returns the exit status. */
+export async function exportCommand(
+  file: string,
+  options: ExportCommandOptions,
+  out: Pick<NodeJS.WritableStream, 'write'> = process.stdout,
+): Promise<number> {
+  const stream = options.out ? createWriteStream(options.out) : undefined;
+  const target = stream ?? out;
+  const write = async (chunk: string): Promise<void> => {
+    if (!target.write(chunk) && stream) await once(stream, 'drain');
+  };
+  try {
+    await exportTrace(file, options.format, write, options.width ? { columnWidth: options.width } : {});
+  } catch (error) {
+    if (error instanceof TraceFileError) {
+      process.stderr.write(`raftlab: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  } finally {
+    if (stream) {
+      stream.end();
+      await once(stream, 'close');
+    }
+  }
+  return 0;
+}
+
+export function registerExportCommand(program: Command): void {
+  program
+    .command('export')
+    .description('export a trace file (.trace.gz) as NDJSON, dslogs-like text, or a ShiViz log')
+    .argument('<file>', 'a raftlab trace file')
+    .addOption(new Option('--format <format>', 'output format').choices(exportFormats).default('text'))
+    .option('--out <file>', 'write to this file instead of stdout')
+    .option('--width <n>', 'text: width of each node column', (v) => {
+      const n = Number(v);
+      if (!Number.isSafeInteger(n) || n < 8) throw new Error(`--width must be an integer of at least 8, got '${v}'`);
+      return n;
+    })
+    .action(async (file: string, options: ExportCommandOptions) => {
+      // `raftlab export … | head`: a closed pipe ends the export quietly.
+      process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code === 'EPIPE') process.exit(0);
+        throw error;
+      });
+      process.exitCode = await exportCommand(file, options);
+    });
+}

@@ -1,0 +1,140 @@
+/**
+ * A batch: every selected test `count` times, seeds base+i, on a worker pool. Reports each finished run as it
+ * comes (for progress and history) and summarizes per test at the end.
+ */
+import { performance } from 'node:perf_hooks';
+import type { ClockMode } from '../harness/runtime/index.ts';
+import type { RaftTest } from '../harness/tester/index.ts';
+import { clusterFailures, type FailureCluster } from './cluster.ts';
+import { PoolClosedError, WorkerPool, type PoolOptions, type PoolStats } from './pool.ts';
+import { summarize, wilsonInterval, type DurationSummary, type Interval } from './stats.ts';
+import type { RunRecord, RunTask } from './types.ts';
+
+export interface BatchOptions {
+  tests: readonly Pick<RaftTest, 'id'>[];
+  count: number;
+  baseSeed: number;
+  mode: ClockMode;
+  implDir: string;
+  parallel: number;
+  /** Traces to record and keep (default: none). */
+  trace?: RunTask['trace'];
+  /** Stop dispatching after the first failure; runs in flight are cancelled (not recorded). */
+  stopOnFail?: boolean;
+  pool?: Omit<PoolOptions, 'size'>;
+  /** Called as each run is handed to a worker and as it finishes. */
+  onStart?: (task: RunTask) => void;
+  onRun?: (record: RunRecord) => void;
+}
+
+export interface TestSummary {
+  id: string;
+  runs: number;
+  failed: number;
+  failureRate: number;
+  /** 95 % Wilson interval of the failure rate. */
+  interval: Interval;
+  /** The test's own time (virtual in sim mode), over the runs that completed. */
+  testMs: DurationSummary;
+  wallMs: DurationSummary;
+}
+
+export interface BatchResult {
+  mode: ClockMode;
+  baseSeed: number;
+  count: number;
+  parallel: number;
+  implDir: string;
+  /** Every finished run, in the order they finished. */
+  records: RunRecord[];
+  perTest: TestSummary[];
+  clusters: FailureCluster[];
+  failed: number;
+  stopped: boolean;
+  wallMs: number;
+  pool: PoolStats;
+}
+
+/** The tasks of a batch: run i of every test before run i + 1 of any, so each test's counts grow together. */
+export function batchTasks(options: Pick<BatchOptions, 'tests' | 'count' | 'baseSeed' | 'mode' | 'implDir' | 'trace'>): RunTask[] {
+  const tasks: RunTask[] = [];
+  for (let i = 0; i < options.count; i++) {
+    for (const test of options.tests) {
+      tasks.push({
+        testId: test.id,
+        mode: options.mode,
+        seed: options.baseSeed + i,
+        implDir: options.implDir,
+        ...(options.trace ? { trace: options.trace } : {}),
+      });
+    }
+  }
+  return tasks;
+}
+
+export function summarizeTests(testIds: readonly string[], records: readonly RunRecord[]): TestSummary[] {
+  return testIds.map((id) => {
+    const mine = records.filter((r) => r.id === id);
+    const failed = mine.filter((r) => r.status !== 'pass').length;
+    const completed = mine.filter((r) => r.completed);
+    return {
+      id,
+      runs: mine.length,
+      failed,
+      failureRate: mine.length ? failed / mine.length : 0,
+      interval: wilsonInterval(failed, mine.length),
+      testMs: summarize(completed.map((r) => r.testMs)),
+      wallMs: summarize(completed.map((r) => r.wallMs)),
+    };
+  });
+}
+
+export async function runBatch(options: BatchOptions): Promise<BatchResult> {
+  const started = performance.now();
+  const tasks = batchTasks(options);
+  const pool = new WorkerPool({ ...options.pool, size: Math.max(1, Math.min(options.parallel, tasks.length)) });
+  const records: RunRecord[] = [];
+  let stopped = false;
+  let next = 0;
+
+  const lane = async (): Promise<void> => {
+    while (!stopped && next < tasks.length) {
+      const task = tasks[next++]!;
+      options.onStart?.(task);
+      let record: RunRecord;
+      try {
+        record = await pool.run(task);
+      } catch (error) {
+        if (error instanceof PoolClosedError) return;
+        throw error;
+      }
+      if (stopped) return; // finished after the stop: not part of the batch
+      records.push(record);
+      options.onRun?.(record);
+      if (record.status !== 'pass' && options.stopOnFail) {
+        stopped = true;
+        await pool.close();
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: pool.options.size }, lane));
+  } finally {
+    await pool.close();
+  }
+  const testIds = options.tests.map((t) => t.id);
+  return {
+    mode: options.mode,
+    baseSeed: options.baseSeed,
+    count: options.count,
+    parallel: pool.options.size,
+    implDir: options.implDir,
+    records,
+    perTest: summarizeTests(testIds, records),
+    clusters: clusterFailures(records),
+    failed: records.filter((r) => r.status !== 'pass').length,
+    stopped: stopped && records.length < tasks.length,
+    wallMs: performance.now() - started,
+    pool: pool.stats,
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * Failure clustering: many failing runs are often one bug. Failures are grouped by (test, where it fired, normalized
+ * message), where numbers, hex and random strings in the message become placeholders and "where" is the tester
+ * check the message comes from (checkOneLeader, one, nCommitted...), or for errors the error code and the first
+ * stack frame inside the implementation.
+ */
+import path from 'node:path';
+import type { RunRecord } from './types.ts';
+
+/** The Go tester's checks, recognised by the shape of their messages (config.go / test_test.go). */
+const checkShapes: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^expected one leader, got none$/, 'checkOneLeader'],
+  [/^term \d+ has \d+ \(>1\) leaders$/, 'checkOneLeader'],
+  [/^servers disagree on term$/, 'checkTerms'],
+  [/^expected no leader, but \d+ claims to be leader$/, 'checkNoLeader'],
+  [/^committed values do not match/, 'nCommitted'],
+  [/^only \d+ decided for index \d+; wanted \d+$/, 'wait'],
+  [/^one\(.*\) failed to reach agreement$/, 'one'],
+  [/^(apply error|commit index=|server \d+ apply out of order)/, 'applier'],
+  [/^test took longer than 120 seconds$/, 'checkTimeout'],
+  [/too many RPCs/, 'rpcCount'],
+  [/term changed/, 'checkTerms'],
+];
+
+/** Replace what differs from run to run (numbers, hex, random strings) with placeholders. */
+export function normalizeMessage(message: string): string {
+  return message
+    .replace(/0x[0-9a-fA-F]+/g, '<hex>')
+    .replace(/\b[0-9a-fA-F]{8,}\b(?=[^0-9a-fA-F]|$)/g, (m) => (/[a-fA-F]/.test(m) ? '<hex>' : m))
+    .replace(/\b(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{10,}\b/g, '<rand>')
+    .replace(/\d{7,}/g, '<int>')
+    .replace(/-?\d+(\.\d+)?/g, 'N');
+}
+
+/** Where a failure fired: the tester check for a verdict, the error code and first implementation frame for errors. */
+export function failureSite(record: Pick<RunRecord, 'status' | 'message' | 'errorCode' | 'stack' | 'implDir'>): string {
+  const message = record.message ?? '';
+  if (record.status === 'fail') {
+    for (const [shape, check] of checkShapes) if (shape.test(message)) return check;
+    return 'test';
+  }
+  const code = record.errorCode ?? record.status;
+  const frame = record.stack ? implFrame(record.stack, record.implDir) : undefined;
+  if (frame) return `${code} at ${frame}`;
+  // labrpc wraps a throwing handler; its message names the handler.
+  const handler = /^RPC handler (\S+) on server/.exec(message);
+  return handler ? `${code} in ${handler[1]}` : code;
+}
+
+/** The first stack frame inside the implementation folder, as `file.ts:line` (no column, so edits elsewhere move it less). */
+function implFrame(stack: string, implDir: string): string | undefined {
+  const dir = path.resolve(implDir);
+  for (const line of stack.split('\n').slice(1)) {
+    const m = /(?:file:\/\/)?(\/[^\s():]+):(\d+):\d+/.exec(line);
+    if (m && m[1]!.startsWith(dir + path.sep)) return `${path.relative(dir, m[1]!)}:${m[2]}`;
+  }
+  return undefined;
+}
+
+export interface FailureCluster {
+  test: string;
+  site: string;
+  /** The normalized message. */
+  message: string;
+  statuses: string[];
+  count: number;
+  firstSeed: number;
+  /** The seed of the shortest failing run (by test time), the best one to replay and debug. */
+  shortestSeed: number;
+  shortestTestMs: number;
+  /** One real message of the group, as printed. */
+  example: string;
+}
+
+/** Group the failing runs; clusters come largest first, then by test. */
+export function clusterFailures(records: readonly RunRecord[]): FailureCluster[] {
+  const groups = new Map<string, FailureCluster>();
+  for (const record of records) {
+    if (record.status === 'pass') continue;
+    const site = failureSite(record);
+    const message = normalizeMessage(record.message ?? '(no message)');
+    const key = JSON.stringify([record.id, site, message]);
+    const group = groups.get(key);
+    if (!group) {
+      groups.set(key, {
+        test: record.id,
+        site,
+        message,
+        statuses: [record.status],
+        count: 1,
+        firstSeed: record.seed,
+        shortestSeed: record.seed,
+        shortestTestMs: record.testMs,
+        example: record.message ?? '',
+      });
+      continue;
+    }
+    group.count++;
+    if (!group.statuses.includes(record.status)) group.statuses.push(record.status);
+    if (record.seed < group.firstSeed) group.firstSeed = record.seed;
+    if (record.testMs < group.shortestTestMs) {
+      group.shortestTestMs = record.testMs;
+      group.shortestSeed = record.seed;
+    }
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count || a.test.localeCompare(b.test));
+}

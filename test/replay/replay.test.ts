@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { replayCommand } from '../../src/cli/replay-command.ts';
+import { findTest, loadImplementation, referenceImplDir, runTest } from '../../src/harness/tester/index.ts';
+import { createTraceRecorder, encodeTrace, traceHeaderFor } from '../../src/runner/trace/index.ts';
+
+const buggy = fileURLToPath(new URL('../../labs/bugs/vote-without-up-to-date-check/', import.meta.url));
+
+function sink(): { stream: Writable; text: () => string } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      text += String(chunk);
+      done();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+describe('replay: a saved run re-runs from its trace file', () => {
+  let dir: string;
+  let file: string;
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'raftlab-replay-'));
+    // A failing sim run of a planted bug, saved as the runner saves it.
+    const { make } = await loadImplementation(buggy);
+    let recorder = createTraceRecorder();
+    let result = await runTest(findTest('TestBackup2B')!, { mode: 'sim', seed: 1, make, ...recorder.options });
+    for (let seed = 2; result.status === 'pass' && seed <= 50; seed++) {
+      recorder = createTraceRecorder();
+      result = await runTest(findTest('TestBackup2B')!, { mode: 'sim', seed, make, ...recorder.options });
+    }
+    assert.equal(result.status, 'fail', 'the planted bug fails TestBackup2B within 50 seeds');
+    file = path.join(dir, 'run.trace.gz');
+    writeFileSync(file, encodeTrace(traceHeaderFor(result, { impl: buggy, servers: 3 }), recorder.events));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a failed sim run replays to an identical trace, and the failure recurs', async () => {
+    const out = sink();
+    const { status, outcome } = await replayCommand(file, {}, out.stream);
+    assert.equal(status, 0, out.text());
+    assert.deepEqual(outcome, { recurred: true, identical: true, firstDifference: undefined });
+    assert.match(out.text(), /the failure recurred\nthe trace is identical: \d+ events/);
+  });
+
+  it('against another implementation the failure does not recur and the first differing event is named', async () => {
+    const out = sink();
+    const { status, outcome } = await replayCommand(file, { impl: referenceImplDir }, out.stream);
+    assert.equal(status, 1);
+    assert.equal(outcome?.recurred, false);
+    assert.equal(outcome?.identical, false);
+    assert.ok(outcome!.firstDifference! > 0, 'the two runs share their beginning');
+    assert.match(out.text(), /the outcome did NOT recur\nthe trace differs from event \d+ on/);
+  });
+
+  it('a file that is not a trace is a clear error with status 2', async () => {
+    const bad = path.join(dir, 'bad.trace.gz');
+    writeFileSync(bad, 'not a trace');
+    const err = sink();
+    const { status } = await replayCommand(bad, {}, sink().stream, err.stream);
+    assert.equal(status, 2);
+    assert.match(err.text(), /^raftlab: .*bad\.trace\.gz/);
+  });
+});

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { replayCommand } from '../../src/cli/replay-command.ts';
+import { runCommand } from '../../src/cli/run-command.ts';
+import { referenceImplDir } from '../../src/harness/tester/index.ts';
+import { runBatch } from '../../src/runner/batch.ts';
+import { readTraceEvents, readTraceHeader } from '../../src/runner/trace/index.ts';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/impls/${name}/`, import.meta.url));
+const quiet = () => new Writable({ write: (_c, _e, done) => done() });
+
+describe('runner: traces of runs', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'raftlab-traces-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps a trace file for each failed run only (--keep failed), and each replays identically', async () => {
+    let text = '';
+    const out = new Writable({
+      write(chunk, _enc, done) {
+        text += String(chunk);
+        done();
+      },
+    });
+    const status = await runCommand(
+      '^TestInitialElection2A$',
+      { count: 2, mode: 'sim', seed: 3, parallel: 2, impl: fixture('never-elects'), history: false, out: dir },
+      { out, err: { write: () => true }, argv: [] },
+    );
+    assert.equal(status, 1);
+    const files = readdirSync(dir).sort();
+    assert.deepEqual(files, ['TestInitialElection2A-seed3-sim.trace.gz', 'TestInitialElection2A-seed4-sim.trace.gz']);
+    assert.match(text, /trace: .*TestInitialElection2A-seed3-sim\.trace\.gz/);
+    const header = await readTraceHeader(path.join(dir, files[0]!));
+    assert.equal(header.status, 'fail');
+    assert.equal(header.message, 'expected one leader, got none');
+    const replay = await replayCommand(path.join(dir, files[0]!), {}, quiet());
+    assert.deepEqual(replay.outcome, { recurred: true, identical: true, firstDifference: undefined });
+
+    // Passing runs keep nothing by default.
+    const passing = path.join(dir, 'passing');
+    assert.equal(
+      await runCommand('^TestInitialElection2A$', { count: 2, mode: 'sim', seed: 3, history: false, out: passing }, { out: quiet(), err: { write: () => true }, argv: [] }),
+      0,
+    );
+    assert.equal(existsSync(passing), false);
+  });
+
+  it('--keep all keeps passing runs too; a run whose worker crashed keeps the trace up to the crash', async () => {
+    const batch = await runBatch({
+      tests: [{ id: 'TestInitialElection2A' }],
+      count: 1,
+      baseSeed: 1,
+      mode: 'sim',
+      implDir: referenceImplDir,
+      parallel: 1,
+      trace: { keep: 'all', dir },
+    });
+    assert.equal(batch.records[0]!.status, 'pass');
+    assert.ok(batch.records[0]!.traceFile && existsSync(batch.records[0]!.traceFile));
+
+    const crashed = await runBatch({
+      tests: [{ id: 'TestInitialElection2A' }],
+      count: 1,
+      baseSeed: 1,
+      mode: 'sim',
+      implDir: fixture('unhandled-rejection'),
+      parallel: 1,
+      trace: { keep: 'failed', dir: path.join(dir, 'crash') },
+    });
+    const record = crashed.records[0]!;
+    assert.equal(record.errorCode, 'UNHANDLED_REJECTION');
+    assert.ok(record.traceFile, 'the crashed run kept its trace');
+    const header = await readTraceHeader(record.traceFile);
+    assert.equal(header.status, 'error');
+    let events = 0;
+    for await (const _ of readTraceEvents(record.traceFile)) events++;
+    assert.ok(events > 0, 'events up to the crash');
+  });
+});

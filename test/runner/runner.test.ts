@@ -1,0 +1,312 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { runCommand, type RunCommandOptions } from '../../src/cli/run-command.ts';
+import { referenceImplDir } from '../../src/harness/tester/index.ts';
+import { clusterFailures, failureSite, normalizeMessage } from '../../src/runner/cluster.ts';
+import { History, resolveDataDir } from '../../src/runner/history.ts';
+import { WorkerPool } from '../../src/runner/pool.ts';
+import { escapeXml, type BatchJson } from '../../src/runner/report.ts';
+import { summarize, wilsonInterval } from '../../src/runner/stats.ts';
+import type { RunRecord, RunTask } from '../../src/runner/types.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/impls/${name}/`, import.meta.url));
+const tmpDirs: string[] = [];
+const tmp = (): string => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'raftlab-runner-'));
+  tmpDirs.push(dir);
+  return dir;
+};
+after(() => {
+  for (const dir of tmpDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Run `raftlab run` in-process, capturing stdout and stderr. */
+async function runCli(pattern: string, options: Partial<RunCommandOptions>) {
+  let text = '';
+  let errText = '';
+  const out = new Writable({
+    write(chunk, _enc, done) {
+      text += String(chunk);
+      done();
+    },
+  });
+  const err = { write: (s: string) => ((errText += s), true) };
+  const status = await runCommand(pattern, { count: 1, mode: 'sim', ...options }, { out, err, argv: ['run', pattern] });
+  return { status, text, errText };
+}
+
+describe('runner: statistics', () => {
+  it('the Wilson interval matches known values', () => {
+    const close = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) < 5e-4, `${actual} vs ${expected}`);
+    // Reference values (z = 1.96), e.g. from R's binom::binom.wilson / Newcombe (1998).
+    let i = wilsonInterval(0, 10);
+    close(i.low, 0);
+    close(i.high, 0.2775);
+    i = wilsonInterval(5, 10);
+    close(i.low, 0.2366);
+    close(i.high, 0.7634);
+    i = wilsonInterval(1, 100);
+    close(i.low, 0.0018);
+    close(i.high, 0.0545);
+    i = wilsonInterval(81, 263); // Newcombe's example: 0.2553 to 0.3662
+    close(i.low, 0.2553);
+    close(i.high, 0.3662);
+    i = wilsonInterval(20, 20);
+    close(i.low, 0.8389);
+    close(i.high, 1);
+    assert.deepEqual(wilsonInterval(0, 0), { low: 0, high: 1 });
+  });
+
+  it('summarizes durations: mean, sample sd, nearest-rank p95', () => {
+    const s = summarize(Array.from({ length: 20 }, (_, k) => k + 1));
+    assert.equal(s.mean, 10.5);
+    assert.ok(Math.abs(s.sd - 5.9161) < 1e-4);
+    assert.equal(s.p95, 19);
+    assert.equal(summarize([7]).sd, 0);
+  });
+});
+
+describe('runner: failure clustering', () => {
+  const rec = (over: Partial<RunRecord>): RunRecord => ({
+    id: 'TestX2B', part: '2B', description: '', mode: 'sim', seed: 1, status: 'fail', failureMessages: [], output: [],
+    testMs: 1000, wallMs: 10, codecWarnings: [], implDir: '/impl', completed: true, dispatchWallMs: 10, freshWorker: false, ...over,
+  });
+
+  it('normalizes numbers, hex and random strings', () => {
+    assert.equal(normalizeMessage('one(4031) failed to reach agreement'), 'one(N) failed to reach agreement');
+    assert.equal(normalizeMessage('one(x8Kq2ZpL0aBc) failed to reach agreement'), 'one(<rand>) failed to reach agreement');
+    assert.equal(normalizeMessage('bad pointer 0xdeadBEEF at 1234567890123'), 'bad pointer <hex> at <int>');
+    assert.equal(normalizeMessage('term 3 has 2 (>1) leaders'), 'term N has N (>N) leaders');
+  });
+
+  it('names the check a failure came from, or the error code and the implementation frame', () => {
+    assert.equal(failureSite(rec({ message: 'expected one leader, got none' })), 'checkOneLeader');
+    assert.equal(failureSite(rec({ message: 'one(12) failed to reach agreement' })), 'one');
+    assert.equal(
+      failureSite(rec({ status: 'error', errorCode: 'RPC_HANDLER_THREW', message: 'x', stack: 'Error: x\n    at f (/elsewhere/a.ts:1:1)\n    at RequestVote (/impl/raft.ts:42:7)' })),
+      'RPC_HANDLER_THREW at raft.ts:42',
+    );
+  });
+
+  it('groups by test, site and normalized message, with count, first seed and shortest run', () => {
+    const clusters = clusterFailures([
+      rec({ seed: 5, message: 'one(101) failed to reach agreement', testMs: 9000 }),
+      rec({ seed: 3, message: 'one(202) failed to reach agreement', testMs: 4000 }),
+      rec({ seed: 4, message: 'one(303) failed to reach agreement', testMs: 6000 }),
+      rec({ seed: 6, message: 'expected one leader, got none' }),
+      rec({ seed: 7, status: 'pass' }),
+    ]);
+    assert.equal(clusters.length, 2);
+    assert.deepEqual(
+      { count: clusters[0]!.count, site: clusters[0]!.site, first: clusters[0]!.firstSeed, shortest: clusters[0]!.shortestSeed },
+      { count: 3, site: 'one', first: 3, shortest: 3 },
+    );
+    assert.equal(clusters[1]!.count, 1);
+  });
+});
+
+describe('runner: isolated runs on worker threads', () => {
+  it('a looping, throwing, rejecting or memory-hungry implementation ends as one marked run; the reference runs around it pass', async () => {
+    const pool = new WorkerPool({ size: 2, timeoutMs: () => 5_000, maxOldGenerationSizeMb: 96 });
+    const task = (implDir: string, seed: number): RunTask => ({ testId: 'TestInitialElection2A', mode: 'sim', seed, implDir });
+    const planted = ['loops-forever', 'handler-throws', 'unhandled-rejection', 'allocates-forever'];
+    const tasks: RunTask[] = [];
+    planted.forEach((name, k) => tasks.push(task(referenceImplDir, 10 + k), task(fixture(name), 20 + k), task(referenceImplDir, 30 + k)));
+    try {
+      const records = await Promise.all(tasks.map((t) => pool.run(t)));
+      const byImpl = (name: string) => records.find((r) => r.implDir === fixture(name))!;
+      for (const r of records.filter((r) => r.implDir === referenceImplDir)) assert.equal(r.status, 'pass', `${r.seed}: ${r.message}`);
+      const loop = byImpl('loops-forever');
+      assert.equal(loop.status, 'timeout');
+      assert.equal(loop.errorCode, 'WATCHDOG_TIMEOUT');
+      assert.match(loop.message!, /did not finish within 5 s/);
+      const threw = byImpl('handler-throws');
+      assert.equal(threw.status, 'error');
+      assert.match(threw.message!, /planted: RequestVote threw/);
+      assert.ok(threw.completed, 'runTest itself reports a throwing handler');
+      const rejected = byImpl('unhandled-rejection');
+      assert.equal(rejected.status, 'error');
+      assert.equal(rejected.errorCode, 'UNHANDLED_REJECTION');
+      assert.match(rejected.message!, /planted: unhandled rejection on server \d/);
+      assert.match(rejected.stack!, /unhandled-rejection\/index\.ts/);
+      const hog = byImpl('allocates-forever');
+      assert.equal(hog.status, 'error');
+      assert.equal(hog.errorCode, 'WORKER_OUT_OF_MEMORY');
+      assert.match(hog.message!, /out of memory/);
+      assert.equal(pool.stats.replacedAfterCrash, 3, 'the looping, rejecting and hoarding runs each cost a worker');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('an edited implementation is picked up by the next run (a fresh worker), an unchanged one reuses the worker', async () => {
+    const dir = tmp();
+    const reference = pathToFileURL(path.join(referenceImplDir, 'index.ts')).href;
+    const source = (broken: boolean) =>
+      `import { make as reference } from ${JSON.stringify(reference)};\n` +
+      `const broken = ${broken};\n` +
+      `export const make = broken ? () => ({ start: () => ({ index: -1, term: 0, isLeader: false }), getState: () => ({ term: 0, isLeader: false }), snapshot: () => {}, condInstallSnapshot: () => false, kill: () => {} }) : reference;\n`;
+    writeFileSync(path.join(dir, 'index.ts'), source(false));
+    const pool = new WorkerPool({ size: 1 });
+    const task: RunTask = { testId: 'TestInitialElection2A', mode: 'sim', seed: 3, implDir: dir };
+    try {
+      assert.equal((await pool.run(task)).status, 'pass');
+      assert.equal((await pool.run(task)).freshWorker, false);
+      writeFileSync(path.join(dir, 'index.ts'), source(true) + '// edited\n');
+      const edited = await pool.run(task);
+      assert.equal(edited.status, 'fail');
+      assert.equal(edited.message, 'expected one leader, got none');
+      assert.equal(edited.freshWorker, true);
+      assert.deepEqual(pool.stats, { workersStarted: 2, replacedAfterCrash: 0, replacedAfterEdit: 1 });
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('cli: raftlab run', () => {
+  it('run 2A --count 20 --parallel 2 (sim): 0 failures; JSON and JUnit validate; history records the batch', async () => {
+    const dir = tmp();
+    const json = path.join(dir, 'out', 'batch.json');
+    const junit = path.join(dir, 'out', 'junit.xml');
+    const { status, text } = await runCli('2A', { count: 20, parallel: 2, seed: 100, json, junit, data: path.join(dir, 'data') });
+    assert.equal(status, 0, text);
+    assert.match(text, /test time is virtual \(sim clock\)/);
+    assert.match(text, /TestManyElections2A\s+20\s+0\s+0\.0% \[0\.0%, 16\.1%\]/);
+    assert.match(text, /PASS: 60 runs, 0 failed/);
+
+    const batch = JSON.parse(readFileSync(json, 'utf8')) as BatchJson;
+    assert.equal(batch.runs.length, 60);
+    assert.equal(batch.batch.failed, 0);
+    assert.deepEqual(batch.batch.tests, ['TestInitialElection2A', 'TestReElection2A', 'TestManyElections2A']);
+    assert.deepEqual([...new Set(batch.runs.map((r) => r.seed))].sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => 100 + i));
+
+    const xml = readFileSync(junit, 'utf8');
+    assert.equal(XMLValidator.validate(xml), true);
+    const doc = new XMLParser({ ignoreAttributes: false, isArray: (name) => ['testsuite', 'testcase'].includes(name) }).parse(xml);
+    const suites = doc.testsuites.testsuite as Array<{ '@_name': string; testcase: Array<{ '@_name': string }> }>;
+    assert.deepEqual(suites.map((s) => s['@_name']), batch.batch.tests);
+    assert.equal(suites[0]!.testcase.length, 20);
+    assert.equal(suites[0]!.testcase[0]!['@_name'], 'TestInitialElection2A seed 100');
+
+    const history = new History(path.join(dir, 'data'));
+    const [entry] = history.listBatches();
+    assert.equal(entry?.state, 'done');
+    assert.equal(history.readBatch(entry!.id)?.runs.length, 60);
+  });
+
+  it('failures: non-zero exit, seed and replay command, clusters, <failure> elements in JUnit (escaped), TTY progress', async () => {
+    const dir = tmp();
+    const junit = path.join(dir, 'junit.xml');
+    const impl = fixture('handler-throws');
+    const { status, text } = await runCli('^TestInitialElection2A$|^TestReElection2A$', { count: 3, parallel: 2, seed: 7, impl, junit, history: false, tty: true });
+    assert.equal(status, 1);
+    assert.match(text, /ETA/);
+    assert.ok(text.includes('\x1b[31m'), 'red once a run failed');
+    assert.ok(text.includes(`replay: npx raftlab test '^TestInitialElection2A$' --mode sim --seed 7 --impl ${JSON.stringify(impl)}`));
+    assert.match(text, /Failure clusters \(2\):/);
+    assert.match(text, /3 x TestInitialElection2A \[RPC_HANDLER_THREW in Raft\.RequestVote\] RPC handler Raft\.RequestVote on server N threw: planted: RequestVote threw for candidate N in term N$/m);
+    const doc = new XMLParser({ ignoreAttributes: false, isArray: (name) => ['testsuite', 'testcase'].includes(name) }).parse(readFileSync(junit, 'utf8'));
+    const cases = (doc.testsuites.testsuite as Array<{ testcase: Array<{ failure?: { '@_message': string; '#text': string } }> }>).flatMap((s) => s.testcase);
+    assert.equal(cases.length, 6);
+    for (const c of cases) {
+      assert.match(c.failure!['@_message'], /planted: RequestVote threw/);
+      assert.match(c.failure!['#text'], /replay: npx raftlab test/);
+    }
+  });
+
+  it('--stop-on-fail stops at the first failing run and records the batch as stopped', async () => {
+    const data = tmp();
+    const { status, text } = await runCli('^TestInitialElection2A$', { count: 10, parallel: 2, seed: 1, impl: fixture('never-elects'), stopOnFail: true, data });
+    assert.equal(status, 1);
+    assert.match(text, /stopped after the first failure \(--stop-on-fail\): 1 of 10 runs done/);
+    const history = new History(data);
+    const [entry] = history.listBatches();
+    assert.equal(entry?.state, 'stopped');
+    assert.equal(history.readBatch(entry!.id)?.runs.length, 1);
+  });
+
+  it('escapes XML so that it parses back to the same text', () => {
+    const nasty = `a < b && c > "d" 'e' \u0001 ]]> \n line2`;
+    const xml = `<x a="${escapeXml(nasty)}">${escapeXml(nasty)}</x>`;
+    assert.equal(XMLValidator.validate(xml), true);
+    const doc = new XMLParser({ ignoreAttributes: false, processEntities: true, htmlEntities: true, trimValues: false }).parse(xml);
+    assert.equal(doc.x['#text'], nasty.replace('\u0001', '\\u0001'));
+  });
+
+  it('bad input exits 2', async () => {
+    assert.equal((await runCli('NoSuchTest', { history: false })).status, 2);
+    assert.equal((await runCli('2A', { history: false, impl: fixture('no-make') })).status, 2);
+  });
+
+  it('killing the CLI mid-batch leaves a readable history with the finished runs', async () => {
+    const data = tmp();
+    const child = spawn(process.execPath, [path.join(root, 'bin/raftlab.js'), 'run', '2A', '--count', '200', '--parallel', '1', '--seed', '1', '--data', data], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let seen = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (/\[12\/600\]/.test(seen)) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+      child.on('exit', () => reject(new Error(`exited before 12 runs: ${seen}`)));
+    });
+    await new Promise((resolve) => child.once('exit', resolve));
+    const history = new History(data, { warn: (m) => assert.fail(m) });
+    const [entry] = history.listBatches();
+    assert.equal(entry?.state, 'running');
+    const batch = history.readBatch(entry!.id)!;
+    assert.ok(batch.runs.length >= 12 && batch.runs.length < 600, `${batch.runs.length} runs`);
+    assert.ok(batch.runs.every((r) => r.status === 'pass'));
+    assert.equal(batch.settings.count, 200);
+  });
+});
+
+describe('runner: history', () => {
+  it('finds its folder: --data, $RAFTLAB_DATA, $XDG_DATA_HOME/raftlab, ~/.local/share/raftlab', () => {
+    assert.equal(resolveDataDir('/x/y', { RAFTLAB_DATA: '/a' }), '/x/y');
+    assert.equal(resolveDataDir(undefined, { RAFTLAB_DATA: '/a', XDG_DATA_HOME: '/b' }), '/a');
+    assert.equal(resolveDataDir(undefined, { XDG_DATA_HOME: '/b' }), '/b/raftlab');
+    assert.equal(resolveDataDir(undefined, {}), path.join(os.homedir(), '.local/share/raftlab'));
+  });
+
+  it('a corrupt history file is reported, set aside, and a fresh history starts', () => {
+    const data = tmp();
+    const warnings: string[] = [];
+    const warn = (m: string) => void warnings.push(m);
+    writeFileSync(path.join(data, 'history.json'), '{"version":1,"batches":[{"id":');
+    const history = new History(data, { warn });
+    assert.deepEqual(history.listBatches(), []);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /history\.json is unreadable .*moved it to .*history\.json\.corrupt-1/);
+    assert.ok(existsSync(path.join(data, 'history.json.corrupt-1')));
+    const rec = history.startBatch({ pattern: '2A', tests: ['TestInitialElection2A'], mode: 'sim', baseSeed: 1, count: 1, parallel: 1, implDir: '/i', argv: [] });
+    rec.finish({ runs: 0, failed: 0, wallMs: 1, stopped: false });
+    assert.equal(history.listBatches().length, 1);
+    writeFileSync(path.join(data, 'history.json'), 'not json');
+    assert.deepEqual(history.listBatches(), []);
+    assert.ok(existsSync(path.join(data, 'history.json.corrupt-2')));
+  });
+
+  it('keeps at most maxBatches batches, deleting older batch files', () => {
+    const data = tmp();
+    const history = new History(data, { maxBatches: 3 });
+    for (let i = 0; i < 5; i++) {
+      history.startBatch({ pattern: String(i), tests: [], mode: 'sim', baseSeed: 1, count: 1, parallel: 1, implDir: '/i', argv: [] }).finish({ runs: 0, failed: 0, wallMs: 0, stopped: false });
+    }
+    assert.deepEqual(history.listBatches().map((b) => b.pattern), ['2', '3', '4']);
+    assert.equal(readdirSync(path.join(data, 'batches')).length, 3);
+  });
+});
