@@ -5,6 +5,7 @@
 import benchCodec from './codec.bench.ts';
 import benchLabrpc from './labrpc.bench.ts';
 import benchPersister from './persister.bench.ts';
+import benchRunner from './runner.bench.ts';
 import { benchSuiteReal, benchSuiteSim } from './suite.bench.ts';
 
 const benches: Record<string, () => Promise<void>> = {
@@ -12,6 +13,7 @@ const benches: Record<string, () => Promise<void>> = {
   labrpc: benchLabrpc,
   persister: benchPersister,
   'suite-sim': benchSuiteSim,
+  runner: benchRunner,
   // About 7 minutes: the real clock runs every test's sleeps for real.
   'suite-real': benchSuiteReal,
 };

@@ -1,7 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ImplLoadError, findTest, loadImplementation, referenceImplDir, runTest } from '../harness/tester/index.ts';
+import { BundleError, extractBundle, readBundle } from '../runner/bundle.ts';
 import { TraceFileError, createTraceRecorder, readTraceEvents, readTraceHeader, type TraceEvent } from '../runner/trace/index.ts';
 
 export interface ReplayCommandOptions {
@@ -39,6 +41,21 @@ export async function replayCommand(
   err: Pick<NodeJS.WritableStream, 'write'> = process.stderr,
 ): Promise<{ status: number; outcome?: ReplayOutcome }> {
   const write = (line: string): void => void out.write(line + '\n');
+  // A bundle carries its implementation and trace: unpack them and replay from there.
+  let bundle;
+  try {
+    bundle = readBundle(file);
+  } catch (error) {
+    if (!(error instanceof BundleError)) throw error;
+    err.write(`raftlab: ${error.message}\n`);
+    return { status: 2 };
+  }
+  if (bundle) {
+    const unpacked = extractBundle(bundle, mkdtempSync(path.join(tmpdir(), 'raftlab-bundle-')));
+    write(`bundle from raftlab ${bundle.createdBy.raftlab} on Node ${bundle.createdBy.node}; implementation unpacked to ${unpacked.implDir}`);
+    file = unpacked.traceFile;
+    options = { impl: options.impl ?? unpacked.implDir };
+  }
   let header;
   try {
     header = await readTraceHeader(file);
@@ -103,7 +120,7 @@ export function registerReplayCommand(program: Command): void {
   program
     .command('replay')
     .description("re-run a saved run from its trace file (test, seed, clock, implementation) and compare")
-    .argument('<file>', 'a raftlab trace file (.trace.gz)')
+    .argument('<file>', 'a raftlab trace file (.trace.gz) or bundle (.bundle.gz)')
     .option('--impl <dir>', 'replay against this implementation folder instead of the recorded one')
     .action(async (file: string, options: ReplayCommandOptions) => {
       process.exitCode = (await replayCommand(file, options)).status;

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { exportCommand } from '../../src/cli/export-command.ts';
 import { replayCommand } from '../../src/cli/replay-command.ts';
+import { readBundle } from '../../src/runner/bundle.ts';
 import { findTest, loadImplementation, referenceImplDir, runTest } from '../../src/harness/tester/index.ts';
 import { createTraceRecorder, encodeTrace, traceHeaderFor } from '../../src/runner/trace/index.ts';
 
@@ -56,6 +58,26 @@ describe('replay: a saved run re-runs from its trace file', () => {
     assert.equal(outcome?.identical, false);
     assert.ok(outcome!.firstDifference! > 0, 'the two runs share their beginning');
     assert.match(out.text(), /the outcome did NOT recur\nthe trace differs from event \d+ on/);
+  });
+
+  it('export --format bundle packs trace, seed, command and sources; replaying the bundle reproduces the run exactly', async () => {
+    const bundleFile = path.join(dir, 'run.bundle.gz');
+    const said = sink();
+    assert.equal(await exportCommand(file, { format: 'bundle', out: bundleFile }, said.stream), 0);
+    assert.match(said.text(), /bundle written: .*run\.bundle\.gz/);
+    const bundle = readBundle(bundleFile)!;
+    assert.equal(bundle.run.test, 'TestBackup2B');
+    assert.equal(bundle.createdBy.node, process.version);
+    assert.match(bundle.command, /^npx raftlab test '\^TestBackup2B\$' --mode sim --seed \d+/);
+    // The bug's own file and the reference files it imports travel together.
+    assert.ok(bundle.impl.files['bugs/vote-without-up-to-date-check/index.ts'], Object.keys(bundle.impl.files).join(', '));
+    assert.ok(bundle.impl.files['raft/election.ts']);
+    assert.equal(bundle.impl.dir, 'bugs/vote-without-up-to-date-check');
+    const out = sink();
+    const { status, outcome } = await replayCommand(bundleFile, {}, out.stream);
+    assert.equal(status, 0, out.text());
+    assert.deepEqual(outcome, { recurred: true, identical: true, firstDifference: undefined });
+    assert.match(out.text(), /implementation unpacked to .*bugs\/vote-without-up-to-date-check/);
   });
 
   it('a file that is not a trace is a clear error with status 2', async () => {

@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { allTests, referenceImplDir, selectTests } from '../src/harness/tester/index.ts';
+import { runBatch } from '../src/runner/batch.ts';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+
+async function runsPerSecond(pattern: string, count: number, parallel: number) {
+  const tests = selectTests(pattern);
+  const batch = await runBatch({ tests, count, baseSeed: 1, mode: 'sim', implDir: referenceImplDir, parallel });
+  return { runs: batch.records.length, failed: batch.failed, wallS: batch.wallMs / 1000, perS: batch.records.length / (batch.wallMs / 1000) };
+}
+
+/** Peak resident memory of a process that runs one test the way a worker does (traced), against an idle one. */
+function peakMemoryMb(testId: string): { idleMb: number; runMb: number } {
+  const script = (run: boolean) => `
+    const { findTest, loadImplementation, runTest } = await import('./src/harness/tester/index.ts');
+    const { createTraceRecorder } = await import('./src/runner/trace/index.ts');
+    if (${run}) {
+      const { make } = await loadImplementation();
+      const recorder = createTraceRecorder();
+      const r = await runTest(findTest('${testId}'), { mode: 'sim', seed: 1, make, ...recorder.options });
+      if (r.status !== 'pass') throw new Error(r.message);
+    }
+    console.log(process.resourceUsage().maxRSS);`;
+  const measure = (run: boolean): number => {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script(run)], { cwd: root, encoding: 'utf8' });
+    if (child.status !== 0) throw new Error(child.stderr);
+    return Number(child.stdout.trim()) / 1024;
+  };
+  return { idleMb: measure(false), runMb: measure(true) };
+}
+
+export default async function benchRunner(): Promise<void> {
+  console.log('\nrunner: sim runs per second through the worker pool (reference Raft, no history)');
+  const rows = [];
+  for (const parallel of [1, 2]) {
+    const twoA = await runsPerSecond('2A', 100, parallel);
+    rows.push({ batch: '2A x 100 seeds', parallel, runs: twoA.runs, failed: twoA.failed, 'wall (s)': Number(twoA.wallS.toFixed(1)), 'runs / s': Math.round(twoA.perS) });
+    const suite = await runsPerSecond('', 5, parallel);
+    rows.push({ batch: 'all 24 x 5 seeds', parallel, runs: suite.runs, failed: suite.failed, 'wall (s)': Number(suite.wallS.toFixed(1)), 'runs / s': Number(suite.perS.toFixed(1)) });
+    if (parallel === 2) {
+      const minutes = (1000 * allTests.length) / suite.perS / 60;
+      console.log(`projected: 1000 seeds of the full suite at parallel 2 = ${minutes.toFixed(1)} min (target <= 30 min)`);
+    }
+  }
+  console.table(rows);
+
+  console.log('\nrunner: trace size per run (seed 1, sim, every run kept)');
+  const dir = mkdtempSync(path.join(tmpdir(), 'raftlab-bench-traces-'));
+  try {
+    const batch = await runBatch({ tests: allTests, count: 1, baseSeed: 1, mode: 'sim', implDir: referenceImplDir, parallel: 2, trace: { keep: 'all', dir } });
+    const sizes = readdirSync(dir).map((f) => ({ f, bytes: statSync(path.join(dir, f)).size }));
+    console.table(
+      batch.records.map((r) => ({
+        test: r.id,
+        'trace (KB, gzip)': Number(((sizes.find((s) => s.f.startsWith(`${r.id}-`))?.bytes ?? 0) / 1024).toFixed(1)),
+      })),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  console.log('\nrunner: peak memory of one traced run of the heaviest tests (process max RSS)');
+  console.table(
+    ['TestFigure8Unreliable2C', 'TestReliableChurn2C'].map((id) => {
+      const { idleMb, runMb } = peakMemoryMb(id);
+      return { test: id, 'idle process (MB)': Math.round(idleMb), 'with the run (MB)': Math.round(runMb), 'run adds (MB)': Math.round(runMb - idleMb) };
+    }),
+  );
+}
