@@ -8,6 +8,7 @@ import { registerRunCommand } from './run-command.ts';
 import { registerListCommand, registerTestCommand } from './test-command.ts';
 import { registerExportCommand } from './export-command.ts';
 import { registerReplayCommand } from './replay-command.ts';
+import { registerCheckCommand } from './check-command.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
 
@@ -18,6 +19,7 @@ export function makeProgram(): Command {
   registerExportCommand(program);
   registerRunCommand(program);
   registerReplayCommand(program);
+  registerCheckCommand(program);
   return program;
 }
 

@@ -37,6 +37,8 @@ export interface RunCommandOptions {
   keep?: TraceKeep;
   /** Where trace files go (default: <data>/traces/<batch>). */
   out?: string;
+  /** Run the safety checker on every run. */
+  check?: boolean;
 }
 
 export interface RunCommandIo {
@@ -122,6 +124,7 @@ export async function runCommand(pattern: string | undefined, options: RunComman
     implDir,
     parallel,
     ...(keep !== 'none' ? { trace: { keep, dir: traceDir } } : {}),
+    ...(options.check ? { check: true } : {}),
     stopOnFail: options.stopOnFail ?? false,
     pool: {
       ...(options.timeout ? { timeoutMs: () => options.timeout! * 1000 } : {}),
@@ -183,6 +186,7 @@ export function registerRunCommand(program: Command): void {
     .option('--timeout <seconds>', 'wall-clock watchdog per run (default: 150 real, 60 sim)', nonNegativeInt('--timeout', 1))
     .addOption(new Option('--keep <which>', 'which runs keep a trace file').choices(['failed', 'all', 'none']).default('failed'))
     .option('--out <dir>', 'where trace files go (default: <data>/traces/<batch>)')
+    .option('--check', "check every run's trace against Raft's safety properties; a violation fails the run")
     .option('--fresh-workers', 'a fresh worker thread for every run (slower; workers are otherwise reused while the impl is unchanged)')
     .action(async (pattern: string | undefined, options: RunCommandOptions) => {
       process.exitCode = await runCommand(pattern, options);

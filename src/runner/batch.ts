@@ -19,8 +19,12 @@ export interface BatchOptions {
   parallel: number;
   /** Traces to record and keep (default: none). */
   trace?: RunTask['trace'];
+  /** Run the safety checker on every run. */
+  check?: boolean;
   /** Stop dispatching after the first failure; runs in flight are cancelled (not recorded). */
   stopOnFail?: boolean;
+  /** Aborting stops dispatching; runs in flight are cancelled (not recorded), as with stopOnFail. */
+  signal?: AbortSignal;
   pool?: Omit<PoolOptions, 'size'>;
   /** Called as each run is handed to a worker and as it finishes. */
   onStart?: (task: RunTask) => void;
@@ -56,7 +60,7 @@ export interface BatchResult {
 }
 
 /** The tasks of a batch: run i of every test before run i + 1 of any, so each test's counts grow together. */
-export function batchTasks(options: Pick<BatchOptions, 'tests' | 'count' | 'baseSeed' | 'mode' | 'implDir' | 'trace'>): RunTask[] {
+export function batchTasks(options: Pick<BatchOptions, 'tests' | 'count' | 'baseSeed' | 'mode' | 'implDir' | 'trace' | 'check'>): RunTask[] {
   const tasks: RunTask[] = [];
   for (let i = 0; i < options.count; i++) {
     for (const test of options.tests) {
@@ -66,6 +70,7 @@ export function batchTasks(options: Pick<BatchOptions, 'tests' | 'count' | 'base
         seed: options.baseSeed + i,
         implDir: options.implDir,
         ...(options.trace ? { trace: options.trace } : {}),
+        ...(options.check ? { check: true } : {}),
       });
     }
   }
@@ -96,6 +101,12 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const records: RunRecord[] = [];
   let stopped = false;
   let next = 0;
+  const onAbort = (): void => {
+    stopped = true;
+    void pool.close();
+  };
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
 
   const lane = async (): Promise<void> => {
     while (!stopped && next < tasks.length) {
@@ -120,6 +131,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   try {
     await Promise.all(Array.from({ length: pool.options.size }, lane));
   } finally {
+    options.signal?.removeEventListener('abort', onAbort);
     await pool.close();
   }
   const testIds = options.tests.map((t) => t.id);

@@ -172,6 +172,7 @@ class Slot {
         freshWorker: fresh,
         ...(consoleOutput ? { consoleOutput } : {}),
         ...(outcome.traceFile ? { traceFile: outcome.traceFile } : {}),
+        ...(outcome.violations?.length ? { violations: outcome.violations } : {}),
       };
     }
     // The worker crashed, died or hangs: end it; the next run starts a fresh one.

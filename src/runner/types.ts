@@ -1,5 +1,6 @@
 import type { ClockMode } from '../harness/runtime/index.ts';
 import type { TestRunResult, TestStatus } from '../harness/tester/index.ts';
+import type { Violation } from '../checker/index.ts';
 
 /** One run to do: a test, a seed, a clock, and the implementation folder the worker loads itself. */
 export interface RunTask {
@@ -10,6 +11,8 @@ export interface RunTask {
   implDir: string;
   /** Record the run's trace, and keep it as a file under `dir` when `keep` says so (failed: any run that did not pass). */
   trace?: TraceSpec;
+  /** Run the safety checker over the run's trace: a violation fails the run even where the tester's checks passed. */
+  check?: boolean;
 }
 
 export type TraceKeep = 'failed' | 'all' | 'none';
@@ -38,6 +41,8 @@ export interface RunRecord extends Omit<TestRunResult, 'status'> {
   consoleOutput?: string;
   /** The trace file kept for this run (gzip NDJSON, see src/runner/trace/file.ts). */
   traceFile?: string;
+  /** What the safety checker found (with --check). */
+  violations?: Violation[];
 }
 
 /** Messages from the parent to a worker. */
@@ -48,5 +53,5 @@ export interface WorkerRequest {
 
 /** Messages from a worker to the parent. */
 export type WorkerReply =
-  | { type: 'result'; result: TestRunResult; traceFile?: string }
+  | { type: 'result'; result: TestRunResult; traceFile?: string; violations?: Violation[] }
   | { type: 'crash'; code: string; message: string; stack?: string; output: string[]; traceFile?: string };

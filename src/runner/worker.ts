@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import type { MakeRaft } from '../../labs/api/index.ts';
 import { findTest, loadImplementation, referenceImplDir, runTest, type TestRunResult } from '../harness/tester/index.ts';
+import { checkTrace, invariants, type Violation } from '../checker/index.ts';
 import { createTraceRecorder, encodeTrace, traceHeaderFor, type TraceRecorder } from './trace/index.ts';
 import type { RunTask, WorkerReply, WorkerRequest } from './types.ts';
 
@@ -78,7 +79,7 @@ function crash(code: string, reason: unknown): void {
 process.on('unhandledRejection', (reason) => crash('UNHANDLED_REJECTION', reason));
 process.on('uncaughtException', (error) => crash('UNCAUGHT_EXCEPTION', error));
 
-async function run(request: WorkerRequest): Promise<{ result: TestRunResult; traceFile: string | undefined }> {
+async function run(request: WorkerRequest): Promise<{ result: TestRunResult; traceFile: string | undefined; violations: Violation[] }> {
   const { task } = request;
   const test = findTest(task.testId);
   if (!test) throw new Error(`unknown test ${task.testId}`);
@@ -88,23 +89,35 @@ async function run(request: WorkerRequest): Promise<{ result: TestRunResult; tra
     impls.set(task.implDir, make);
   }
   output = [];
-  const recorder = task.trace ? createTraceRecorder() : undefined;
+  const recorder = task.trace || task.check ? createTraceRecorder() : undefined;
   current = { task, recorder };
-  const result = await runTest(test, {
+  let result = await runTest(test, {
     mode: task.mode,
     seed: task.seed,
     make,
     onOutput: (line) => output.push(line),
     ...(recorder ? recorder.options : {}),
   });
-  return { result, traceFile: keepTrace(result) };
+  let violations: Violation[] = [];
+  if (task.check && recorder) {
+    violations = checkTrace(recorder.events).violations;
+    if (violations.length > 0) {
+      const said = violations.map((v) => `safety violation: ${invariants[v.invariant].title}: ${v.message}`);
+      // The tester's own verdict stays first when it failed too; a violation alone fails a run that passed.
+      result =
+        result.status === 'pass'
+          ? { ...result, status: 'fail', message: said[0]!, failureMessages: said }
+          : { ...result, failureMessages: [...result.failureMessages, ...said] };
+    }
+  }
+  return { result, traceFile: keepTrace(result), violations };
 }
 
 port.on('message', (request: WorkerRequest) => {
   run(request).then(
-    ({ result, traceFile }) => {
+    ({ result, traceFile, violations }) => {
       current = undefined;
-      if (!crashed) post({ type: 'result', result, ...(traceFile ? { traceFile } : {}) });
+      if (!crashed) post({ type: 'result', result, ...(traceFile ? { traceFile } : {}), ...(violations.length ? { violations } : {}) });
     },
     (error: unknown) => crash((error as { code?: string } | null)?.code ?? 'WORKER_ERROR', error),
   );

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { checkTrace } from '../../src/checker/index.ts';
+import { findTest, loadImplementation, runTest, selectTests } from '../../src/harness/tester/index.ts';
+import { runBatch } from '../../src/runner/batch.ts';
+import { createTraceRecorder, type TraceEvent } from '../../src/runner/trace/index.ts';
+
+const bug = (name: string) => fileURLToPath(new URL(`../../labs/bugs/${name}/`, import.meta.url));
+
+async function tracedRun(implDir: string | undefined, testId: string, seed: number) {
+  const { make } = await loadImplementation(implDir);
+  const recorder = createTraceRecorder();
+  const result = await runTest(findTest(testId)!, { mode: 'sim', seed, make, ...recorder.options });
+  return { result, events: recorder.events, check: checkTrace(recorder.events) };
+}
+
+describe('safety checker', () => {
+  it('finds no violation in the reference over every test (seeds 1 and 2)', async () => {
+    const { make } = await loadImplementation();
+    for (const seed of [1, 2]) {
+      for (const test of selectTests('')) {
+        const recorder = createTraceRecorder();
+        const r = await runTest(test, { mode: 'sim', seed, make, ...recorder.options });
+        assert.equal(r.status, 'pass');
+        const c = checkTrace(recorder.events);
+        assert.deepEqual(c.violations, [], `${test.id} seed ${seed}`);
+        assert.deepEqual(c.skipped, []);
+      }
+    }
+  });
+
+  it('catches a lost vote that the tests miss: votedFor not persisted before the reply', async () => {
+    const { result, events, check } = await tracedRun(bug('votedfor-not-persisted'), 'TestInitialElection2A', 1);
+    assert.equal(result.status, 'pass', 'the course test passes this bug');
+    const v = check.violations[0]!;
+    assert.equal(v.invariant, 'vote-persisted');
+    assert.match(v.message, /^server \d granted its vote to server \d in term \d+ without saving votedFor = \d first \(it saved votedFor = -1\)$/);
+    const broken = events[v.eventIndex]!;
+    assert.equal(broken.kind, 'reply');
+    assert.ok(v.context.length >= 1 && events[v.context[0]!]!.kind === 'deliver', 'led there from the request reaching the voter');
+  });
+
+  it('names State Machine Safety for a Raft that votes without the up-to-date check', async () => {
+    let found;
+    for (let seed = 1; seed <= 20 && !found; seed++) {
+      const run = await tracedRun(bug('vote-without-up-to-date-check'), 'TestBackup2B', seed);
+      if (run.result.status !== 'pass') found = run;
+    }
+    assert.ok(found, 'the bug fails TestBackup2B within 20 seeds');
+    assert.equal(found.check.violations[0]?.invariant, 'state-machine-safety');
+    assert.match(found.check.violations[0]!.message, /^server \d applied .* at index \d+, where server \d applied /);
+  });
+
+  it('Election Safety, monotonic terms and apply order, on hand-made traces', () => {
+    const state = (t: number, node: number, term: number, isLeader: boolean): TraceEvent => ({ t, kind: 'state', node, term, isLeader });
+    const apply = (t: number, node: number, index: number, command: unknown): TraceEvent => ({ t, kind: 'apply', node, index, command });
+    const two = checkTrace([state(1, 0, 3, true), state(2, 1, 3, true)]);
+    assert.deepEqual(two.violations.map((v) => [v.invariant, v.message, v.eventIndex, v.context]), [
+      ['election-safety', 'servers 0 and 1 are both leader in term 3', 1, [0]],
+    ]);
+    const back = checkTrace([state(1, 2, 5, false), { t: 2, kind: 'crash', node: 2 }, { t: 3, kind: 'restart', node: 2, generation: 2 }, state(4, 2, 0, false)]);
+    assert.deepEqual(back.violations.map((v) => v.message), ["server 2's term went back from 5 to 0"]);
+    const order = checkTrace([apply(1, 0, 1, 'a'), apply(2, 0, 3, 'c'), apply(3, 1, 1, 'a'), apply(4, 1, 2, 'b'), apply(5, 1, 2, 'b')]);
+    assert.deepEqual(order.violations.map((v) => v.message), [
+      'server 0 applied index 3 after index 1, skipping 2',
+      'server 1 applied index 2 again (or out of order) after index 2',
+    ]);
+    // After a restart the first apply may start anywhere (from the persisted snapshot): no violation.
+    const restarted = checkTrace([apply(1, 0, 1, 'a'), apply(2, 0, 2, 'b'), { t: 3, kind: 'restart', node: 0, generation: 2 }, apply(4, 0, 1, 'a')]);
+    assert.deepEqual(restarted.violations, []);
+  });
+
+  it('run --check fails a run on a violation even though the tester passed it', async () => {
+    const batch = await runBatch({
+      tests: [{ id: 'TestInitialElection2A' }],
+      count: 2,
+      baseSeed: 1,
+      mode: 'sim',
+      implDir: bug('votedfor-not-persisted'),
+      parallel: 1,
+      check: true,
+    });
+    assert.equal(batch.failed, 2);
+    for (const r of batch.records) {
+      assert.equal(r.status, 'fail');
+      assert.match(r.message!, /^safety violation: Vote persisted before replying: /);
+      assert.equal(r.violations?.[0]?.invariant, 'vote-persisted');
+    }
+  });
+});
