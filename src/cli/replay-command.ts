@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ImplLoadError, findTest, loadImplementation, referenceImplDir, runTest } from '../harness/tester/index.ts';
+import { formatChaos } from '../harness/chaos.ts';
 import { BundleError, extractBundle, readBundle } from '../runner/bundle.ts';
 import { TraceFileError, createTraceRecorder, readTraceEvents, readTraceHeader, type TraceEvent } from '../runner/trace/index.ts';
 
@@ -90,7 +91,9 @@ export async function replayCommand(
   write(`replaying ${header.test}, seed ${header.seed}, ${header.mode} clock, impl ${header.impl === 'reference' && !options.impl ? 'reference' : path.resolve(implDir)}`);
   write(`recorded: ${header.status}${header.message ? ` -- ${header.message}` : ''}`);
   const recorder = createTraceRecorder();
-  const result = await runTest(test, { mode: header.mode, seed: header.seed, make, ...recorder.options });
+  // The recorded chaos knobs are part of the run: a replay turns them on again.
+  if (header.chaos) write(`chaos knobs: ${formatChaos(header.chaos)}`);
+  const result = await runTest(test, { mode: header.mode, seed: header.seed, make, ...(header.chaos ? { chaos: header.chaos } : {}), ...recorder.options });
   write(`replayed: ${result.status}${result.message ? ` -- ${result.message}` : ''}`);
 
   const recurred = result.status === header.status && (result.message ?? '') === (header.message ?? '');

@@ -8,7 +8,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
+import { chaosKnobNames, formatChaos, type ChaosKnobs } from '../harness/chaos.ts';
 import type { ClockMode } from '../harness/runtime/index.ts';
+import { parseChaosOption } from './test-command.ts';
 import { ImplLoadError, TestSelectionError, loadImplementation, referenceImplDir, selectTests } from '../harness/tester/index.ts';
 import { runBatch } from '../runner/batch.ts';
 import { History, resolveDataDir, type BatchRecorder } from '../runner/history.ts';
@@ -39,6 +41,8 @@ export interface RunCommandOptions {
   out?: string;
   /** Run the safety checker on every run. */
   check?: boolean;
+  /** Chaos knobs, parsed from --chaos. */
+  chaos?: ChaosKnobs;
 }
 
 export interface RunCommandIo {
@@ -111,7 +115,9 @@ export async function runCommand(pattern: string | undefined, options: RunComman
   write(
     `raftlab run: ${tests.length} test${tests.length === 1 ? '' : 's'} x ${options.count} = ${total} runs, ` +
       `${options.mode} clock, seeds ${baseSeed}..${baseSeed + options.count - 1}, ${parallel} worker${parallel === 1 ? '' : 's'}` +
-      (options.impl ? `, impl ${implDir}` : ''),
+      (options.impl ? `, impl ${implDir}` : '') +
+      (options.chaos && formatChaos(options.chaos) ? `, chaos ${formatChaos(options.chaos)}` : '') +
+      (options.check ? ', safety checker on' : ''),
   );
   const keep = options.keep ?? 'failed';
   const traceDir = path.resolve(options.out ?? path.join(resolveDataDir(options.data), 'traces', recorder?.id ?? `batch-${baseSeed}`));
@@ -125,6 +131,7 @@ export async function runCommand(pattern: string | undefined, options: RunComman
     parallel,
     ...(keep !== 'none' ? { trace: { keep, dir: traceDir } } : {}),
     ...(options.check ? { check: true } : {}),
+    ...(options.chaos ? { chaos: options.chaos } : {}),
     stopOnFail: options.stopOnFail ?? false,
     pool: {
       ...(options.timeout ? { timeoutMs: () => options.timeout! * 1000 } : {}),
@@ -186,6 +193,7 @@ export function registerRunCommand(program: Command): void {
     .option('--timeout <seconds>', 'wall-clock watchdog per run (default: 150 real, 60 sim)', nonNegativeInt('--timeout', 1))
     .addOption(new Option('--keep <which>', 'which runs keep a trace file').choices(['failed', 'all', 'none']).default('failed'))
     .option('--out <dir>', 'where trace files go (default: <data>/traces/<batch>)')
+    .option('--chaos <knobs>', `harsher conditions, e.g. drop=0.05,quantum=250,crash=6 (${chaosKnobNames})`, parseChaosOption)
     .option('--check', "check every run's trace against Raft's safety properties; a violation fails the run")
     .option('--fresh-workers', 'a fresh worker thread for every run (slower; workers are otherwise reused while the impl is unchanged)')
     .action(async (pattern: string | undefined, options: RunCommandOptions) => {

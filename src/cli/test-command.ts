@@ -1,8 +1,10 @@
 import { randomInt } from 'node:crypto';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { ChaosSpecError, chaosKnobNames, parseChaos, type ChaosKnobs } from '../harness/chaos.ts';
 import type { ClockMode } from '../harness/runtime/index.ts';
+import { replayCommand } from '../runner/report.ts';
 import {
   ImplLoadError,
   TestSelectionError,
@@ -11,10 +13,11 @@ import {
   runTest,
   selectTests,
   type NodeLogLine,
-  type TestRunResult,
 } from '../harness/tester/index.ts';
 
 export interface TestCommandOptions {
+  /** Chaos knobs, parsed from --chaos. */
+  chaos?: ChaosKnobs;
   mode: ClockMode;
   seed?: number;
   count: number;
@@ -28,12 +31,6 @@ const parsePositiveInt = (name: string) => (value: string): number => {
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got '${value}'`);
   return n;
 };
-
-/** The exact command that replays one run. */
-export function replayCommand(result: TestRunResult, implDir: string | undefined): string {
-  const impl = implDir ? ` --impl ${JSON.stringify(implDir)}` : '';
-  return `npx raftlab test '^${result.id}$' --mode ${result.mode} --seed ${result.seed}${impl}`;
-}
 
 function formatLog(line: NodeLogLine): string {
   const fields = line.fields ? ' ' + JSON.stringify(line.fields) : '';
@@ -73,6 +70,7 @@ export async function testCommand(
         seed,
         make: impl.make,
         onOutput: write,
+        ...(options.chaos ? { chaos: options.chaos } : {}),
         ...(options.verbose ? { onLog: (line: NodeLogLine) => write(formatLog(line)) } : {}),
         ...(persistDir ? { persistDir } : {}),
       });
@@ -101,6 +99,16 @@ export async function testCommand(
   return 1;
 }
 
+/** commander's parser for --chaos: a bad spec is a usage error naming the knobs. */
+export function parseChaosOption(spec: string): ChaosKnobs {
+  try {
+    return parseChaos(spec);
+  } catch (error) {
+    if (error instanceof ChaosSpecError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
+}
+
 export function registerTestCommand(program: Command): void {
   program
     .command('test')
@@ -111,6 +119,7 @@ export function registerTestCommand(program: Command): void {
     .option('--count <n>', 'run each test n times', parsePositiveInt('--count'), 1)
     .option('--impl <dir>', 'the Raft implementation folder (default: the reference, labs/raft)')
     .option('--persist-dir <dir>', "keep each node's persisted state in readable JSON files: dir/<test>-seed<n>/node-<i>.json")
+    .option('--chaos <knobs>', `harsher conditions, e.g. drop=0.05,quantum=250,crash=6 (${chaosKnobNames})`, parseChaosOption)
     .option('-v, --verbose', "print the implementation's log lines, and stacks of errors")
     .action(async (pattern: string | undefined, options: TestCommandOptions) => {
       process.exitCode = await testCommand(pattern, options);

@@ -21,6 +21,8 @@ export interface BatchOptions {
   trace?: RunTask['trace'];
   /** Run the safety checker on every run. */
   check?: boolean;
+  /** Harsher conditions for every run. */
+  chaos?: RunTask['chaos'];
   /** Stop dispatching after the first failure; runs in flight are cancelled (not recorded). */
   stopOnFail?: boolean;
   /** Aborting stops dispatching; runs in flight are cancelled (not recorded), as with stopOnFail. */
@@ -60,7 +62,7 @@ export interface BatchResult {
 }
 
 /** The tasks of a batch: run i of every test before run i + 1 of any, so each test's counts grow together. */
-export function batchTasks(options: Pick<BatchOptions, 'tests' | 'count' | 'baseSeed' | 'mode' | 'implDir' | 'trace' | 'check'>): RunTask[] {
+export function batchTasks(options: Pick<BatchOptions, 'tests' | 'count' | 'baseSeed' | 'mode' | 'implDir' | 'trace' | 'check' | 'chaos'>): RunTask[] {
   const tasks: RunTask[] = [];
   for (let i = 0; i < options.count; i++) {
     for (const test of options.tests) {
@@ -71,6 +73,7 @@ export function batchTasks(options: Pick<BatchOptions, 'tests' | 'count' | 'base
         implDir: options.implDir,
         ...(options.trace ? { trace: options.trace } : {}),
         ...(options.check ? { check: true } : {}),
+        ...(options.chaos ? { chaos: options.chaos } : {}),
       });
     }
   }

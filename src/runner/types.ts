@@ -1,6 +1,7 @@
 import type { ClockMode } from '../harness/runtime/index.ts';
 import type { TestRunResult, TestStatus } from '../harness/tester/index.ts';
 import type { Violation } from '../checker/index.ts';
+import type { ChaosKnobs } from '../harness/chaos.ts';
 
 /** One run to do: a test, a seed, a clock, and the implementation folder the worker loads itself. */
 export interface RunTask {
@@ -13,6 +14,8 @@ export interface RunTask {
   trace?: TraceSpec;
   /** Run the safety checker over the run's trace: a violation fails the run even where the tester's checks passed. */
   check?: boolean;
+  /** Harsher conditions (src/harness/chaos.ts). */
+  chaos?: ChaosKnobs;
 }
 
 export type TraceKeep = 'failed' | 'all' | 'none';

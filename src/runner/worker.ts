@@ -96,6 +96,7 @@ async function run(request: WorkerRequest): Promise<{ result: TestRunResult; tra
     seed: task.seed,
     make,
     onOutput: (line) => output.push(line),
+    ...(task.chaos ? { chaos: task.chaos } : {}),
     ...(recorder ? recorder.options : {}),
   });
   let violations: Violation[] = [];

@@ -14,7 +14,9 @@ export type DropReason =
   /** No server is registered under the name (crashed / deleted). */
   | 'no-server'
   /** An unreliable network lost the request (10 %). */
-  | 'request-lost';
+  | 'request-lost'
+  /** The chaos knob dropRate lost it. */
+  | 'chaos-drop';
 
 /** Why a reply that a handler produced (or was producing) never reached the caller. */
 export type ReplyLostReason =
@@ -22,6 +24,8 @@ export type ReplyLostReason =
   | 'server-dead'
   /** An unreliable network lost the reply (10 %). */
   | 'reply-lost'
+  /** The chaos knob dropRate lost it. */
+  | 'chaos-drop'
   /** The handler threw, or its reply could not be encoded: a bug, and the run fails. */
   | 'handler-error';
 

@@ -6,6 +6,7 @@
  * Every step is reported to an observer for traces.
  */
 import { Codec } from '../codec/index.ts';
+import type { ChaosKnobs } from '../chaos.ts';
 import type { Rng, Runtime } from '../runtime/index.ts';
 import type { DropReason, NetEvent, NetObserver, ReplyLostReason, ServerName } from './events.ts';
 
@@ -152,6 +153,8 @@ export class ClientEnd {
 export interface NetworkOptions {
   codec?: Codec;
   observer?: NetObserver;
+  /** Harsher conditions than labrpc's own (drop, delay, reorder); off by default. */
+  chaos?: ChaosKnobs;
 }
 
 const failed: RpcResult<never> = Object.freeze({ ok: false });
@@ -173,11 +176,16 @@ export class Network {
   readonly #observers: NetObserver[] = [];
   /** The network's own random stream: its choices never shift the tester's or a node's. */
   readonly #rng: Rng;
+  readonly #chaos: ChaosKnobs;
+  /** Chaos draws from its own stream, so turning it on never shifts labrpc's own choices. */
+  readonly #chaosRng: Rng;
 
   constructor(runtime: Runtime, options: NetworkOptions = {}) {
     this.runtime = runtime;
     this.codec = options.codec ?? new Codec();
     this.#rng = runtime.stream('labrpc');
+    this.#chaos = options.chaos ?? {};
+    this.#chaosRng = runtime.stream('chaos-network');
     if (options.observer) this.#observers.push(options.observer);
   }
 
@@ -315,6 +323,13 @@ export class Network {
       }
     }
 
+    const chaos = this.#chaos;
+    if (chaos.delayMaxMs) await rt.sleep(this.#chaosRng.intn(Math.floor(chaos.delayMaxMs) + 1));
+    if (chaos.dropRate && this.#chaosRng.float() < chaos.dropRate) {
+      this.#emit({ type: 'drop', atMs: rt.now(), rpcId, endName, reason: 'chaos-drop' });
+      return failed;
+    }
+
     const isDead = (): boolean => this.#enabled.get(endName) !== true || this.#servers.get(serverName) !== server;
     let handlerDone = false;
     let replyPayload: Uint8Array | undefined;
@@ -348,6 +363,7 @@ export class Network {
     let lost: ReplyLostReason | undefined;
     if (!handlerDone || isDead()) lost = 'server-dead';
     else if (!reliable && rng.intn(1000) < labrpcTiming.unreliableDropPerMille) lost = 'reply-lost';
+    else if (chaos.dropRate && this.#chaosRng.float() < chaos.dropRate) lost = 'chaos-drop';
     if (lost !== undefined || replyPayload === undefined) {
       this.#emit({ type: 'reply-lost', atMs: rt.now(), rpcId, endName, reason: lost ?? 'server-dead' });
       return failed;
@@ -355,6 +371,10 @@ export class Network {
     let delayedMs: number | undefined;
     if (longReordering && rng.intn(900) < labrpcTiming.reorderChanceOutOf900) {
       delayedMs = labrpcTiming.reorderBaseMs + rng.intn(1 + rng.intn(labrpcTiming.reorderSpreadMs));
+      await rt.sleep(delayedMs);
+    } else if (chaos.reorderRate && this.#chaosRng.float() < chaos.reorderRate) {
+      const c = this.#chaosRng;
+      delayedMs = labrpcTiming.reorderBaseMs + c.intn(1 + c.intn(labrpcTiming.reorderSpreadMs));
       await rt.sleep(delayedMs);
     }
     this.#totalBytes += replyPayload.length;

@@ -4,6 +4,7 @@
  * the original (spec §4); the exceptions are named where they occur.
  */
 import type { ApplyMsg, LogTopic, MakeRaft, Persister as RaftPersister, RaftNode, RaftRuntime } from '../../../labs/api/index.ts';
+import type { ChaosKnobs } from '../chaos.ts';
 import { Codec } from '../codec/index.ts';
 import { Network, Server, makeService, type ClientEnd, type NetObserver } from '../labrpc/index.ts';
 import { Persister, persisterFile } from '../persister/index.ts';
@@ -84,6 +85,8 @@ export interface ConfigEnv {
   onTraceEvent?: ((event: TesterTraceEvent) => void) | undefined;
   /** Called with the config as soon as it exists, so the runner can clean it up if the test throws. */
   onConfig?: ((cfg: Config) => void) | undefined;
+  /** Harsher conditions than the course's (src/harness/chaos.ts); off by default. */
+  chaos?: ChaosKnobs | undefined;
 }
 
 type Applier = (i: number, applyCh: RendezvousChannel) => Promise<void>;
@@ -131,7 +134,7 @@ export class Config {
           this.#pollStates();
         }
       : netObserver;
-    this.net = new Network(env.runtime, { codec: env.codec, observer });
+    this.net = new Network(env.runtime, { codec: env.codec, observer, ...(env.chaos ? { chaos: env.chaos } : {}) });
     this.rafts = Array.from({ length: n }, () => null);
     this.applyErr = Array.from({ length: n }, () => '');
     this.connected = Array.from({ length: n }, () => false);
@@ -148,6 +151,50 @@ export class Config {
     // Create a full set of Rafts, each isolated, then connect them all.
     for (let i = 0; i < n; i++) this.start1(i, this.#applier);
     for (let i = 0; i < n; i++) this.connect(i);
+    this.#startChaosFaults();
+  }
+
+  /**
+   * Chaos knobs crashesPerMinute / partitionsPerMinute: at random moments (a Poisson process on the test's clock),
+   * crash a running server or disconnect a connected one, and undo it 0.5..2 s later unless the test has meanwhile
+   * done something to that server itself.
+   */
+  #startChaosFaults(): void {
+    const chaos = this.#env.chaos;
+    const rng = this.#rt.stream('chaos-faults');
+    const loop = async (perMinute: number, act: (i: number) => (() => void) | undefined): Promise<void> => {
+      while (!this.#cleanedUp) {
+        await this.#rt.sleep(Math.ceil((-Math.log(1 - rng.float()) * 60_000) / perMinute));
+        if (this.#cleanedUp) return;
+        const undo = act(rng.intn(this.n));
+        if (!undo) continue;
+        await this.#rt.sleep(500 + rng.intn(1501));
+        if (!this.#cleanedUp) undo();
+      }
+    };
+    const fail = (error: unknown): void => this.#rt.fail(error);
+    if (chaos?.crashesPerMinute) {
+      void loop(chaos.crashesPerMinute, (i) => {
+        if (!this.rafts[i]) return undefined;
+        this.crash1(i);
+        const generation = this.#generation[i];
+        return () => {
+          if (this.rafts[i] || this.#generation[i] !== generation) return;
+          this.start1(i, this.#applier);
+          this.connect(i);
+        };
+      }).catch(fail);
+    }
+    if (chaos?.partitionsPerMinute) {
+      void loop(chaos.partitionsPerMinute, (i) => {
+        if (!this.connected[i] || !this.rafts[i]) return undefined;
+        this.disconnect(i);
+        const raft = this.rafts[i];
+        return () => {
+          if (!this.connected[i] && this.rafts[i] === raft) this.connect(i);
+        };
+      }).catch(fail);
+    }
   }
 
   /** The applier this config was made with: applierSnap for 2D, applier otherwise. */
@@ -305,10 +352,23 @@ export class Config {
     const rt = this.#rt;
     const codec = this.#env.codec;
     const onLog = this.#env.onLog;
+    // Chaos timerQuantumMs: every timer and sleep fires on a grid, so nodes time out together.
+    const quantumMs = this.#env.chaos?.timerQuantumMs;
+    const onGrid = quantumMs ? (ms: number): number => Math.ceil((rt.now() + ms) / quantumMs) * quantumMs - rt.now() : (ms: number): number => ms;
     return {
       now: () => rt.now(),
-      sleep: (ms) => rt.sleep(ms),
-      timer: (callback) => rt.timer(callback),
+      sleep: (ms) => rt.sleep(onGrid(ms)),
+      timer: (callback) => {
+        const timer = rt.timer(callback);
+        if (!quantumMs) return timer;
+        return {
+          reset: (ms: number) => timer.reset(onGrid(ms)),
+          stop: () => timer.stop(),
+          get active() {
+            return timer.active;
+          },
+        };
+      },
       random: rt.stream(`raft-${i}`),
       encode: (value) => codec.encode(value, `server ${i} encode`),
       decode: <T,>(bytes: Uint8Array) => codec.decode<T>(bytes),

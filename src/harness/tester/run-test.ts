@@ -1,4 +1,5 @@
 import type { MakeRaft } from '../../../labs/api/index.ts';
+import { chaosActive, type ChaosKnobs } from '../chaos.ts';
 import { Codec, type CodecWarning } from '../codec/index.ts';
 import type { NetObserver } from '../labrpc/index.ts';
 import { makeRuntime, wallClockMs, type ClockMode, type SimOptions } from '../runtime/index.ts';
@@ -25,6 +26,8 @@ export interface TestRunOptions {
    */
   onTraceEvent?: (event: TesterTraceEvent) => void;
   persistDir?: string;
+  /** Harsher conditions than the course's (src/harness/chaos.ts); recorded in the result. */
+  chaos?: ChaosKnobs;
   simOptions?: SimOptions;
 }
 
@@ -49,6 +52,8 @@ export interface TestRunResult {
   /** Wall-clock time the run took. */
   wallMs: number;
   codecWarnings: CodecWarning[];
+  /** The chaos knobs the run had on, if any (a replay needs them). */
+  chaos?: ChaosKnobs;
 }
 
 /** Clean up every config a test made; `quietly` ignores cleanup's own failures (the test already failed). */
@@ -98,6 +103,7 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
           random: env.random,
           codec,
           persistDir: options.persistDir,
+          chaos: options.chaos,
           onLog: options.onLog,
           netObserver: options.netObserver,
           onTraceEvent: options.onTraceEvent,
@@ -122,6 +128,7 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
     testMs: 0,
     wallMs: 0,
     codecWarnings,
+    ...(chaosActive(options.chaos) ? { chaos: options.chaos } : {}),
   };
   try {
     await runtime.run(async () => {

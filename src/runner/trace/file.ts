@@ -13,6 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { open, writeFile } from 'node:fs/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import type { ChaosKnobs } from '../../harness/chaos.ts';
 import type { TestRunResult } from '../../harness/tester/index.ts';
 import type { TraceEvent } from './events.ts';
 
@@ -35,6 +36,8 @@ export interface TraceHeader {
   servers?: number | undefined;
   /** Filled in by the writer. */
   events?: number;
+  /** The chaos knobs the run had on (a replay turns them on again). */
+  chaos?: ChaosKnobs | undefined;
 }
 
 const raftlabVersion = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -52,6 +55,7 @@ export function traceHeaderFor(result: TestRunResult, options: { impl?: string; 
     status: result.status,
     ...(result.message !== undefined ? { message: result.message } : {}),
     ...(options.servers !== undefined ? { servers: options.servers } : {}),
+    ...(result.chaos ? { chaos: result.chaos } : {}),
   };
 }
 

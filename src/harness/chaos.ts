@@ -1,0 +1,79 @@
+/**
+ * Chaos knobs: harsher conditions than the course's tests create, to turn a 1-in-500 failure into 1-in-20. Every knob
+ * is off by default, and a run with all knobs off is exactly the course's test. Chaos draws from its own random
+ * streams, so it never shifts the network's, the tester's or a node's own choices.
+ */
+
+export interface ChaosKnobs {
+  /** Extra probability (0..1) that a request, and separately a reply, is lost: on reliable networks too. */
+  dropRate?: number;
+  /** Extra uniform delay, 0..delayMaxMs, before every request reaches its server. */
+  delayMaxMs?: number;
+  /** Probability (0..1) that a reply is held back 200..2199 ms, as long reordering does, even when that is off. */
+  reorderRate?: number;
+  /**
+   * Election-timeout pressure: every timer and sleep a node arms fires on a grid of this many ms (rounded up), so
+   * nodes time out together: split votes and two candidates in one term become common.
+   */
+  timerQuantumMs?: number;
+  /** Random crashes per minute of test time; a crashed server restarts 0.5..2 s later. */
+  crashesPerMinute?: number;
+  /** Random disconnections per minute of test time; each heals 0.5..2 s later. */
+  partitionsPerMinute?: number;
+}
+
+type KnobName = keyof ChaosKnobs;
+
+/** Short names for the command line (`--chaos drop=0.05,quantum=250`), with their ranges. */
+const knobSpecs: Record<string, { knob: KnobName; min: number; max: number; unit: string }> = {
+  drop: { knob: 'dropRate', min: 0, max: 1, unit: 'probability' },
+  delay: { knob: 'delayMaxMs', min: 0, max: 10_000, unit: 'ms' },
+  reorder: { knob: 'reorderRate', min: 0, max: 1, unit: 'probability' },
+  quantum: { knob: 'timerQuantumMs', min: 1, max: 10_000, unit: 'ms' },
+  crash: { knob: 'crashesPerMinute', min: 0, max: 600, unit: 'per minute' },
+  partition: { knob: 'partitionsPerMinute', min: 0, max: 600, unit: 'per minute' },
+};
+
+export class ChaosSpecError extends Error {
+  readonly code = 'BAD_CHAOS_SPEC';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChaosSpecError';
+  }
+}
+
+/** The knob names, for help texts. */
+export const chaosKnobNames = Object.keys(knobSpecs).join(', ');
+
+const knobsHelp = Object.entries(knobSpecs)
+  .map(([name, s]) => `${name}=${s.unit === 'probability' ? '0..1' : `${s.min}..${s.max} ${s.unit}`}`)
+  .join(', ');
+
+/** Parse `drop=0.05,delay=40,reorder=0.2,quantum=250,crash=6,partition=6`. */
+export function parseChaos(spec: string): ChaosKnobs {
+  const knobs: ChaosKnobs = {};
+  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [name, value, extra] = part.split('=');
+    const s = name !== undefined ? knobSpecs[name] : undefined;
+    const n = Number(value);
+    if (!s || value === undefined || extra !== undefined) throw new ChaosSpecError(`unknown chaos knob '${part}'; knobs: ${knobsHelp}`);
+    if (!Number.isFinite(n) || n < s.min || n > s.max) {
+      throw new ChaosSpecError(`chaos knob ${name} must be ${s.min}..${s.max} (${s.unit}), got '${value}'`);
+    }
+    knobs[s.knob] = n;
+  }
+  return knobs;
+}
+
+/** The knobs as a spec string (for replay commands and records); '' when all are off. */
+export function formatChaos(knobs: ChaosKnobs | undefined): string {
+  if (!knobs) return '';
+  return Object.entries(knobSpecs)
+    .filter(([, s]) => knobs[s.knob] !== undefined && knobs[s.knob] !== 0)
+    .map(([name, s]) => `${name}=${knobs[s.knob]}`)
+    .join(',');
+}
+
+export function chaosActive(knobs: ChaosKnobs | undefined): knobs is ChaosKnobs {
+  return formatChaos(knobs) !== '';
+}
