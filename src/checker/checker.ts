@@ -5,7 +5,13 @@
  */
 import type { TraceEvent } from '../runner/trace/events.ts';
 
-export type InvariantId = 'election-safety' | 'state-machine-safety' | 'term-monotonic' | 'apply-order' | 'vote-persisted';
+export type InvariantId =
+  | 'election-safety'
+  | 'state-machine-safety'
+  | 'term-monotonic'
+  | 'apply-order'
+  | 'vote-persisted'
+  | 'commit-current-term';
 
 export const invariants: Record<InvariantId, { title: string; rule: string }> = {
   'election-safety': {
@@ -23,6 +29,10 @@ export const invariants: Record<InvariantId, { title: string; rule: string }> = 
   'apply-order': {
     title: 'Apply order',
     rule: 'each server applies log entries in index order, each exactly once, with no gaps (Figure 2: lastApplied)',
+  },
+  'commit-current-term': {
+    title: 'Commit only through the current term',
+    rule: "a leader commits by counting replicas only an entry of its own term; entries of earlier terms are committed along with it, never on their own (§5.4.2, Figure 8)",
   },
   'vote-persisted': {
     title: 'Vote persisted before replying',
@@ -78,6 +88,16 @@ export function checkTrace(events: readonly TraceEvent[]): CheckResult {
   const votes = new Map<number, PendingVote>();
   /** RequestVote terms by RPC id, from the candidate's send. */
   const requestTerms = new Map<number, number | undefined>();
+  // commit-current-term: what each server has been told is committed (an upper bound on its commitIndex before it
+  // led), and the indices of the entries each leader created in each term (its start() calls).
+  const knownCommit = new Map<number, number>();
+  const ownEntries = new Map<string, Set<number>>();
+  const commitBaseline = new Map<string, number>();
+  const commitReported = new Set<string>();
+  const commitRpcs = new Map<number, number>();
+  const learn = (node: number, index: number): void => {
+    if (index > (knownCommit.get(node) ?? 0)) knownCommit.set(node, index);
+  };
   let votedForSeen = false;
   const persistedNodes = new Set<number>();
   let grantedVotes = 0;
@@ -114,7 +134,10 @@ export function checkTrace(events: readonly TraceEvent[]): CheckResult {
         lastApplied.delete(e.node); // a new incarnation applies from its snapshot (or the start) again
         break;
       case 'apply-snapshot':
-        if (e.installed) lastApplied.set(e.node, { index: e.index, eventIndex: i });
+        if (e.installed) {
+          lastApplied.set(e.node, { index: e.index, eventIndex: i });
+          learn(e.node, e.index);
+        }
         break;
       case 'apply': {
         const first = applied.get(e.index);
@@ -146,13 +169,43 @@ export function checkTrace(events: readonly TraceEvent[]): CheckResult {
         if (!last || e.index > last.index) lastApplied.set(e.node, { index: e.index, eventIndex: i });
         break;
       }
-      case 'send':
+      case 'send': {
         if (e.method === 'Raft.RequestVote') requestTerms.set(e.rpc, e.term);
+        const args = e.args as Record<string, unknown> | null;
+        const leaderCommit = args?.leaderCommit ?? args?.LeaderCommit;
+        const snapshotIndex = args?.lastIncludedIndex ?? args?.LastIncludedIndex;
+        if (e.method === 'Raft.InstallSnapshot' && typeof snapshotIndex === 'number') commitRpcs.set(e.rpc, snapshotIndex);
+        if (e.method !== 'Raft.AppendEntries' || typeof leaderCommit !== 'number' || e.term === undefined) break;
+        commitRpcs.set(e.rpc, leaderCommit);
+        const key = `${e.node}:${e.term}`;
+        if (!commitBaseline.has(key)) commitBaseline.set(key, knownCommit.get(e.node) ?? 0);
+        const baseline = commitBaseline.get(key)!;
+        if (leaderCommit > baseline && !ownEntries.get(key)?.has(leaderCommit) && !commitReported.has(key)) {
+          commitReported.add(key);
+          const own = [...(ownEntries.get(key) ?? [])];
+          report({
+            invariant: 'commit-current-term',
+            message:
+              `server ${e.node}, leader in term ${e.term}, committed index ${leaderCommit}, which is not an entry of term ${e.term} ` +
+              `(its term-${e.term} entries: ${own.length ? own.join(', ') : 'none yet'}; committed before it led: ${baseline})`,
+            eventIndex: i,
+            context: [],
+          });
+        }
+        learn(e.node, leaderCommit);
+        break;
+      }
+      case 'start':
+        if (e.isLeader) {
+          const key = `${e.node}:${e.term}`;
+          ownEntries.set(key, (ownEntries.get(key) ?? new Set()).add(e.index));
+        }
         break;
       case 'drop':
         requestTerms.delete(e.rpc);
         break;
       case 'deliver':
+        if (commitRpcs.has(e.rpc)) learn(e.node, commitRpcs.get(e.rpc)!);
         if (e.method === 'Raft.RequestVote') {
           votes.set(e.rpc, { voter: e.node, candidate: e.from, term: requestTerms.get(e.rpc) ?? e.term, deliverIndex: i, persists: [] });
           requestTerms.delete(e.rpc);

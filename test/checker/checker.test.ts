@@ -51,6 +51,14 @@ describe('safety checker', () => {
     assert.match(found.check.violations[0]!.message, /^server \d applied .* at index \d+, where server \d applied /);
   });
 
+  it('catches a leader committing an earlier-term entry by counting replicas, which the Figure 8 tests miss', async () => {
+    const { result, check } = await tracedRun(bug('commit-earlier-term-by-counting'), 'TestFigure82C', 1);
+    assert.equal(result.status, 'pass', 'the course test passes this seed');
+    const v = check.violations[0]!;
+    assert.equal(v.invariant, 'commit-current-term');
+    assert.match(v.message, /^server \d, leader in term \d+, committed index \d+, which is not an entry of term \d+ /);
+  });
+
   it('Election Safety, monotonic terms and apply order, on hand-made traces', () => {
     const state = (t: number, node: number, term: number, isLeader: boolean): TraceEvent => ({ t, kind: 'state', node, term, isLeader });
     const apply = (t: number, node: number, index: number, command: unknown): TraceEvent => ({ t, kind: 'apply', node, index, command });
