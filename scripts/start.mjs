@@ -3,7 +3,7 @@
 // to a browser by the local web server (src/main/web-server.ts).
 //
 //   npm start                      desktop app if possible, else web mode on port 6824
-//   npm start -- --web             web mode even where Electron could run
+//   npm start -- --web             web mode even where Electron could run (also: npm run web)
 //   npm start -- --port 7000       web mode's port (or RAFTLAB_PORT=7000; 0 picks a free port)
 //
 // How it decides: Electron can run when its binary is installed (node_modules/electron/path.txt
@@ -165,11 +165,12 @@ const port = options.port ?? process.env.RAFTLAB_PORT ?? String(DEFAULT_PORT);
 if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) {
   fail(`${options.port !== undefined ? '--port' : 'RAFTLAB_PORT'} must be a port number from 0 to 65535, not "${port}"`, 2);
 }
-const where = port === '0' ? 'on a free port of 127.0.0.1 (the address follows)' : `at http://127.0.0.1:${port}/`;
+const where = port === '0' ? 'on a free port of 127.0.0.1' : `on http://127.0.0.1:${port}/`;
 paragraph(
   `${reason}; serving the same UI in your browser ${where} instead. ` +
     'It is the same app and the same API, answered by a small web server that listens on ' +
-    '127.0.0.1 only; open the address in a browser on this machine. Choose another port with ' +
+    '127.0.0.1 only; open the address it prints below in a browser on this machine: it carries ' +
+    'this launch\'s random token (?token=…), without which the API answers 401. Choose another port with ' +
     '--port <n> (npm start -- --port 7000) or RAFTLAB_PORT=<n>. Press Ctrl-C to stop.',
 );
 ensureRendererBuilt();

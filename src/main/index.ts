@@ -7,9 +7,11 @@
 import { app, BrowserWindow, ipcMain, session, shell, type WebContents } from 'electron';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { contentSecurityPolicy } from '../shared/csp.ts';
+import { EVENT_CHANNEL } from '../shared/ipc.ts';
 import { registerIpc } from './electron-ipc.ts';
 import { createDispatcher } from './rpc.ts';
 import { handlers } from './services/index.ts';
+import { closeDefaultRunner, defaultRunner } from './services/runner.ts';
 
 /** Set by `electron-vite dev`: the renderer comes from the Vite dev server. */
 const devServerUrl = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'];
@@ -92,11 +94,26 @@ if (!app.requestSingleInstanceLock()) {
     session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
 
     registerIpc(ipcMain, createDispatcher(handlers), isAppUrl);
+    // The runner's live progress, to every window of the app on one event channel.
+    defaultRunner().subscribe((event) => {
+      for (const win of BrowserWindow.getAllWindows()) {
+        if (!win.isDestroyed() && isAppUrl(win.webContents.getURL())) win.webContents.send(EVENT_CHANNEL, event);
+      }
+    });
     createWindow();
 
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) createWindow();
     });
+  });
+
+  // Running batches are cancelled (their workers terminated) before the app goes.
+  let closing = false;
+  app.on('before-quit', (event) => {
+    if (closing) return;
+    closing = true;
+    event.preventDefault();
+    void closeDefaultRunner().finally(() => app.quit());
   });
 
   app.on('window-all-closed', () => {

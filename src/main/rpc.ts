@@ -27,6 +27,17 @@ export type Handlers = {
   readonly [C in Channel]: (input: ParsedInputOf<C>, ctx: CallContext) => OutputOf<C> | Promise<OutputOf<C>>;
 };
 
+/**
+ * Thrown by a handler that refuses what the argument asks for, beyond what the schema can check (an unknown test,
+ * a folder that does not exist): the caller gets BAD_INPUT with the message, and nothing is logged.
+ */
+export class InputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InputError';
+  }
+}
+
 export type Dispatch = (channel: string, input: unknown, ctx: CallContext) => Promise<IpcResult<unknown>>;
 
 export interface DispatcherOptions {
@@ -44,6 +55,7 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
       const handler = handlers[name] as (input: unknown, ctx: CallContext) => unknown;
       return { ok: true, value: await handler(input.value, ctx) };
     } catch (err) {
+      if (err instanceof InputError) return ipcError('BAD_INPUT', err.message);
       logError(`raftlab: handler for ${name} failed:`, err);
       return ipcError('INTERNAL', `${name} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -56,6 +68,8 @@ export function httpStatus(code: IpcErrorCode): number {
     case 'BAD_INPUT':
     case 'BAD_REQUEST':
       return 400;
+    case 'UNAUTHORIZED':
+      return 401;
     case 'FORBIDDEN':
       return 403;
     case 'UNKNOWN_CHANNEL':

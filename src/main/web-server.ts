@@ -4,13 +4,18 @@
  *   GET  /…                 the built renderer (out/renderer)
  *   POST /api/<channel>     one call; the JSON body is the argument (empty for none), validated with
  *                           the channel's zod schema; the answer is the IpcResult envelope
+ *   GET  /api/events        the app's events (AppEvent) as server-sent events, one `data:` line each
  *
  * Listens on 127.0.0.1 only, and answers only requests addressed to it (Host check against DNS
- * rebinding; Origin check against other sites posting to the API).
+ * rebinding; Origin check against other sites posting to the API). Every /api request must carry the
+ * launch's random token (`x-raftlab-token` header, or `?token=` for EventSource, which cannot set
+ * headers): other local users and processes cannot drive the runner. The token comes in the address
+ * printed at start-up, `http://127.0.0.1:<port>/?token=…`; the page reads it from there.
  *
  * Run it: `node --import tsx src/main/web-server.ts [--port N]` (or through `npm start`).
  * Must not import electron.
  */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,9 +23,10 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { contentSecurityPolicy } from '../shared/csp.ts';
-import { ipcError, type IpcResult } from '../shared/ipc.ts';
+import { ipcError, TOKEN_HEADER, type AppEvent, type IpcResult } from '../shared/ipc.ts';
 import { createDispatcher, httpStatus, type Dispatch } from './rpc.ts';
 import { handlers } from './services/index.ts';
+import { closeDefaultRunner, defaultRunner } from './services/runner.ts';
 
 export const HOST = '127.0.0.1';
 /** 6824, after the course. */
@@ -35,10 +41,23 @@ export interface WebServerOptions {
   rendererDir?: string;
   /** Defaults to the app's own handlers. */
   dispatch?: Dispatch;
+  /** Where /api/events gets its events. Defaults to the app's runner. */
+  events?: EventHub;
+  /** The API token. Default: a fresh random one. */
+  token?: string;
+}
+
+/** Anything that pushes the app's events: the runner service. */
+export interface EventHub {
+  subscribe(listener: (event: AppEvent) => void): () => void;
 }
 
 export interface WebServer {
+  /** `http://127.0.0.1:<port>/` */
   readonly url: string;
+  /** The address to open: `url` with the token, `http://127.0.0.1:<port>/?token=…`. */
+  readonly appUrl: string;
+  readonly token: string;
   readonly port: number;
   close(): Promise<void>;
 }
@@ -77,10 +96,13 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<We
   const port = options.port ?? DEFAULT_PORT;
   const rendererDir = resolve(options.rendererDir ?? DEFAULT_RENDERER_DIR);
   const dispatch = options.dispatch ?? createDispatcher(handlers);
+  const events = (): EventHub => options.events ?? defaultRunner();
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  if (token.length < 16 || !/^[A-Za-z0-9_-]+$/.test(token)) throw new Error('the API token must be at least 16 URL-safe characters');
 
   let origin = '';
   const server: Server = createServer((req, res) => {
-    handle(req, res, { rendererDir, dispatch, origin }).catch((err: unknown) => {
+    handle(req, res, { rendererDir, dispatch, origin, token, events }).catch((err: unknown) => {
       console.error('raftlab: web request failed:', err);
       if (!res.headersSent) sendText(res, 500, 'Internal error');
       else res.destroy();
@@ -100,6 +122,8 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<We
   origin = `http://${HOST}:${actualPort}`;
   return {
     url: `${origin}/`,
+    appUrl: `${origin}/?token=${token}`,
+    token,
     port: actualPort,
     close: () =>
       new Promise<void>((resolveClose, rejectClose) => {
@@ -116,6 +140,8 @@ interface RequestContext {
   dispatch: Dispatch;
   /** `http://127.0.0.1:<port>` */
   origin: string;
+  token: string;
+  events: () => EventHub;
 }
 
 const SECURITY_HEADERS = {
@@ -133,12 +159,57 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: RequestCon
     sendText(res, 421, `This server answers only to ${HOST}:${port}`);
     return;
   }
-  const path = (req.url ?? '/').split('?')[0] ?? '/';
+  const [path = '/', query = ''] = (req.url ?? '/').split('?', 2);
   if (path === '/api' || path.startsWith('/api/')) {
+    if (!hasToken(req, query, ctx.token)) {
+      sendResult(res, 401, ipcError('UNAUTHORIZED', 'This API needs the token from the address raftlab printed at start-up (?token=…)'));
+      return;
+    }
+    if (path === '/api/events' && (req.method === 'GET' || req.method === 'HEAD')) {
+      handleEvents(req, res, ctx);
+      return;
+    }
     await handleApi(req, res, ctx, path.slice('/api/'.length));
   } else {
     await handleStatic(req, res, ctx, path);
   }
+}
+
+/** The token, from the header or the query; compared in constant time. */
+function hasToken(req: IncomingMessage, query: string, token: string): boolean {
+  const header = req.headers[TOKEN_HEADER];
+  const given = typeof header === 'string' ? header : (new URLSearchParams(query).get('token') ?? '');
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Server-sent events: each AppEvent as one `data:` JSON line; a comment every 15 s keeps the connection open. */
+function handleEvents(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): void {
+  const requestOrigin = req.headers.origin;
+  if (requestOrigin !== undefined && requestOrigin !== ctx.origin) {
+    sendResult(res, 403, ipcError('FORBIDDEN', `Calls from ${requestOrigin} are not accepted`));
+    return;
+  }
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+  });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  res.write(': raftlab events\n\n');
+  const unsubscribe = ctx.events().subscribe((event) => void res.write(`data: ${JSON.stringify(event)}\n\n`));
+  const keepAlive = setInterval(() => void res.write(': keep-alive\n\n'), 15_000);
+  const stop = (): void => {
+    clearInterval(keepAlive);
+    unsubscribe();
+  };
+  req.on('close', stop);
+  res.on('close', stop);
 }
 
 async function handleApi(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, rawChannel: string) {
@@ -333,7 +404,7 @@ async function main(argv: string[]): Promise<number> {
   const dir = resolve(rendererDir ?? DEFAULT_RENDERER_DIR);
   const built = await stat(join(dir, 'index.html')).catch(() => undefined);
   if (!built) console.error(`raftlab: warning: no UI build in ${dir} (run npm run build); the API works regardless.`);
-  console.log(`raftlab is serving its UI at ${server.url} (Ctrl-C to stop)`);
+  console.log(`raftlab is serving its UI at ${server.appUrl} (Ctrl-C to stop)`);
 
   await new Promise<void>((resolveStop) => {
     const stop = () => resolveStop();
@@ -343,6 +414,7 @@ async function main(argv: string[]): Promise<number> {
     process.on('SIGTERM', stop);
   });
   await server.close();
+  await closeDefaultRunner();
   return 0;
 }
 

@@ -16,6 +16,8 @@
  * use Node or DOM APIs.
  */
 import { z } from 'zod';
+import type { TraceEvent } from '../runner/trace/events.ts';
+import type { TraceHeader, TraceIndex } from '../runner/trace/file.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Domain types carried over the contract
@@ -48,6 +50,152 @@ export interface AppInfo {
   /** The clocks this build can run tests on. */
   clocks: ClockMode[];
 }
+
+/** The graded tests' parts. */
+export type LabPart = '2A' | '2B' | '2C' | '2D';
+
+/** Which Raft a batch runs: the built-in reference, the student skeleton, or an absolute folder path. */
+export type ImplChoice = 'reference' | 'skeleton' | (string & {});
+
+/** A run's verdict, as the runner reports it. */
+export type RunStatus = 'pass' | 'fail' | 'error' | 'timeout';
+
+export interface CatalogEntry {
+  id: string;
+  part: LabPart;
+  description: string;
+  servers: number;
+  /** The newest recorded run of this test (with the implementation asked about, if one was). */
+  last?: { status: RunStatus; seed: number; batchId: string; at: string };
+  /** Every recorded run of this test: failures over runs (0 runs: no rate). */
+  history: { runs: number; failed: number; rate: number | null };
+}
+
+/** What a batch was started with, as the form sends it. */
+export interface RunSettings {
+  tests: string[];
+  count: number;
+  parallel: number;
+  mode: ClockMode;
+  seed?: number | undefined;
+  impl: ImplChoice;
+  stopOnFail: boolean;
+}
+
+/** The form's remembered values (the settings file in the data folder). */
+export type SavedSettings = Omit<RunSettings, 'tests' | 'seed'> & { tests: string[] };
+
+export interface RunView {
+  test: string;
+  seed: number;
+  status: RunStatus;
+  message?: string | undefined;
+  /** The test's own time (virtual in sim mode). */
+  testMs: number;
+  wallMs: number;
+  /** The kept trace file (failed runs), an absolute path under the app's traces folder. */
+  traceFile?: string | undefined;
+}
+
+export interface TestProgress {
+  id: string;
+  total: number;
+  done: number;
+  failed: number;
+}
+
+export interface HistogramBin {
+  /** Test time, ms: [from, to). */
+  from: number;
+  to: number;
+  count: number;
+}
+
+export interface TestResultView {
+  id: string;
+  runs: number;
+  failed: number;
+  failureRate: number;
+  /** 95 % Wilson interval of the failure rate. */
+  interval: { low: number; high: number };
+  /** Test time over the completed runs (virtual in sim mode); NaN-free: null when there were none. */
+  testMs: { n: number; mean: number; sd: number; p95: number; min: number; max: number } | null;
+  histogram: HistogramBin[];
+}
+
+export interface FailureClusterView {
+  test: string;
+  /** The tester check (or error site) that fired. */
+  site: string;
+  /** The normalized message shared by the group. */
+  message: string;
+  example: string;
+  count: number;
+  statuses: string[];
+  shortestSeed: number;
+  /** Every failing run of the group, with its trace when one was kept. */
+  failures: { seed: number; status: RunStatus; traceFile?: string | undefined }[];
+}
+
+export type BatchViewState = 'running' | 'done' | 'stopped' | 'cancelled' | 'error';
+
+export interface BatchView {
+  id: string;
+  state: BatchViewState;
+  settings: RunSettings & { baseSeed: number };
+  /** The implementation folder that ran. */
+  implDir: string;
+  startedAt: string;
+  finishedAt?: string | undefined;
+  total: number;
+  done: number;
+  failed: number;
+  tests: TestProgress[];
+  /** Set once the batch has ended. */
+  results?: { perTest: TestResultView[]; clusters: FailureClusterView[]; wallMs: number } | undefined;
+  error?: string | undefined;
+}
+
+export interface HistoryBatchEntry {
+  id: string;
+  startedAt: string;
+  pattern: string;
+  tests: number;
+  mode: string;
+  implDir: string;
+  state: string;
+  runs: number;
+  failed: number;
+  wallMs?: number | undefined;
+}
+
+/** What the back end pushes to the UI: on Electron's `raftlab:event` channel, or over SSE in web mode. */
+export type AppEvent =
+  | { type: 'batch-started'; batch: BatchView }
+  | { type: 'run'; batchId: string; run: RunView; done: number; failed: number; test: TestProgress }
+  | { type: 'batch-finished'; batch: BatchView };
+
+/** Electron's event channel (webContents.send). */
+export const EVENT_CHANNEL = 'raftlab:event';
+
+// ---------------------------------------------------------------------------------------------
+// Schemas shared by several channels
+// ---------------------------------------------------------------------------------------------
+
+const TEST_ID = z.string().regex(/^Test[A-Za-z0-9]+$/, { error: 'expected a test id like TestBackup2B' });
+const BATCH_ID = z.string().regex(/^[A-Za-z0-9-]{1,80}$/, { error: 'expected a batch id' });
+/** Absolute on POSIX (/…) or Windows (C:\… or \\server\…); no NUL. Existence is checked by the back end. */
+export const ABSOLUTE_PATH = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => !p.includes('\0') && (p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\')), {
+    error: 'expected an absolute path',
+  });
+const IMPL = z.union([z.literal('reference'), z.literal('skeleton'), ABSOLUTE_PATH], {
+  error: "expected 'reference', 'skeleton' or an absolute folder path",
+});
+const TRACE_FILE = ABSOLUTE_PATH.refine((p) => p.endsWith('.trace.gz'), { error: 'expected a .trace.gz file' });
 
 // ---------------------------------------------------------------------------------------------
 // Defining channels
@@ -84,6 +232,50 @@ export const contract = {
     summary: 'What this installation is: versions, shell and the clocks it offers.',
     input: noArgument(),
   }),
+  'catalog:list': channel<CatalogEntry[]>()({
+    summary: 'The 24 graded tests with part, description, servers, and their last result and failure rate from history.',
+    input: z.strictObject({ impl: IMPL.optional() }).optional(),
+  }),
+  'settings:get': channel<SavedSettings>()({
+    summary: 'The run form as last used (the settings file in the data folder).',
+    input: noArgument(),
+  }),
+  'batch:start': channel<BatchView>()({
+    summary: 'Start a batch: the chosen tests, count times each, on a worker pool; progress comes as events.',
+    input: z.strictObject({
+      tests: z.array(TEST_ID).min(1).max(64),
+      count: z.int().min(1).max(10_000),
+      parallel: z.int().min(1).max(64),
+      mode: z.enum(CLOCK_MODES),
+      seed: z.int().min(0).max(2 ** 31 - 1).optional(),
+      impl: IMPL,
+      stopOnFail: z.boolean().default(false),
+    }),
+  }),
+  'batch:cancel': channel<{ cancelled: boolean }>()({
+    summary: 'Cancel a running batch: nothing more is dispatched, runs in flight are dropped.',
+    input: z.strictObject({ batchId: BATCH_ID }),
+  }),
+  'batch:get': channel<BatchView | null>()({
+    summary: 'A batch started in this session (live or ended), or null.',
+    input: z.strictObject({ batchId: BATCH_ID }),
+  }),
+  'batch:current': channel<BatchView | null>()({
+    summary: 'The newest batch started in this session, or null.',
+    input: noArgument(),
+  }),
+  'history:batches': channel<HistoryBatchEntry[]>()({
+    summary: 'Recorded batches, newest first.',
+    input: noArgument(),
+  }),
+  'trace:index': channel<{ header: TraceHeader; index: TraceIndex }>()({
+    summary: "A kept trace's header and page index (files under the app's traces folder only).",
+    input: z.strictObject({ file: TRACE_FILE }),
+  }),
+  'trace:page': channel<TraceEvent[]>()({
+    summary: "One page of a kept trace's events.",
+    input: z.strictObject({ file: TRACE_FILE, page: z.int().min(0).max(1_000_000) }),
+  }),
 } as const satisfies Record<string, ChannelDef>;
 
 export type Contract = typeof contract;
@@ -111,6 +303,8 @@ export type IpcErrorCode =
   | 'BAD_REQUEST'
   /** No such channel (HTTP 404). */
   | 'UNKNOWN_CHANNEL'
+  /** The web API was called without the launch's token (HTTP 401). */
+  | 'UNAUTHORIZED'
   /** The caller is not the app's own UI (HTTP 403). */
   | 'FORBIDDEN'
   /** The handler failed (HTTP 500). */
@@ -200,8 +394,12 @@ export type RaftlabApi = {
 /** Moves one call to the back end and brings back its result envelope. Never throws for an error result. */
 export type Transport = (channel: Channel, input: unknown) => Promise<IpcResult<unknown>>;
 
-/** What the preload puts on `window.raftlab`: the API, plus the raw transport it is built on. */
-export type RaftlabBridge = RaftlabApi & { readonly invoke: Transport };
+/** What the preload puts on `window.raftlab`: the API, the raw transport it is built on, and the app's events. */
+export type RaftlabBridge = RaftlabApi & {
+  readonly invoke: Transport;
+  /** Calls `listener` with each AppEvent; returns the unsubscribe function. */
+  readonly onEvent: (listener: (event: AppEvent) => void) => () => void;
+};
 
 export function createClient(transport: Transport): RaftlabApi {
   const api: Record<string, (input?: unknown) => Promise<unknown>> = {};
@@ -211,15 +409,18 @@ export function createClient(transport: Transport): RaftlabApi {
   return Object.freeze(api) as unknown as RaftlabApi;
 }
 
+/** The web API's token header (or `?token=` where a header cannot be set, as for EventSource). */
+export const TOKEN_HEADER = 'x-raftlab-token';
+
 /** The web transport: `POST <base>/api/<channel>` with the argument as the JSON body (empty for none). */
-export function httpTransport(base = ''): Transport {
+export function httpTransport(base = '', token?: string): Transport {
   return async (name, input) => {
     const url = `${base}/api/${name}`;
     let response: Response;
     try {
       response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(token ? { [TOKEN_HEADER]: token } : {}) },
         body: input === undefined ? '' : JSON.stringify(input),
       });
     } catch (err) {

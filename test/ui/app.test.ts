@@ -12,6 +12,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import pkg from '../../package.json' with { type: 'json' };
 import { rendererConfig } from '../../electron.vite.config.ts';
+import { createDispatcher } from '../../src/main/rpc.ts';
+import { createHandlers } from '../../src/main/services/index.ts';
+import { RunnerService } from '../../src/main/services/runner.ts';
 import { startWebServer, type WebServer } from '../../src/main/web-server.ts';
 
 const CHROMIUM = process.env['RAFTLAB_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -20,6 +23,8 @@ describe('ui: the app in Chromium (web mode)', function () {
   this.timeout(60_000);
 
   let outDir: string;
+  let dataDir: string;
+  let runner: RunnerService;
   let server: WebServer;
   let browser: Browser;
   let page: Page;
@@ -30,7 +35,9 @@ describe('ui: the app in Chromium (web mode)', function () {
     outDir = await mkdtemp(join(tmpdir(), 'raftlab-renderer-'));
     const config = rendererConfig();
     await build({ ...config, configFile: false, logLevel: 'warn', build: { ...config.build, outDir } });
-    server = await startWebServer({ port: 0, rendererDir: outDir });
+    dataDir = await mkdtemp(join(tmpdir(), 'raftlab-data-'));
+    runner = new RunnerService({ dataDir });
+    server = await startWebServer({ port: 0, rendererDir: outDir, dispatch: createDispatcher(createHandlers(() => runner)), events: runner });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -45,11 +52,13 @@ describe('ui: the app in Chromium (web mode)', function () {
   after(async () => {
     await browser?.close();
     await server?.close();
+    await runner?.close();
     if (outDir) await rm(outDir, { recursive: true, force: true });
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   it('shows the About view with the real version and shell "web"', async () => {
-    const response = await page.goto(server.url);
+    const response = await page.goto(`${server.appUrl}#/about`);
     assert.equal(response?.status(), 200);
     assert.match(response?.headers()['content-security-policy'] ?? '', /script-src 'self'/);
 
@@ -74,7 +83,7 @@ describe('ui: the app in Chromium (web mode)', function () {
   it('answers a bad argument with 400 and a clear message', async () => {
     const response = await fetch(`${server.url}api/app:info`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', 'x-raftlab-token': server.token },
       body: JSON.stringify({ verbose: true }),
     });
     assert.equal(response.status, 400);

@@ -59,6 +59,7 @@ describe('ui: IPC contract', () => {
     let calls = 0;
     const logged: string[] = [];
     const failing: Handlers = {
+      ...handlers,
       'app:info': () => {
         calls++;
         throw new Error('disk on fire');

@@ -5,7 +5,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListenError, startWebServer, type WebServer } from '../../src/main/web-server.ts';
+import { ListenError, startWebServer, type EventHub, type WebServer } from '../../src/main/web-server.ts';
+import type { AppEvent } from '../../src/shared/ipc.ts';
 
 /** A raw HTTP request, so that Host and Origin can be set (fetch does not allow that). */
 function http(
@@ -33,14 +34,33 @@ function http(
   });
 }
 
+const TOKEN = 'test-token-0123456789abcdef';
+const auth = { 'x-raftlab-token': TOKEN };
+
+/** A stand-in for the runner's events. */
+function fakeHub(): EventHub & { emit(event: AppEvent): void; listeners: number } {
+  const listeners = new Set<(event: AppEvent) => void>();
+  return {
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    emit: (event) => listeners.forEach((l) => l(event)),
+    get listeners() {
+      return listeners.size;
+    },
+  };
+}
+
 describe('ui: web server', () => {
   let dir: string;
   let server: WebServer;
+  const hub = fakeHub();
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'raftlab-web-'));
     await writeFile(join(dir, 'index.html'), '<!doctype html><title>raftlab</title>');
-    server = await startWebServer({ port: 0, rendererDir: dir });
+    server = await startWebServer({ port: 0, rendererDir: dir, token: TOKEN, events: hub });
   });
 
   after(async () => {
@@ -58,7 +78,7 @@ describe('ui: web server', () => {
   });
 
   it('answers POST /api/<channel> with the result envelope', async () => {
-    const res = await http(`${server.url}api/app:info`, { method: 'POST' });
+    const res = await http(`${server.url}api/app:info`, { method: 'POST', headers: auth });
     assert.equal(res.status, 200);
     const body = JSON.parse(res.body) as { ok: boolean; value: { shell: string } };
     assert.equal(body.ok, true);
@@ -67,20 +87,76 @@ describe('ui: web server', () => {
 
   it('refuses what is not a well-formed call from its own page', async () => {
     const api = `${server.url}api/app:info`;
-    const json = { 'content-type': 'application/json' };
+    const json = { ...auth, 'content-type': 'application/json' };
     const cases: [string, Parameters<typeof http>[1], number, RegExp][] = [
-      ['unknown channel', { method: 'POST', path: '/api/app:nope' }, 404, /Unknown channel .*app:nope/],
-      ['GET on the API', {}, 405, /Use POST/],
-      ['not JSON', { method: 'POST', body: 'x=1', headers: { 'content-type': 'text/plain' } }, 415, /application\/json/],
+      ['unknown channel', { method: 'POST', path: '/api/app:nope', headers: auth }, 404, /Unknown channel .*app:nope/],
+      ['GET on the API', { headers: auth }, 405, /Use POST/],
+      ['not JSON', { method: 'POST', body: 'x=1', headers: { ...auth, 'content-type': 'text/plain' } }, 415, /application\/json/],
       ['broken JSON', { method: 'POST', body: '{', headers: json }, 400, /not valid JSON/],
-      ['another site', { method: 'POST', headers: { origin: 'http://evil.example' } }, 403, /evil\.example/],
-      ['another host name', { method: 'POST', headers: { host: 'evil.example' } }, 421, /answers only to/],
+      ['another site', { method: 'POST', headers: { ...auth, origin: 'http://evil.example' } }, 403, /evil\.example/],
+      ['another host name', { method: 'POST', headers: { ...auth, host: 'evil.example' } }, 421, /answers only to/],
     ];
     for (const [what, options, status, message] of cases) {
       const res = await http(api, options);
       assert.equal(res.status, status, `${what}: ${res.body}`);
       assert.match(res.body, message, what);
     }
+  });
+
+  it('answers the API only with the launch token (header or query), 401 otherwise', async () => {
+    assert.match(server.appUrl, new RegExp(`^http://127\\.0\\.0\\.1:${server.port}/\\?token=${TOKEN}$`));
+    const api = `${server.url}api/app:info`;
+    const cases: [string, Parameters<typeof http>[1], number][] = [
+      ['no token', { method: 'POST' }, 401],
+      ['a wrong token', { method: 'POST', headers: { 'x-raftlab-token': 'x'.repeat(TOKEN.length) } }, 401],
+      ['a shorter token', { method: 'POST', headers: { 'x-raftlab-token': TOKEN.slice(1) } }, 401],
+      ['a wrong token in the query', { method: 'POST', path: '/api/app:info?token=nope' }, 401],
+      ['no token for an unknown channel', { method: 'POST', path: '/api/app:nope' }, 401],
+      ['no token for the events', { path: '/api/events' }, 401],
+      ['the token in the header', { method: 'POST', headers: auth }, 200],
+      ['the token in the query', { method: 'POST', path: `/api/app:info?token=${TOKEN}` }, 200],
+    ];
+    for (const [what, options, status] of cases) {
+      const res = await http(api, options);
+      assert.equal(res.status, status, `${what}: ${res.body}`);
+      if (status === 401) assert.match(res.body, /"code":"UNAUTHORIZED".*token/, what);
+    }
+    // Static files need no token: the page itself brings it.
+    assert.equal((await http(server.url)).status, 200);
+    // Each launch draws its own.
+    const other = await startWebServer({ port: 0, rendererDir: dir });
+    try {
+      assert.match(other.token, /^[A-Za-z0-9_-]{32}$/);
+      assert.notEqual(other.token, TOKEN);
+      assert.equal((await http(`${other.url}api/app:info`, { method: 'POST', headers: auth })).status, 401);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('streams the app\'s events as server-sent events', async () => {
+    const event: AppEvent = { type: 'run', batchId: 'b1', run: { test: 'TestX2A', seed: 1, status: 'pass', testMs: 1, wallMs: 1 }, done: 1, failed: 0, test: { id: 'TestX2A', total: 1, done: 1, failed: 0 } };
+    const received = await new Promise<string>((resolveEvent, rejectEvent) => {
+      const req = request({ host: '127.0.0.1', port: server.port, path: `/api/events?token=${TOKEN}` }, (res) => {
+        assert.equal(res.statusCode, 200);
+        assert.match(String(res.headers['content-type']), /^text\/event-stream/);
+        let text = '';
+        res.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+          if (text.startsWith(': raftlab events') && hub.listeners === 1 && !text.includes('data:')) hub.emit(event);
+          const m = /data: (.*)\n\n/.exec(text);
+          if (m) {
+            req.destroy();
+            resolveEvent(m[1]!);
+          }
+        });
+      });
+      req.on('error', rejectEvent);
+      req.end();
+    });
+    assert.deepEqual(JSON.parse(received), event);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(hub.listeners, 0, 'a closed stream unsubscribes');
   });
 
   it('serves nothing outside the renderer directory', async () => {

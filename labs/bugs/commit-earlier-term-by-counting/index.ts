@@ -6,6 +6,7 @@
  * entry of the leader's own term (§5.4.2). TestFigure82C and TestFigure8Unreliable2C are built to catch this.
  */
 import type { MakeRaft } from '../../api/index.ts';
+import type { BugAbout } from '../about.ts';
 import { Raft } from '../../raft/index.ts';
 
 class CommitsByCounting extends Raft {
@@ -14,10 +15,11 @@ class CommitsByCounting extends Raft {
   }
 }
 
-export const about = {
+export const about: BugAbout = {
   title: 'Commit an earlier-term entry by counting replicas',
   explanation:
     "The leader commits any entry a majority holds, whatever its term. Figure 8 of the paper: such an entry can still be overwritten after it was applied (§5.4.2).",
+  catch: { tests: '^TestFigure82C$', seeds: 2 },
 };
 
 export const make: MakeRaft = (...args) => new CommitsByCounting(...args);

@@ -5,6 +5,7 @@
  * network: TestCount2B counts the RPCs of one idle second (at most 60 for three servers) and fails it.
  */
 import type { MakeRaft } from '../../api/index.ts';
+import type { BugAbout } from '../about.ts';
 import { Raft } from '../../raft/index.ts';
 
 class HeartbeatTooOften extends Raft {
@@ -13,10 +14,11 @@ class HeartbeatTooOften extends Raft {
   }
 }
 
-export const about = {
+export const about: BugAbout = {
   title: 'Heartbeats every 10 ms',
   explanation:
     'The leader heartbeats 100 times a second. The lab allows at most 10: TestCount2B counts the RPCs of one idle second and fails.',
+  catch: { tests: '^TestCount2B$', seeds: 1 },
 };
 
 export const make: MakeRaft = (...args) => new HeartbeatTooOften(...args);

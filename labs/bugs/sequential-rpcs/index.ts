@@ -6,6 +6,7 @@
  * agreement takes too long: the 2B tests that disconnect servers fail to reach agreement in time.
  */
 import type { MakeRaft } from '../../api/index.ts';
+import type { BugAbout } from '../about.ts';
 import { Raft } from '../../raft/index.ts';
 import type { Election } from '../../raft/election.ts';
 import type { RequestVoteArgs } from '../../raft/types.ts';
@@ -24,10 +25,11 @@ class OneRpcAtATime extends Raft {
   }
 }
 
-export const about = {
+export const about: BugAbout = {
   title: 'Awaiting RPCs one after another',
   explanation:
     'Vote requests and heartbeats go out one at a time, each awaited before the next. A call to an unreachable peer can take 7 s to fail, so everything behind it waits.',
+  catch: { tests: '2B', seeds: 2 },
 };
 
 export const make: MakeRaft = (...args) => new OneRpcAtATime(...args);

@@ -5,6 +5,7 @@
  * state grow without bound: the 2D tests fail with "Log size too large" (over 2000 bytes).
  */
 import type { MakeRaft } from '../../api/index.ts';
+import type { BugAbout } from '../about.ts';
 import { Raft } from '../../raft/index.ts';
 
 class NeverTrims extends Raft {
@@ -14,10 +15,11 @@ class NeverTrims extends Raft {
   }
 }
 
-export const about = {
+export const about: BugAbout = {
   title: 'A snapshot that does not trim the log',
   explanation:
     'snapshot() saves the snapshot but keeps every log entry it covers, so the persisted state grows without bound: "Log size too large".',
+  catch: { tests: '^TestSnapshotBasic2D$', seeds: 1 },
 };
 
 export const make: MakeRaft = (...args) => new NeverTrims(...args);

@@ -7,6 +7,7 @@
  * and heal the cluster (TestRejoin2B, TestBackup2B, TestFailNoAgree2B) catch it.
  */
 import type { MakeRaft } from '../../api/index.ts';
+import type { BugAbout } from '../about.ts';
 import { Raft } from '../../raft/index.ts';
 
 class VotesForAnyLog extends Raft {
@@ -15,10 +16,11 @@ class VotesForAnyLog extends Raft {
   }
 }
 
-export const about = {
+export const about: BugAbout = {
   title: 'Vote without the up-to-date check',
   explanation:
     "A server votes for any candidate of a newer term, even one whose log lacks committed entries. That candidate can win and overwrite what was committed (Election restriction, §5.4.1).",
+  catch: { tests: '^TestBackup2B$', seeds: 5 },
 };
 
 export const make: MakeRaft = (...args) => new VotesForAnyLog(...args);

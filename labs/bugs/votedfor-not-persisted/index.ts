@@ -6,6 +6,7 @@
  * The 2C tests that crash servers (Figure 8, churn) catch it.
  */
 import type { MakeRaft } from '../../api/index.ts';
+import type { BugAbout } from '../about.ts';
 import { Raft } from '../../raft/index.ts';
 import { noVote } from '../../raft/types.ts';
 
@@ -15,10 +16,11 @@ class ForgetsItsVote extends Raft {
   }
 }
 
-export const about = {
+export const about: BugAbout = {
   title: 'votedFor not persisted',
   explanation:
     'After a crash and restart a server has forgotten whom it voted for in the current term, and can vote twice: two leaders in one term.',
+  catch: { tests: '^TestInitialElection2A$', seeds: 1 },
 };
 
 export const make: MakeRaft = (...args) => new ForgetsItsVote(...args);

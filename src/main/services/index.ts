@@ -6,7 +6,23 @@
  */
 import type { Handlers } from '../rpc.ts';
 import { appInfo } from './app-info.ts';
+import { defaultRunner, type RunnerService } from './runner.ts';
 
-export const handlers: Handlers = {
-  'app:info': appInfo,
-};
+/** The handlers over one runner service (`runner` is called on each use, so the default one is made lazily). */
+export function createHandlers(runner: () => RunnerService): Handlers {
+  return {
+    'app:info': appInfo,
+    'catalog:list': (input) => runner().catalog(input?.impl),
+    'settings:get': () => runner().settings(),
+    'batch:start': (input) => runner().start(input),
+    'batch:cancel': ({ batchId }) => ({ cancelled: runner().cancel(batchId) }),
+    'batch:get': ({ batchId }) => runner().get(batchId),
+    'batch:current': () => runner().current(),
+    'history:batches': () => runner().historyBatches(),
+    'trace:index': ({ file }) => runner().traceIndex(file),
+    'trace:page': ({ file, page }) => runner().tracePage(file, page),
+  };
+}
+
+/** The app's handlers, on the default data folder ($RAFTLAB_DATA or the platform's default). */
+export const handlers: Handlers = createHandlers(defaultRunner);

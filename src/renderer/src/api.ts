@@ -1,13 +1,92 @@
 /**
  * The renderer's one client for the IPC contract. In Electron the preload has put a bridge on
  * `window.raftlab`; in a browser there is none, and calls go to the web server as
- * `POST /api/<channel>`. Either way the rest of the UI sees the same typed `RaftlabApi`.
+ * `POST /api/<channel>` with the launch's token (from the address, `?token=…`). Either way the rest
+ * of the UI sees the same typed `RaftlabApi`, the same pushed events (`subscribe`), and the same
+ * trace source for the trace viewer (`traceSource`).
  */
-import { createClient, httpTransport, type RaftlabApi, type Shell } from '../../shared/ipc.ts';
+import { createClient, httpTransport, type AppEvent, type RaftlabApi, type Shell } from '../../shared/ipc.ts';
+import type { TraceEvent } from '../../runner/trace/events.ts';
+import type { TraceSource } from './trace/source.ts';
 
 const bridge = window.raftlab;
 
 /** Which transport this page uses. */
 export const transport: Shell = bridge ? 'electron' : 'web';
 
-export const api: RaftlabApi = createClient(bridge ? bridge.invoke : httpTransport(''));
+/** Web mode's API token: from the address the server printed, kept for reloads of this tab. */
+function webToken(): string {
+  const fromUrl = new URLSearchParams(window.location.search).get('token');
+  if (fromUrl) {
+    try {
+      window.sessionStorage.setItem('raftlab-token', fromUrl);
+    } catch {
+      // storage disabled: the address still has it
+    }
+    return fromUrl;
+  }
+  try {
+    return window.sessionStorage.getItem('raftlab-token') ?? '';
+  } catch {
+    return '';
+  }
+}
+
+const token = bridge ? '' : webToken();
+
+export const api: RaftlabApi = createClient(bridge ? bridge.invoke : httpTransport('', token));
+
+type Listener = (event: AppEvent) => void;
+const listeners = new Set<Listener>();
+let source: EventSource | undefined;
+let unhook: (() => void) | undefined;
+
+function deliver(event: AppEvent): void {
+  for (const listener of listeners) listener(event);
+}
+
+/** The back end's pushed events (batch progress): Electron's event channel, or server-sent events in web mode. */
+export function subscribe(listener: Listener): () => void {
+  listeners.add(listener);
+  if (bridge) unhook ??= bridge.onEvent(deliver);
+  else if (!source) {
+    source = new EventSource(`/api/events?token=${encodeURIComponent(token)}`);
+    source.onmessage = (message: MessageEvent<string>) => {
+      try {
+        deliver(JSON.parse(message.data) as AppEvent);
+      } catch (error) {
+        console.error('raftlab: a bad event from the server:', error);
+      }
+    };
+  }
+  return () => {
+    listeners.delete(listener);
+    if (listeners.size > 0) return;
+    source?.close();
+    source = undefined;
+    unhook?.();
+    unhook = undefined;
+  };
+}
+
+export type { TraceSource };
+
+/** A kept trace file of this app, read over the API: the header and index in one call, pages on demand. */
+export function traceSource(file: string): TraceSource {
+  let loaded: ReturnType<RaftlabApi['traceIndex']> | undefined;
+  const load = () => (loaded ??= api.traceIndex({ file }));
+  const pages = new Map<number, Promise<TraceEvent[]>>();
+  return {
+    header: async () => (await load()).header,
+    index: async () => (await load()).index,
+    page: (i) => {
+      let page = pages.get(i);
+      if (!page) {
+        page = api.tracePage({ file, page: i });
+        page.catch(() => pages.delete(i));
+        pages.set(i, page);
+      }
+      return page;
+    },
+  };
+}

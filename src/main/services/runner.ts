@@ -1,0 +1,454 @@
+/**
+ * The runner service: batches of graded test runs for the UI, on the same runner as `raftlab run`
+ * (src/runner/batch.ts), recorded in the same history (src/runner/history.ts) in the app's data folder,
+ * with the traces of failed runs kept under `<data>/traces/<batch>`. Live progress goes to subscribers
+ * (Electron main forwards it with webContents.send, the web server as server-sent events).
+ *
+ * Electron-free: it runs in Electron's main process and in the plain-Node web server alike.
+ */
+import { randomInt } from 'node:crypto';
+import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LowSync } from 'lowdb';
+import { JSONFileSync } from 'lowdb/node';
+import { allTests, findTest, referenceImplDir } from '../../harness/tester/index.ts';
+import { runBatch, type BatchResult } from '../../runner/batch.ts';
+import { failureSite, normalizeMessage } from '../../runner/cluster.ts';
+import { History, resolveDataDir, type BatchFile, type BatchRecorder } from '../../runner/history.ts';
+import { readTraceHeader, readTraceIndex, readTracePage, type TraceHeader, type TraceIndex } from '../../runner/trace/file.ts';
+import type { TraceEvent } from '../../runner/trace/events.ts';
+import type { RunRecord } from '../../runner/types.ts';
+import type {
+  AppEvent,
+  BatchView,
+  CatalogEntry,
+  FailureClusterView,
+  HistogramBin,
+  HistoryBatchEntry,
+  ImplChoice,
+  RunSettings,
+  RunView,
+  SavedSettings,
+  TestResultView,
+} from '../../shared/ipc.ts';
+import { InputError } from '../rpc.ts';
+
+export const skeletonImplDir = fileURLToPath(new URL('../../../labs/skeleton/', import.meta.url));
+
+export { InputError };
+
+export type Listener = (event: AppEvent) => void;
+
+export interface RunnerServiceOptions {
+  /** The app's data folder (default: resolveDataDir(): $RAFTLAB_DATA, $XDG_DATA_HOME/raftlab, ~/.local/share/raftlab). */
+  dataDir?: string;
+  /** Passed to the worker pool (tests use short watchdogs). */
+  timeoutMs?: number;
+}
+
+const defaultSettings = (): SavedSettings => ({
+  tests: [],
+  count: 10,
+  parallel: Math.max(1, os.availableParallelism?.() ?? os.cpus().length),
+  mode: 'sim',
+  impl: 'reference',
+  stopOnFail: false,
+});
+
+interface SettingsFile {
+  version: 1;
+  run: SavedSettings;
+}
+
+interface LiveBatch {
+  view: BatchView;
+  controller: AbortController;
+  cancelled: boolean;
+  done: Promise<void>;
+}
+
+const HISTOGRAM_BINS = 12;
+
+/** Equal-width bins over [min, max] of the values (one bin when they are all equal). */
+export function histogram(values: readonly number[], bins = HISTOGRAM_BINS): HistogramBin[] {
+  if (values.length === 0) return [];
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  if (max === min) return [{ from: min, to: max, count: values.length }];
+  const width = (max - min) / bins;
+  const out: HistogramBin[] = Array.from({ length: bins }, (_, i) => ({ from: min + i * width, to: min + (i + 1) * width, count: 0 }));
+  for (const v of values) out[Math.min(bins - 1, Math.floor((v - min) / width))]!.count++;
+  return out;
+}
+
+export function runView(record: RunRecord): RunView {
+  return {
+    test: record.id,
+    seed: record.seed,
+    status: record.status,
+    ...(record.message !== undefined ? { message: record.message.slice(0, 2_000) } : {}),
+    testMs: record.testMs,
+    wallMs: record.wallMs,
+    ...(record.traceFile ? { traceFile: record.traceFile } : {}),
+  };
+}
+
+/** The batch's per-test results and failure clusters, as plain numbers for the UI. */
+export function resultsView(result: BatchResult): NonNullable<BatchView['results']> {
+  const perTest: TestResultView[] = result.perTest.map((t) => ({
+    id: t.id,
+    runs: t.runs,
+    failed: t.failed,
+    failureRate: t.failureRate,
+    interval: { low: t.interval.low, high: t.interval.high },
+    testMs: t.testMs.n > 0 ? { ...t.testMs } : null,
+    histogram: histogram(result.records.filter((r) => r.id === t.id && r.completed).map((r) => r.testMs)),
+  }));
+  const clusters: FailureClusterView[] = result.clusters.map((c) => {
+    const members = result.records.filter(
+      (r) => r.status !== 'pass' && r.id === c.test && failureSite(r) === c.site && normalizeMessage(r.message ?? '(no message)') === c.message,
+    );
+    return {
+      test: c.test,
+      site: c.site,
+      message: c.message,
+      example: c.example.slice(0, 2_000),
+      count: c.count,
+      statuses: [...c.statuses],
+      shortestSeed: c.shortestSeed,
+      failures: members
+        .map((r) => ({ seed: r.seed, status: r.status, ...(r.traceFile ? { traceFile: r.traceFile } : {}) }))
+        .sort((a, b) => a.seed - b.seed),
+    };
+  });
+  return { perTest, clusters, wallMs: result.wallMs };
+}
+
+export class RunnerService {
+  readonly dataDir: string;
+  readonly tracesDir: string;
+  readonly history: History;
+  private readonly listeners = new Set<Listener>();
+  private readonly batches = new Map<string, LiveBatch>();
+  private newest: string | undefined;
+  private readonly settingsDb: LowSync<SettingsFile>;
+  /** Ended batches never change: their files are read once. */
+  private readonly historyCache = new Map<string, BatchFile>();
+  private readonly timeoutMs: number | undefined;
+
+  constructor(options: RunnerServiceOptions = {}) {
+    this.dataDir = resolveDataDir(options.dataDir);
+    this.tracesDir = path.join(this.dataDir, 'traces');
+    mkdirSync(this.tracesDir, { recursive: true });
+    this.history = new History(this.dataDir);
+    this.settingsDb = new LowSync<SettingsFile>(new JSONFileSync<SettingsFile>(path.join(this.dataDir, 'settings.json')), {
+      version: 1,
+      run: defaultSettings(),
+    });
+    try {
+      this.settingsDb.read();
+      if (this.settingsDb.data?.version !== 1 || typeof this.settingsDb.data.run !== 'object') throw new Error('bad settings');
+    } catch {
+      this.settingsDb.data = { version: 1, run: defaultSettings() };
+    }
+    this.timeoutMs = options.timeoutMs;
+  }
+
+  // --- events ----------------------------------------------------------------------------------
+
+  /** Live progress; returns the unsubscribe function. */
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  private emit(event: AppEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        console.error('raftlab: an event listener failed:', error);
+      }
+    }
+  }
+
+  // --- settings --------------------------------------------------------------------------------
+
+  settings(): SavedSettings {
+    return { ...defaultSettings(), ...this.settingsDb.data.run };
+  }
+
+  private saveSettings(settings: RunSettings): void {
+    const { seed: _seed, ...rest } = settings;
+    this.settingsDb.data = { version: 1, run: rest };
+    try {
+      this.settingsDb.write();
+    } catch (error) {
+      console.error(`raftlab: could not save the settings: ${(error as Error).message}`);
+    }
+  }
+
+  // --- implementations -------------------------------------------------------------------------
+
+  /** The folder an implementation choice names; a typed-in folder must exist and hold an index.ts. */
+  resolveImpl(impl: ImplChoice): string {
+    if (impl === 'reference') return path.resolve(referenceImplDir);
+    if (impl === 'skeleton') return path.resolve(skeletonImplDir);
+    if (!path.isAbsolute(impl)) throw new InputError(`The implementation folder must be an absolute path: ${impl}`);
+    const dir = path.resolve(impl);
+    let info;
+    try {
+      info = statSync(dir);
+    } catch {
+      throw new InputError(`No such folder: ${dir}`);
+    }
+    if (!info.isDirectory()) throw new InputError(`Not a folder: ${dir}`);
+    if (!existsSync(path.join(dir, 'index.ts')) && !existsSync(path.join(dir, 'index.js'))) {
+      throw new InputError(`${dir} has no index.ts exporting make (see labs/api/index.ts)`);
+    }
+    return dir;
+  }
+
+  // --- catalog ---------------------------------------------------------------------------------
+
+  private recordedBatches(implDir?: string): BatchFile[] {
+    const files: BatchFile[] = [];
+    for (const entry of this.history.listBatches()) {
+      if (implDir && path.resolve(entry.implDir) !== implDir) continue;
+      let file = this.historyCache.get(entry.id);
+      if (!file) {
+        file = this.history.readBatch(entry.id);
+        if (!file) continue;
+        if (file.state !== 'running') this.historyCache.set(entry.id, file);
+      }
+      files.push(file);
+    }
+    return files;
+  }
+
+  /** Every graded test, with its newest run and failure rate over the history (of one implementation, if given). */
+  catalog(impl?: ImplChoice): CatalogEntry[] {
+    let implDir: string | undefined;
+    if (impl !== undefined) {
+      try {
+        implDir = this.resolveImpl(impl);
+      } catch {
+        implDir = path.resolve(impl);
+      }
+    }
+    const stats = new Map<string, { runs: number; failed: number; last?: CatalogEntry['last'] }>();
+    for (const file of this.recordedBatches(implDir)) {
+      for (const run of file.runs) {
+        const s = stats.get(run.id) ?? { runs: 0, failed: 0 };
+        s.runs++;
+        if (run.status !== 'pass') s.failed++;
+        s.last = { status: run.status, seed: run.seed, batchId: file.id, at: file.finishedAt ?? file.startedAt };
+        stats.set(run.id, s);
+      }
+    }
+    return allTests.map((test) => {
+      const s = stats.get(test.id);
+      return {
+        id: test.id,
+        part: test.part,
+        description: test.description,
+        servers: test.servers,
+        ...(s?.last ? { last: s.last } : {}),
+        history: { runs: s?.runs ?? 0, failed: s?.failed ?? 0, rate: s && s.runs > 0 ? s.failed / s.runs : null },
+      };
+    });
+  }
+
+  historyBatches(): HistoryBatchEntry[] {
+    return this.history
+      .listBatches()
+      .map((entry) => {
+        const file = this.historyCache.get(entry.id) ?? this.history.readBatch(entry.id);
+        if (file && file.state !== 'running') this.historyCache.set(entry.id, file);
+        const runs = file?.runs ?? [];
+        return {
+          id: entry.id,
+          startedAt: entry.startedAt,
+          pattern: entry.pattern,
+          tests: file?.settings.tests.length ?? 0,
+          mode: entry.mode,
+          implDir: entry.implDir,
+          state: this.batches.get(entry.id)?.view.state ?? entry.state,
+          runs: entry.totals?.runs ?? runs.length,
+          failed: entry.totals?.failed ?? runs.filter((r) => r.status !== 'pass').length,
+          ...(entry.totals ? { wallMs: entry.totals.wallMs } : {}),
+        };
+      })
+      .reverse();
+  }
+
+  // --- batches ---------------------------------------------------------------------------------
+
+  /** Start a batch; resolves once it is recorded and dispatching (not when it ends: see `whenDone`). */
+  start(settings: RunSettings): BatchView {
+    const unknown = settings.tests.filter((id) => !findTest(id));
+    if (unknown.length) throw new InputError(`Unknown test${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
+    const testIds = [...new Set(settings.tests)];
+    const tests = testIds.map((id) => findTest(id)!);
+    const implDir = this.resolveImpl(settings.impl);
+    const baseSeed = settings.seed ?? randomInt(1, 2 ** 31 - settings.count);
+    this.saveSettings({ ...settings, tests: testIds });
+
+    let recorder: BatchRecorder | undefined = this.history.startBatch({
+      pattern: testIds.length === 1 ? `^${testIds[0]}$` : `^(${testIds.join('|')})$`,
+      tests: testIds,
+      mode: settings.mode,
+      baseSeed,
+      count: settings.count,
+      parallel: settings.parallel,
+      implDir,
+      argv: ['(app)'],
+    });
+    const id = recorder.id;
+    const view: BatchView = {
+      id,
+      state: 'running',
+      settings: { ...settings, tests: testIds, baseSeed },
+      implDir,
+      startedAt: new Date().toISOString(),
+      total: testIds.length * settings.count,
+      done: 0,
+      failed: 0,
+      tests: testIds.map((t) => ({ id: t, total: settings.count, done: 0, failed: 0 })),
+    };
+    const controller = new AbortController();
+    const live: LiveBatch = { view, controller, cancelled: false, done: Promise.resolve() };
+    this.batches.set(id, live);
+    this.newest = id;
+    this.emit({ type: 'batch-started', batch: structuredClone(view) });
+
+    live.done = runBatch({
+      tests,
+      count: settings.count,
+      baseSeed,
+      mode: settings.mode,
+      implDir,
+      parallel: settings.parallel,
+      stopOnFail: settings.stopOnFail,
+      signal: controller.signal,
+      trace: { keep: 'failed', dir: path.join(this.tracesDir, id) },
+      ...(this.timeoutMs ? { pool: { timeoutMs: () => this.timeoutMs! } } : {}),
+      onRun: (record) => {
+        try {
+          recorder?.recordRun(record);
+        } catch (error) {
+          console.error(`raftlab: could not record a run in history: ${(error as Error).message}`);
+          recorder = undefined;
+        }
+        const test = view.tests.find((t) => t.id === record.id)!;
+        view.done++;
+        test.done++;
+        if (record.status !== 'pass') {
+          view.failed++;
+          test.failed++;
+        }
+        this.emit({ type: 'run', batchId: id, run: runView(record), done: view.done, failed: view.failed, test: { ...test } });
+      },
+    }).then(
+      (result) => {
+        view.state = live.cancelled ? 'cancelled' : result.stopped ? 'stopped' : 'done';
+        view.results = resultsView(result);
+        view.finishedAt = new Date().toISOString();
+        try {
+          recorder?.finish({ runs: result.records.length, failed: result.failed, wallMs: result.wallMs, stopped: result.stopped || live.cancelled });
+        } catch (error) {
+          console.error(`raftlab: could not record the batch's end: ${(error as Error).message}`);
+        }
+        this.emit({ type: 'batch-finished', batch: structuredClone(view) });
+      },
+      (error: unknown) => {
+        view.state = 'error';
+        view.error = error instanceof Error ? error.message : String(error);
+        view.finishedAt = new Date().toISOString();
+        try {
+          recorder?.finish({ runs: view.done, failed: view.failed, wallMs: 0, stopped: true });
+        } catch {
+          // already reported
+        }
+        this.emit({ type: 'batch-finished', batch: structuredClone(view) });
+      },
+    );
+    return structuredClone(view);
+  }
+
+  cancel(batchId: string): boolean {
+    const live = this.batches.get(batchId);
+    if (!live || live.view.state !== 'running') return false;
+    live.cancelled = true;
+    live.controller.abort();
+    return true;
+  }
+
+  get(batchId: string): BatchView | null {
+    const live = this.batches.get(batchId);
+    return live ? structuredClone(live.view) : null;
+  }
+
+  current(): BatchView | null {
+    return this.newest ? this.get(this.newest) : null;
+  }
+
+  /** Resolves when the batch has ended and its end was recorded and announced. */
+  async whenDone(batchId: string): Promise<BatchView | null> {
+    await this.batches.get(batchId)?.done;
+    return this.get(batchId);
+  }
+
+  /** Cancel every running batch and wait for them (shutdown, tests). */
+  async close(): Promise<void> {
+    for (const id of this.batches.keys()) this.cancel(id);
+    await Promise.all([...this.batches.values()].map((b) => b.done));
+  }
+
+  // --- traces ----------------------------------------------------------------------------------
+
+  /** A trace file the UI may read: an existing .trace.gz under the traces folder (symlinks resolved). */
+  traceFile(file: string): string {
+    if (!path.isAbsolute(file)) throw new InputError(`Not an absolute path: ${file}`);
+    let real: string;
+    let root: string;
+    try {
+      real = realpathSync(path.resolve(file));
+      root = realpathSync(this.tracesDir);
+    } catch {
+      throw new InputError(`No such trace file: ${file}`);
+    }
+    if (!real.startsWith(root + path.sep) || !real.endsWith('.trace.gz') || !statSync(real).isFile()) {
+      throw new InputError(`Not a trace of this app (only files under ${this.tracesDir}): ${file}`);
+    }
+    return real;
+  }
+
+  async traceIndex(file: string): Promise<{ header: TraceHeader; index: TraceIndex }> {
+    const real = this.traceFile(file);
+    const index = await readTraceIndex(real);
+    return { header: await readTraceHeader(real, index), index };
+  }
+
+  async tracePage(file: string, page: number): Promise<TraceEvent[]> {
+    const real = this.traceFile(file);
+    const index = await readTraceIndex(real);
+    if (page >= index.pages.length) throw new InputError(`No page ${page}: the trace has ${index.pages.length}`);
+    return readTracePage(real, page, index);
+  }
+}
+
+let defaultService: RunnerService | undefined;
+
+/** The app's runner, on the default data folder; made on first use. */
+export function defaultRunner(): RunnerService {
+  defaultService ??= new RunnerService();
+  return defaultService;
+}
+
+/** Cancel the default runner's batches, if it was ever made (shutdown). */
+export async function closeDefaultRunner(): Promise<void> {
+  await defaultService?.close();
+}

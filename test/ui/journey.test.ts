@@ -1,0 +1,131 @@
+// The app end to end, in Debian's Chromium (web mode): pick a test, run it on the reference, then run a planted bug
+// until it fails and open the failing run's trace in the trace viewer. Screenshots of each step go to test-results/.
+//
+// Needs Chromium at /usr/bin/chromium (or RAFTLAB_CHROMIUM).
+import { strict as assert } from 'node:assert';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { rendererConfig } from '../../electron.vite.config.ts';
+import { createDispatcher } from '../../src/main/rpc.ts';
+import { createHandlers } from '../../src/main/services/index.ts';
+import { RunnerService } from '../../src/main/services/runner.ts';
+import { startWebServer, type WebServer } from '../../src/main/web-server.ts';
+
+const CHROMIUM = process.env['RAFTLAB_CHROMIUM'] ?? '/usr/bin/chromium';
+const SHOTS = resolve('test-results');
+const BUGGY = resolve('labs/bugs/vote-without-up-to-date-check');
+
+describe('ui: the journey, end to end in Chromium (web mode)', function () {
+  this.timeout(90_000);
+
+  let outDir: string;
+  let dataDir: string;
+  let runner: RunnerService;
+  let server: WebServer;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+
+  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `journey-${name}.png`), fullPage: true });
+  const text = async (testId: string) => ((await page.getByTestId(testId).first().textContent()) ?? '').trim();
+
+  before(async () => {
+    assert.ok(existsSync(CHROMIUM), `No Chromium at ${CHROMIUM}: apt-get install -y chromium (or set RAFTLAB_CHROMIUM)`);
+    await mkdir(SHOTS, { recursive: true });
+    outDir = await mkdtemp(join(tmpdir(), 'raftlab-renderer-'));
+    const config = rendererConfig();
+    await build({ ...config, configFile: false, logLevel: 'warn', build: { ...config.build, outDir } });
+    dataDir = await mkdtemp(join(tmpdir(), 'raftlab-data-'));
+    runner = new RunnerService({ dataDir });
+    server = await startWebServer({ port: 0, rendererDir: outDir, dispatch: createDispatcher(createHandlers(() => runner)), events: runner });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`console ${msg.type()}: ${msg.text()}`);
+    });
+    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    await runner?.close();
+    if (outDir) await rm(outDir, { recursive: true, force: true });
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('opens on the catalog of the 24 tests, grouped by part', async () => {
+    const response = await page.goto(server.appUrl);
+    assert.equal(response?.status(), 200);
+    await page.getByTestId('test-TestInitialElection2A').waitFor();
+    assert.equal(await page.locator('[data-testid^="pick-Test"]').count(), 24);
+    for (const part of ['2A', '2B', '2C', '2D']) assert.equal(await page.getByTestId(`pick-part-${part}`).count(), 1);
+    assert.match(await text('test-TestInitialElection2A'), /initial election.*never run/s);
+    await shot('1-catalog');
+  });
+
+  it('runs TestInitialElection2A 5 times on the reference, sim clock: 5 passes', async () => {
+    await page.getByTestId('pick-TestInitialElection2A').check();
+    await page.getByTestId('impl-reference').check();
+    await page.getByTestId('run-count').fill('5');
+    await page.getByTestId('run-mode').selectOption('sim');
+    await page.getByTestId('run-seed').fill('1');
+    await page.getByTestId('run-start').click();
+    await page.getByTestId('batch-state').filter({ hasText: /^done$/ }).waitFor({ timeout: 30_000 });
+    assert.equal(await text('batch-done'), '5');
+    assert.equal(await text('batch-failed'), '0');
+    assert.equal((await text('result-runs-TestInitialElection2A')).replace(/\s+/g, ''), '5/5');
+    assert.equal(await text('result-failed-TestInitialElection2A'), '0');
+    assert.match(await text('result-rate-TestInitialElection2A'), /^0\.0%\s*\[0\.0%, 43\.4%\]$/); // Wilson, 0 of 5
+    assert.equal(await page.getByTestId('result-TestInitialElection2A').getByTestId('histogram').count(), 1);
+    // The catalog now knows the test's last result.
+    await page.getByTestId('last-TestInitialElection2A').filter({ hasText: 'pass' }).waitFor();
+    assert.match(await text('test-TestInitialElection2A'), /0\.0% of 5/);
+    await shot('2-reference-5-passes');
+  });
+
+  it('runs the planted bug on TestBackup2B until the first failure, and groups it by cause', async () => {
+    await page.getByTestId('pick-TestInitialElection2A').uncheck();
+    await page.getByTestId('pick-TestBackup2B').check();
+    await page.getByTestId('impl-folder').check();
+    await page.getByTestId('impl-folder-path').fill(BUGGY);
+    await page.getByTestId('run-count').fill('20');
+    await page.getByTestId('run-stop-on-fail').check();
+    await page.getByTestId('run-start').click();
+    await page.getByTestId('batch-state').filter({ hasText: /stopped at the first failure/ }).waitFor({ timeout: 45_000 });
+    assert.ok(Number(await text('batch-failed')) >= 1);
+    assert.ok(Number(await text('batch-done')) < 20);
+    const cluster = page.getByTestId('cluster').first();
+    await cluster.waitFor();
+    assert.match((await cluster.textContent()) ?? '', /TestBackup2B/);
+    assert.match(await text('cluster-seed'), /^\d+$/);
+    assert.equal(await page.getByTestId('run-error').count(), 0);
+    await shot('3-planted-bug-fails');
+  });
+
+  it("opens the failing run's trace in the trace viewer", async () => {
+    const seed = await text('cluster-seed');
+    await page.getByTestId('trace-link').first().click();
+    await page.getByTestId('trace-page').waitFor();
+    await page.getByTestId('trace-header').waitFor();
+    assert.match(await text('trace-test'), /TestBackup2B/);
+    assert.match(await text('trace-seed'), new RegExp(`^${seed}\\b`));
+    assert.equal(await text('trace-status'), 'fail');
+    // The viewer (src/renderer/src/trace): lanes for the 5 servers, RPC arrows, the linked log.
+    const viewer = page.getByTestId('trace-viewer');
+    await viewer.waitFor();
+    await page.locator('[data-testid="trace-viewer"][data-ready="true"]').waitFor({ timeout: 20_000 });
+    for (let n = 0; n < 5; n++) assert.equal(await page.getByTestId(`lane-${n}`).count(), 1, `lane-${n}`);
+    assert.ok((await page.getByTestId('rpc-arrow').count()) > 0, 'RPC arrows are drawn');
+    assert.ok((await page.getByTestId('log-row').count()) > 0, 'log rows are shown');
+    await shot('4-trace-viewer');
+    assert.deepEqual(problems, []);
+  });
+});

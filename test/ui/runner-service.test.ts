@@ -1,0 +1,173 @@
+// The runner service behind the app (src/main/services/runner.ts), through the same dispatcher the
+// Electron shell and the web server use: no Electron, a temporary data folder.
+import { strict as assert } from 'node:assert';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createDispatcher, type Dispatch } from '../../src/main/rpc.ts';
+import { createHandlers } from '../../src/main/services/index.ts';
+import { RunnerService, histogram } from '../../src/main/services/runner.ts';
+import type { AppEvent, BatchView, CatalogEntry, HistoryBatchEntry, IpcResult, SavedSettings } from '../../src/shared/ipc.ts';
+import type { TraceEvent } from '../../src/runner/trace/events.ts';
+import type { TraceHeader, TraceIndex } from '../../src/runner/trace/file.ts';
+
+const BUGGY = resolve('labs/bugs/vote-without-up-to-date-check');
+
+function value<T>(result: IpcResult<unknown>): T {
+  assert.ok(result.ok, JSON.stringify(result));
+  return result.value as T;
+}
+
+function badInput(result: IpcResult<unknown>, message: RegExp): void {
+  assert.ok(!result.ok, `expected an error, got ${JSON.stringify(result)}`);
+  assert.equal(result.error.code, 'BAD_INPUT', result.error.message);
+  assert.match(result.error.message, message);
+}
+
+describe('ui: runner service', function () {
+  this.timeout(60_000);
+  let dataDir: string;
+  let runner: RunnerService;
+  let call: (channel: string, input?: unknown) => Promise<IpcResult<unknown>>;
+  const events: AppEvent[] = [];
+
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'raftlab-data-'));
+    runner = new RunnerService({ dataDir });
+    runner.subscribe((e) => events.push(e));
+    const dispatch: Dispatch = createDispatcher(createHandlers(() => runner), { logError: () => undefined });
+    call = (channel, input) => dispatch(channel, input, { shell: 'web' });
+  });
+
+  after(async () => {
+    await runner.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('lists the 24 graded tests by part, none run yet', async () => {
+    const catalog = value<CatalogEntry[]>(await call('catalog:list'));
+    assert.equal(catalog.length, 24);
+    assert.deepEqual([...new Set(catalog.map((e) => e.part))], ['2A', '2B', '2C', '2D']);
+    const first = catalog[0]!;
+    assert.equal(first.id, 'TestInitialElection2A');
+    assert.equal(first.servers, 3);
+    assert.match(first.description, /initial election/);
+    assert.equal(first.last, undefined);
+    assert.deepEqual(first.history, { runs: 0, failed: 0, rate: null });
+  });
+
+  it('runs a batch, pushes its progress, records it in history and remembers the settings', async () => {
+    events.length = 0;
+    const started = value<BatchView>(
+      await call('batch:start', { tests: ['TestInitialElection2A'], count: 3, parallel: 2, mode: 'sim', seed: 5, impl: 'reference' }),
+    );
+    assert.equal(started.state, 'running');
+    assert.equal(started.total, 3);
+    const done = (await runner.whenDone(started.id))!;
+    assert.equal(done.state, 'done');
+    assert.equal(done.done, 3);
+    assert.equal(done.failed, 0);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['batch-started', 'run', 'run', 'run', 'batch-finished'],
+    );
+    const seeds = events.flatMap((e) => (e.type === 'run' ? [e.run.seed] : [])).sort();
+    assert.deepEqual(seeds, [5, 6, 7]);
+    const result = done.results!.perTest[0]!;
+    assert.equal(result.runs, 3);
+    assert.equal(result.failed, 0);
+    assert.equal(result.interval.low, 0);
+    assert.ok(result.interval.high > 0.5 && result.interval.high < 0.6, String(result.interval.high)); // Wilson 0/3
+    assert.equal(result.histogram.reduce((n, b) => n + b.count, 0), 3);
+    assert.deepEqual(done.results!.clusters, []);
+    assert.deepEqual(value<BatchView>(await call('batch:get', { batchId: started.id })).results, done.results);
+
+    const catalog = value<CatalogEntry[]>(await call('catalog:list', { impl: 'reference' }));
+    assert.equal(catalog[0]!.last?.status, 'pass');
+    assert.deepEqual(catalog[0]!.history, { runs: 3, failed: 0, rate: 0 });
+    assert.deepEqual(value<CatalogEntry[]>(await call('catalog:list', { impl: 'skeleton' }))[0]!.history.runs, 0);
+
+    const history = value<HistoryBatchEntry[]>(await call('history:batches'));
+    assert.equal(history[0]!.id, started.id);
+    assert.equal(history[0]!.runs, 3);
+    assert.equal(history[0]!.state, 'done');
+
+    const settings = value<SavedSettings>(await call('settings:get'));
+    assert.deepEqual(settings, { tests: ['TestInitialElection2A'], count: 3, parallel: 2, mode: 'sim', impl: 'reference', stopOnFail: false });
+    assert.deepEqual(new RunnerService({ dataDir }).settings(), settings, 'settings survive a restart');
+  });
+
+  it('refuses bad input before anything runs', async () => {
+    const base = { tests: ['TestInitialElection2A'], count: 1, parallel: 1, mode: 'sim', impl: 'reference' };
+    badInput(await call('batch:start', { ...base, tests: [] }), /tests/);
+    badInput(await call('batch:start', { ...base, tests: ['TestNope2A'] }), /Unknown test: TestNope2A/);
+    badInput(await call('batch:start', { ...base, count: 0 }), /count/);
+    badInput(await call('batch:start', { ...base, mode: 'fast' }), /mode/);
+    badInput(await call('batch:start', { ...base, impl: 'labs/raft' }), /absolute/);
+    badInput(await call('batch:start', { ...base, impl: join(dataDir, 'missing') }), /No such folder/);
+    badInput(await call('batch:start', { ...base, impl: dataDir }), /no index\.ts/);
+    badInput(await call('batch:start', { ...base, extra: 1 }), /extra/);
+    badInput(await call('batch:cancel', { batchId: '../x' }), /batch id/);
+  });
+
+  it('stops at the first failure of a planted bug, clusters it and keeps its trace for the trace channels', async () => {
+    const started = value<BatchView>(
+      await call('batch:start', { tests: ['TestBackup2B'], count: 20, parallel: 2, mode: 'sim', seed: 1, impl: BUGGY, stopOnFail: true }),
+    );
+    const done = (await runner.whenDone(started.id))!;
+    assert.equal(done.state, 'stopped');
+    assert.ok(done.failed >= 1 && done.done < 20, `${done.failed} failed of ${done.done}`);
+    const cluster = done.results!.clusters[0]!;
+    assert.equal(cluster.test, 'TestBackup2B');
+    const failure = cluster.failures[0]!;
+    assert.ok(failure.traceFile?.startsWith(join(dataDir, 'traces', started.id)), failure.traceFile);
+
+    const { header, index } = value<{ header: TraceHeader; index: TraceIndex }>(await call('trace:index', { file: failure.traceFile }));
+    assert.equal(header.test, 'TestBackup2B');
+    assert.equal(header.seed, failure.seed);
+    assert.equal(header.status, 'fail');
+    assert.ok(index.pages.length >= 1);
+    const page = value<TraceEvent[]>(await call('trace:page', { file: failure.traceFile, page: 0 }));
+    assert.equal(page.length, index.pages[0]!.count);
+    assert.ok(page.some((e) => e.kind === 'test-begin'), 'the first page holds the test-begin event');
+    badInput(await call('trace:page', { file: failure.traceFile, page: index.pages.length }), /No page/);
+
+    // Only the app's own traces: not a copy elsewhere, not through .., not another kind of file.
+    const outside = join(dataDir, 'elsewhere.trace.gz');
+    await copyFile(failure.traceFile!, outside);
+    badInput(await call('trace:index', { file: outside }), /Not a trace of this app/);
+    badInput(await call('trace:index', { file: join(dataDir, 'traces', '..', 'elsewhere.trace.gz') }), /Not a trace of this app/);
+    badInput(await call('trace:index', { file: join(dataDir, 'history.json') }), /\.trace\.gz/);
+    badInput(await call('trace:index', { file: 'relative.trace.gz' }), /absolute/);
+    badInput(await call('trace:index', { file: join(dataDir, 'traces', 'none.trace.gz') }), /No such trace file/);
+  });
+
+  it('cancels a running batch', async () => {
+    events.length = 0;
+    const started = runner.start({ tests: ['TestInitialElection2A'], count: 200, parallel: 1, mode: 'sim', seed: 1, impl: 'reference', stopOnFail: false });
+    await new Promise<void>((resolveRun) => {
+      const off = runner.subscribe((e) => {
+        if (e.type === 'run') {
+          off();
+          resolveRun();
+        }
+      });
+    });
+    assert.deepEqual(value<{ cancelled: boolean }>(await call('batch:cancel', { batchId: started.id })), { cancelled: true });
+    const done = (await runner.whenDone(started.id))!;
+    assert.equal(done.state, 'cancelled');
+    assert.ok(done.done < 200, String(done.done));
+    assert.equal(events.at(-1)?.type, 'batch-finished');
+    assert.deepEqual(value<{ cancelled: boolean }>(await call('batch:cancel', { batchId: started.id })), { cancelled: false });
+    const entry = runner.historyBatches().find((b) => b.id === started.id)!;
+    assert.equal(entry.state, 'cancelled');
+  });
+
+  it('bins durations for the histogram', () => {
+    assert.deepEqual(histogram([]), []);
+    assert.deepEqual(histogram([5, 5]), [{ from: 5, to: 5, count: 2 }]);
+    const bins = histogram([0, 1, 2, 10], 5);
+    assert.equal(bins.length, 5);
+    assert.deepEqual(bins.map((b) => b.count), [2, 1, 0, 0, 1]);
+  });
+});
