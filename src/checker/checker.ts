@@ -92,6 +92,8 @@ export function checkTrace(events: readonly TraceEvent[]): CheckResult {
   // led), and the indices of the entries each leader created in each term (its start() calls).
   const knownCommit = new Map<number, number>();
   const ownEntries = new Map<string, Set<number>>();
+  /** Every index each server created as leader, in any term: it may have committed those as leader back then. */
+  const createdAsLeader = new Map<number, Set<number>>();
   const commitBaseline = new Map<string, number>();
   const commitReported = new Set<string>();
   const commitRpcs = new Map<number, number>();
@@ -180,7 +182,14 @@ export function checkTrace(events: readonly TraceEvent[]): CheckResult {
         const key = `${e.node}:${e.term}`;
         if (!commitBaseline.has(key)) commitBaseline.set(key, knownCommit.get(e.node) ?? 0);
         const baseline = commitBaseline.get(key)!;
-        if (leaderCommit > baseline && !ownEntries.get(key)?.has(leaderCommit) && !commitReported.has(key)) {
+        // Allowed: what it was told is committed, an entry of its own term, or an entry it created as leader in an
+        // earlier term (it may have committed that one then, and only now tell anyone).
+        if (
+          leaderCommit > baseline &&
+          !ownEntries.get(key)?.has(leaderCommit) &&
+          !createdAsLeader.get(e.node)?.has(leaderCommit) &&
+          !commitReported.has(key)
+        ) {
           commitReported.add(key);
           const own = [...(ownEntries.get(key) ?? [])];
           report({
@@ -199,6 +208,7 @@ export function checkTrace(events: readonly TraceEvent[]): CheckResult {
         if (e.isLeader) {
           const key = `${e.node}:${e.term}`;
           ownEntries.set(key, (ownEntries.get(key) ?? new Set()).add(e.index));
+          createdAsLeader.set(e.node, (createdAsLeader.get(e.node) ?? new Set()).add(e.index));
         }
         break;
       case 'drop':
