@@ -56,7 +56,7 @@ async function measure(name: string, implDir: string, about: BugAbout): Promise<
     implDir,
     parallel,
     check: true,
-    ...(about.catch.chaos ? { chaos: parseChaos(about.catch.chaos) } : {}),
+    ...(about.catch?.chaos ? { chaos: parseChaos(about.catch.chaos) } : {}),
   });
   const failing = sweep.records.filter(caught).sort((a, b) => a.seed - b.seed || allTests.findIndex((t) => t.id === a.id) - allTests.findIndex((t) => t.id === b.id));
   return {

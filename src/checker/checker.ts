@@ -11,7 +11,8 @@ export type InvariantId =
   | 'term-monotonic'
   | 'apply-order'
   | 'vote-persisted'
-  | 'commit-current-term';
+  | 'commit-current-term'
+  | 'higher-term-adopted';
 
 export const invariants: Record<InvariantId, { title: string; rule: string }> = {
   'election-safety': {
@@ -33,6 +34,10 @@ export const invariants: Record<InvariantId, { title: string; rule: string }> = 
   'commit-current-term': {
     title: 'Commit only through the current term',
     rule: "a leader commits by counting replicas only an entry of its own term; entries of earlier terms are committed along with it, never on their own (§5.4.2, Figure 8)",
+  },
+  'higher-term-adopted': {
+    title: 'Adopt a higher term',
+    rule: 'if an RPC request or response contains term T > currentTerm: set currentTerm = T, convert to follower (Figure 2, All Servers)',
   },
   'vote-persisted': {
     title: 'Vote persisted before replying',
@@ -97,6 +102,9 @@ export function checkTrace(events: readonly TraceEvent[]): CheckResult {
   const commitBaseline = new Map<string, number>();
   const commitReported = new Set<string>();
   const commitRpcs = new Map<number, number>();
+  // higher-term-adopted: replies that carried a term above their receiver's, to be adopted by the time the run moves
+  // on (the reply's handler runs right after the reply event, before anything later in time).
+  const pendingAdoptions: Array<{ node: number; term: number; t: number; index: number }> = [];
   const learn = (node: number, index: number): void => {
     if (index > (knownCommit.get(node) ?? 0)) knownCommit.set(node, index);
   };
@@ -105,6 +113,23 @@ export function checkTrace(events: readonly TraceEvent[]): CheckResult {
   let grantedVotes = 0;
 
   events.forEach((e, i) => {
+    for (let k = pendingAdoptions.length - 1; k >= 0; k--) {
+      const p = pendingAdoptions[k]!;
+      if (e.kind === 'crash' && e.node === p.node) {
+        pendingAdoptions.splice(k, 1); // a crashed server handles no reply
+      } else if (e.t > p.t) {
+        pendingAdoptions.splice(k, 1);
+        const now = termOfNode.get(p.node)?.term ?? 0;
+        if (now < p.term) {
+          report({
+            invariant: 'higher-term-adopted',
+            message: `server ${p.node} got a reply carrying term ${p.term} but stayed in term ${now}`,
+            eventIndex: i,
+            context: [p.index],
+          });
+        }
+      }
+    }
     switch (e.kind) {
       case 'state': {
         const previous = termOfNode.get(e.node);
@@ -235,6 +260,9 @@ export function checkTrace(events: readonly TraceEvent[]): CheckResult {
         break;
       case 'reply':
       case 'reply-lost': {
+        if (e.kind === 'reply' && e.term !== undefined && e.term > (termOfNode.get(e.node)?.term ?? 0)) {
+          pendingAdoptions.push({ node: e.node, term: e.term, t: e.t, index: i });
+        }
         const vote = votes.get(e.rpc);
         if (!vote) break;
         votes.delete(e.rpc);

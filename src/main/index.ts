@@ -4,12 +4,14 @@
  * Only this file and electron-ipc.ts import electron; the handlers (services/) are shared with the
  * web server.
  */
-import { app, BrowserWindow, ipcMain, session, shell, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, session, shell, type SaveDialogOptions, type WebContents } from 'electron';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { contentSecurityPolicy } from '../shared/csp.ts';
 import { EVENT_CHANNEL } from '../shared/ipc.ts';
 import { registerIpc } from './electron-ipc.ts';
-import { createDispatcher } from './rpc.ts';
+import { createDispatcher, type Handlers } from './rpc.ts';
 import { handlers } from './services/index.ts';
 import { closeDefaultRunner, defaultRunner } from './services/runner.ts';
 
@@ -18,6 +20,29 @@ const devServerUrl = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER
 const rendererIndex = fileURLToPath(new URL('../renderer/index.html', import.meta.url));
 const preloadScript = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
 const csp = contentSecurityPolicy(devServerUrl ? { devServer: devServerUrl, header: true } : { header: true });
+
+/**
+ * The desktop shell's handlers: the shared ones, except that an export is not handed to the page but saved where
+ * the user picks in a save dialog (the service only makes the bytes and suggests a name).
+ */
+const desktopHandlers: Handlers = {
+  ...handlers,
+  'trace:export': async ({ file, format }) => {
+    const out = await defaultRunner().exportTrace(file, format);
+    const extension = path.extname(out.fileName).slice(1);
+    const options: SaveDialogOptions = {
+      title: 'Export the trace',
+      defaultPath: path.join(app.getPath('downloads'), out.fileName),
+      filters: [{ name: `${format} export`, extensions: [extension] }, { name: 'All files', extensions: ['*'] }],
+    };
+    const win = BrowserWindow.getFocusedWindow();
+    const choice = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+    const result = { fileName: out.fileName, mimeType: out.mimeType, size: out.bytes.length };
+    if (choice.canceled || !choice.filePath) return { ...result, savedTo: null };
+    await writeFile(choice.filePath, out.bytes);
+    return { ...result, savedTo: choice.filePath };
+  },
+};
 
 /** The app's own page: the dev server's origin, or the built index.html. */
 function isAppUrl(url: string): boolean {
@@ -93,7 +118,7 @@ if (!app.requestSingleInstanceLock()) {
     // The app asks for no permission (camera, notifications, …): refuse them all.
     session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
 
-    registerIpc(ipcMain, createDispatcher(handlers), isAppUrl);
+    registerIpc(ipcMain, createDispatcher(desktopHandlers), isAppUrl);
     // The runner's live progress, to every window of the app on one event channel.
     defaultRunner().subscribe((event) => {
       for (const win of BrowserWindow.getAllWindows()) {

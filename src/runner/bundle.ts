@@ -41,7 +41,8 @@ export class BundleError extends Error {
 }
 
 const sourceExtensions = ['.ts', '.mts', '.js', '.mjs', '.json'];
-const importPattern = /(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
+// Value imports only: `import type` / `export type` vanish when TypeScript runs, so their files need not travel.
+const importPattern = /(?:import|export)\s+(?!type\s)[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
 
 /** The implementation's source files plus every local file they import, transitively (absolute paths). */
 export function collectSources(implDir: string): string[] {

@@ -175,6 +175,50 @@ export type AppEvent =
   | { type: 'run'; batchId: string; run: RunView; done: number; failed: number; test: TestProgress }
   | { type: 'batch-finished'; batch: BatchView };
 
+/** What a trace can be exported as: the CLI's `raftlab export --format` choices. */
+export const TRACE_EXPORT_FORMATS = ['ndjson', 'text', 'shiviz', 'bundle'] as const;
+export type TraceExportFormat = (typeof TRACE_EXPORT_FORMATS)[number];
+
+/**
+ * An exported trace. In web mode it carries the bytes (base64) for the page to offer as a download; in the
+ * desktop shell main has already asked where to save it and written it (`savedTo`, null when the user cancelled).
+ */
+export interface TraceExport {
+  /** The suggested file name: `<Test>-seed<n>.ndjson|.txt|.shiviz.log|.bundle.gz`. */
+  fileName: string;
+  mimeType: string;
+  /** Size of the export in bytes. */
+  size: number;
+  /** Web mode: the file's bytes, base64. */
+  data?: string | undefined;
+  /** Desktop shell: where the file was saved, or null when the save dialog was cancelled. */
+  savedTo?: string | null | undefined;
+}
+
+/** One trace event, in a line (for showing where a replay first differs). */
+export interface TraceEventSummary {
+  index: number;
+  t: number;
+  node?: number | undefined;
+  topic: string;
+  text: string;
+}
+
+/** What replaying a kept sim-clock trace found (the app's counterpart of `raftlab replay`). */
+export interface TraceReplay {
+  test: string;
+  seed: number;
+  recorded: { status: RunStatus; message?: string | undefined; events: number };
+  replayed: { status: RunStatus; message?: string | undefined; events: number };
+  /** The replay ended as the recorded run did: same status and message. */
+  recurred: boolean;
+  /** The replay's events equal the recorded ones, one for one. */
+  identical: boolean;
+  /** When not identical: the first event that differs, as recorded and as replayed (absent past the end). */
+  firstDifference?: { index: number; recorded?: TraceEventSummary | undefined; replayed?: TraceEventSummary | undefined } | undefined;
+  wallMs: number;
+}
+
 /** Electron's event channel (webContents.send). */
 export const EVENT_CHANNEL = 'raftlab:event';
 
@@ -275,6 +319,14 @@ export const contract = {
   'trace:page': channel<TraceEvent[]>()({
     summary: "One page of a kept trace's events.",
     input: z.strictObject({ file: TRACE_FILE, page: z.int().min(0).max(1_000_000) }),
+  }),
+  'trace:export': channel<TraceExport>()({
+    summary: 'A kept trace as NDJSON, dslogs-like text, a ShiViz log or a bundle (web: the bytes; desktop: saved where the user picks).',
+    input: z.strictObject({ file: TRACE_FILE, format: z.enum(TRACE_EXPORT_FORMATS) }),
+  }),
+  'trace:replay': channel<TraceReplay>()({
+    summary: 'Replay a kept sim-clock trace (its test, seed and implementation, in a worker) and compare it event for event.',
+    input: z.strictObject({ file: TRACE_FILE }),
   }),
 } as const satisfies Record<string, ChannelDef>;
 

@@ -1,5 +1,6 @@
 // The app end to end, in Debian's Chromium (web mode): pick a test, run it on the reference, then run a planted bug
-// until it fails and open the failing run's trace in the trace viewer. Screenshots of each step go to test-results/.
+// until it fails, open the failing run's trace in the trace viewer, replay it from its page, and export it as a
+// bundle that the CLI's replay reproduces. Screenshots of each step go to test-results/.
 //
 // Needs Chromium at /usr/bin/chromium (or RAFTLAB_CHROMIUM).
 import { strict as assert } from 'node:assert';
@@ -7,9 +8,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { rendererConfig } from '../../electron.vite.config.ts';
+import { replayCommand } from '../../src/cli/replay-command.ts';
 import { createDispatcher } from '../../src/main/rpc.ts';
 import { createHandlers } from '../../src/main/services/index.ts';
 import { RunnerService } from '../../src/main/services/runner.ts';
@@ -126,6 +129,33 @@ describe('ui: the journey, end to end in Chromium (web mode)', function () {
     assert.ok((await page.getByTestId('rpc-arrow').count()) > 0, 'RPC arrows are drawn');
     assert.ok((await page.getByTestId('log-row').count()) > 0, 'log rows are shown');
     await shot('4-trace-viewer');
+    assert.deepEqual(problems, []);
+  });
+
+  it('replays the trace from its page: the failure recurred, the trace is identical', async () => {
+    const events = Number((await text('trace-events')).split(' ')[0]);
+    await page.getByTestId('trace-replay').click();
+    await page.getByTestId('replay-outcome').waitFor({ timeout: 20_000 });
+    assert.match(await text('replay-recurred'), /The failure recurred/);
+    assert.equal((await text('replay-identical')).replace(/\s+/g, ' '), `identical The trace is identical: ${events} events.`);
+    assert.equal(await page.getByTestId('replay-error').count(), 0);
+    await shot('5-trace-replayed');
+  });
+
+  it('exports the trace as a bundle download that `raftlab replay` reproduces', async () => {
+    const seed = (await text('trace-seed')).split(' ')[0];
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-bundle').click()]);
+    assert.equal(download.suggestedFilename(), `TestBackup2B-seed${seed}.bundle.gz`);
+    const saved = join(SHOTS, `journey-${download.suggestedFilename()}`);
+    await download.saveAs(saved);
+    await page.getByTestId('export-note').filter({ hasText: /Downloaded TestBackup2B-seed\d+\.bundle\.gz/ }).waitFor();
+
+    let printed = '';
+    const out = new Writable({ write: (chunk, _enc, done) => void ((printed += String(chunk)), done()) });
+    const replayed = await replayCommand(saved, {}, out, out);
+    assert.equal(replayed.status, 0, printed);
+    assert.deepEqual(replayed.outcome, { recurred: true, identical: true, firstDifference: undefined });
+    assert.match(printed, /the failure recurred\nthe trace is identical/);
     assert.deepEqual(problems, []);
   });
 });

@@ -1,15 +1,28 @@
 // The runner service behind the app (src/main/services/runner.ts), through the same dispatcher the
 // Electron shell and the web server use: no Electron, a temporary data folder.
 import { strict as assert } from 'node:assert';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createDispatcher, type Dispatch } from '../../src/main/rpc.ts';
 import { createHandlers } from '../../src/main/services/index.ts';
 import { RunnerService, histogram } from '../../src/main/services/runner.ts';
-import type { AppEvent, BatchView, CatalogEntry, HistoryBatchEntry, IpcResult, SavedSettings } from '../../src/shared/ipc.ts';
+import { replayCommand } from '../../src/cli/replay-command.ts';
+import { readBundle } from '../../src/runner/bundle.ts';
+import type {
+  AppEvent,
+  BatchView,
+  CatalogEntry,
+  HistoryBatchEntry,
+  IpcResult,
+  SavedSettings,
+  TraceExport,
+  TraceReplay,
+} from '../../src/shared/ipc.ts';
 import type { TraceEvent } from '../../src/runner/trace/events.ts';
-import type { TraceHeader, TraceIndex } from '../../src/runner/trace/file.ts';
+import { encodeTrace, readTraceEvents, readTraceHeader, type TraceHeader, type TraceIndex } from '../../src/runner/trace/file.ts';
 
 const BUGGY = resolve('labs/bugs/vote-without-up-to-date-check');
 
@@ -30,6 +43,8 @@ describe('ui: runner service', function () {
   let runner: RunnerService;
   let call: (channel: string, input?: unknown) => Promise<IpcResult<unknown>>;
   const events: AppEvent[] = [];
+  /** The planted bug's kept trace (set by the stop-at-first-failure test). */
+  let failedTrace: { file: string; seed: number } | undefined;
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'raftlab-data-'));
@@ -121,6 +136,7 @@ describe('ui: runner service', function () {
     assert.equal(cluster.test, 'TestBackup2B');
     const failure = cluster.failures[0]!;
     assert.ok(failure.traceFile?.startsWith(join(dataDir, 'traces', started.id)), failure.traceFile);
+    failedTrace = { file: failure.traceFile!, seed: failure.seed };
 
     const { header, index } = value<{ header: TraceHeader; index: TraceIndex }>(await call('trace:index', { file: failure.traceFile }));
     assert.equal(header.test, 'TestBackup2B');
@@ -140,6 +156,93 @@ describe('ui: runner service', function () {
     badInput(await call('trace:index', { file: join(dataDir, 'history.json') }), /\.trace\.gz/);
     badInput(await call('trace:index', { file: 'relative.trace.gz' }), /absolute/);
     badInput(await call('trace:index', { file: join(dataDir, 'traces', 'none.trace.gz') }), /No such trace file/);
+  });
+
+  it('exports a kept trace as NDJSON, text, ShiViz and a bundle that replays', async () => {
+    assert.ok(failedTrace, 'the planted bug left a trace');
+    const { file, seed } = failedTrace;
+    const recorded: TraceEvent[] = [];
+    for await (const e of readTraceEvents(file)) recorded.push(e);
+    const exported = async (format: string) => {
+      const out = value<TraceExport>(await call('trace:export', { file, format }));
+      assert.equal(out.savedTo, undefined);
+      const bytes = Buffer.from(out.data!, 'base64');
+      assert.equal(bytes.length, out.size);
+      return { out, bytes };
+    };
+
+    const ndjson = await exported('ndjson');
+    assert.equal(ndjson.out.fileName, `TestBackup2B-seed${seed}.ndjson`);
+    const lines = ndjson.bytes.toString('utf8').trimEnd().split('\n');
+    assert.equal(lines.length, recorded.length);
+    assert.deepEqual(JSON.parse(lines[0]!), recorded[0]);
+
+    const text = await exported('text');
+    assert.equal(text.out.fileName, `TestBackup2B-seed${seed}.txt`);
+    assert.match(text.bytes.toString('utf8'), new RegExp(`^# TestBackup2B seed ${seed} \\(sim\\) fail`));
+
+    const shiviz = await exported('shiviz');
+    assert.equal(shiviz.out.fileName, `TestBackup2B-seed${seed}.shiviz.log`);
+    assert.match(shiviz.bytes.toString('utf8'), /^\S+ \{.*\}$/m);
+
+    const bundle = await exported('bundle');
+    assert.equal(bundle.out.fileName, `TestBackup2B-seed${seed}.bundle.gz`);
+    assert.equal(bundle.out.mimeType, 'application/gzip');
+    assert.match(gunzipSync(bundle.bytes).toString('utf8'), /^\{"format":"raftlab-bundle\/1"/);
+    const saved = join(dataDir, bundle.out.fileName);
+    await writeFile(saved, bundle.bytes);
+    const parsed = readBundle(saved)!;
+    assert.deepEqual({ test: parsed.run.test, seed: parsed.run.seed, mode: parsed.run.mode }, { test: 'TestBackup2B', seed, mode: 'sim' });
+    let printed = '';
+    const out = new Writable({ write: (chunk, _enc, done) => void ((printed += String(chunk)), done()) });
+    const replayed = await replayCommand(saved, {}, out, out);
+    assert.equal(replayed.status, 0, printed);
+    assert.deepEqual(replayed.outcome, { recurred: true, identical: true, firstDifference: undefined });
+
+    // Validated like the other trace channels.
+    badInput(await call('trace:export', { file, format: 'pdf' }), /format/);
+    const outside = join(dataDir, 'copy.trace.gz');
+    await copyFile(file, outside);
+    badInput(await call('trace:export', { file: outside, format: 'ndjson' }), /Not a trace of this app/);
+    badInput(await call('trace:export', { file: join(dataDir, 'history.json'), format: 'ndjson' }), /\.trace\.gz/);
+  });
+
+  it('replays a kept sim trace in a worker and says whether it recurred and where it first differs', async () => {
+    assert.ok(failedTrace, 'the planted bug left a trace');
+    const { file, seed } = failedTrace;
+    const same = value<TraceReplay>(await call('trace:replay', { file }));
+    assert.equal(same.test, 'TestBackup2B');
+    assert.equal(same.seed, seed);
+    assert.equal(same.recurred, true);
+    assert.equal(same.identical, true);
+    assert.equal(same.firstDifference, undefined);
+    assert.equal(same.recorded.status, 'fail');
+    assert.equal(same.replayed.status, 'fail');
+    assert.equal(same.replayed.message, same.recorded.message);
+    assert.equal(same.replayed.events, same.recorded.events);
+
+    // A recording whose 4th event was different: found, and both sides described.
+    const header = await readTraceHeader(file);
+    const recorded: TraceEvent[] = [];
+    for await (const e of readTraceEvents(file)) recorded.push(e);
+    const edited = recorded.map((e, i) => (i === 3 ? { ...e, t: e.t + 1 } : e));
+    const dir = join(dataDir, 'traces', 'edited');
+    await mkdir(dir, { recursive: true });
+    const editedFile = join(dir, 'edited.trace.gz');
+    await writeFile(editedFile, encodeTrace(header, edited));
+    const differs = value<TraceReplay>(await call('trace:replay', { file: editedFile }));
+    assert.equal(differs.recurred, true);
+    assert.equal(differs.identical, false);
+    assert.equal(differs.firstDifference?.index, 3);
+    assert.equal(differs.firstDifference.recorded?.t, recorded[3]!.t + 1);
+    assert.equal(differs.firstDifference.replayed?.t, recorded[3]!.t);
+    assert.ok(differs.firstDifference.replayed.text.length > 0);
+
+    // A real-clock run is not replayed in the app: the command line is named instead.
+    const realFile = join(dir, 'real.trace.gz');
+    await writeFile(realFile, encodeTrace({ ...header, mode: 'real' }, recorded));
+    badInput(await call('trace:replay', { file: realFile }), /command line: npx raftlab replay/);
+    badInput(await call('trace:replay', { file: join(dataDir, 'copy.trace.gz') }), /Not a trace of this app/);
   });
 
   it('cancels a running batch', async () => {

@@ -20,7 +20,7 @@ export const about: BugAbout = {
   title: 'Vote without the up-to-date check',
   explanation:
     "A server votes for any candidate of a newer term, even one whose log lacks committed entries. That candidate can win and overwrite what was committed (Election restriction, §5.4.1).",
-  catch: { tests: '^TestBackup2B$', seeds: 5 },
+  catch: { tests: '^TestBackup2B$', seeds: 5, invariant: 'state-machine-safety' },
 };
 
 export const make: MakeRaft = (...args) => new VotesForAnyLog(...args);

@@ -20,7 +20,7 @@ export const about: BugAbout = {
   title: 'votedFor not persisted',
   explanation:
     'After a crash and restart a server has forgotten whom it voted for in the current term, and can vote twice: two leaders in one term.',
-  catch: { tests: '^TestInitialElection2A$', seeds: 1 },
+  catch: { tests: '^TestInitialElection2A$', seeds: 1, invariant: 'vote-persisted' },
 };
 
 export const make: MakeRaft = (...args) => new ForgetsItsVote(...args);

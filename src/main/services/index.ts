@@ -21,6 +21,13 @@ export function createHandlers(runner: () => RunnerService): Handlers {
     'history:batches': () => runner().historyBatches(),
     'trace:index': ({ file }) => runner().traceIndex(file),
     'trace:page': ({ file, page }) => runner().tracePage(file, page),
+    // Web mode: the bytes go to the page, which offers them as a download. (Electron main replaces this handler
+    // with one that asks where to save them: src/main/index.ts.)
+    'trace:export': async ({ file, format }) => {
+      const out = await runner().exportTrace(file, format);
+      return { fileName: out.fileName, mimeType: out.mimeType, size: out.bytes.length, data: out.bytes.toString('base64') };
+    },
+    'trace:replay': ({ file }) => runner().replayTrace(file),
   };
 }
 

@@ -8,6 +8,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,8 +18,19 @@ import { allTests, findTest, referenceImplDir } from '../../harness/tester/index
 import { runBatch, type BatchResult } from '../../runner/batch.ts';
 import { failureSite, normalizeMessage } from '../../runner/cluster.ts';
 import { History, resolveDataDir, type BatchFile, type BatchRecorder } from '../../runner/history.ts';
-import { readTraceHeader, readTraceIndex, readTracePage, type TraceHeader, type TraceIndex } from '../../runner/trace/file.ts';
+import { BundleError, createBundle } from '../../runner/bundle.ts';
+import { describe as describeEvent, exportTrace, nodeOf, topicOf } from '../../runner/trace/export.ts';
+import {
+  readTraceEvents,
+  readTraceHeader,
+  readTraceIndex,
+  readTracePage,
+  TraceFileError,
+  type TraceHeader,
+  type TraceIndex,
+} from '../../runner/trace/file.ts';
 import type { TraceEvent } from '../../runner/trace/events.ts';
+import { firstDifference } from '../../cli/replay-command.ts';
 import type { RunRecord } from '../../runner/types.ts';
 import type {
   AppEvent,
@@ -32,6 +44,9 @@ import type {
   RunView,
   SavedSettings,
   TestResultView,
+  TraceEventSummary,
+  TraceExportFormat,
+  TraceReplay,
 } from '../../shared/ipc.ts';
 import { InputError } from '../rpc.ts';
 
@@ -437,6 +452,132 @@ export class RunnerService {
     const index = await readTraceIndex(real);
     if (page >= index.pages.length) throw new InputError(`No page ${page}: the trace has ${index.pages.length}`);
     return readTracePage(real, page, index);
+  }
+
+  /** A kept trace as NDJSON, text, ShiViz or a bundle: its bytes and suggested file name. */
+  async exportTrace(file: string, format: TraceExportFormat): Promise<TraceExportFile> {
+    return exportTraceFile(this.traceFile(file), format);
+  }
+
+  /**
+   * Replay a kept sim-clock trace: the same test, seed, chaos knobs and implementation, run once in a worker of the
+   * pool (a sim run swaps the thread's timers and clock, so never on the server's own thread), then compared with
+   * the recording event for event, as `raftlab replay` does. Real-clock runs are replayed from the command line.
+   */
+  async replayTrace(file: string): Promise<TraceReplay> {
+    const real = this.traceFile(file);
+    let header: TraceHeader;
+    try {
+      header = await readTraceHeader(real);
+    } catch (error) {
+      if (error instanceof TraceFileError) throw new InputError(error.message);
+      throw error;
+    }
+    if (header.mode !== 'sim') {
+      throw new InputError(`A real-clock run follows the machine's timing and is replayed from the command line: ${replayCommandLine(real)}`);
+    }
+    if (!findTest(header.test)) throw new InputError(`The trace records test ${header.test}, which this raftlab does not have`);
+    const implDir = header.impl === 'reference' ? path.resolve(referenceImplDir) : header.impl;
+    if (!existsSync(implDir)) throw new InputError(`The implementation ${implDir} named by the trace is not here any more`);
+
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'raftlab-replay-'));
+    try {
+      const result = await runBatch({
+        tests: [{ id: header.test }],
+        count: 1,
+        baseSeed: header.seed,
+        mode: 'sim',
+        implDir,
+        parallel: 1,
+        trace: { keep: 'all', dir },
+        ...(header.chaos ? { chaos: header.chaos } : {}),
+        ...(this.timeoutMs ? { pool: { timeoutMs: () => this.timeoutMs! } } : {}),
+      });
+      const record = result.records[0];
+      if (!record) throw new Error('the replay ended without a result');
+      const recorded = await readAllEvents(real);
+      let replayedHeader: TraceHeader | undefined;
+      let replayed: TraceEvent[] = [];
+      if (record.traceFile) {
+        replayedHeader = await readTraceHeader(record.traceFile);
+        replayed = await readAllEvents(record.traceFile);
+      }
+      const status = replayedHeader?.status ?? record.status;
+      const message = replayedHeader ? replayedHeader.message : record.message;
+      const difference = firstDifference(recorded, replayed);
+      return {
+        test: header.test,
+        seed: header.seed,
+        recorded: { status: header.status, ...(header.message !== undefined ? { message: header.message } : {}), events: recorded.length },
+        replayed: { status, ...(message !== undefined ? { message } : {}), events: replayed.length },
+        recurred: status === header.status && (message ?? '') === (header.message ?? ''),
+        identical: difference === undefined,
+        ...(difference !== undefined
+          ? { firstDifference: { index: difference, recorded: eventSummary(recorded, difference), replayed: eventSummary(replayed, difference) } }
+          : {}),
+        wallMs: record.wallMs,
+      };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** An export's bytes, with the name and type to save them under. */
+export interface TraceExportFile {
+  fileName: string;
+  mimeType: string;
+  bytes: Buffer;
+}
+
+const EXPORT_SUFFIX: Record<TraceExportFormat, { suffix: string; mimeType: string }> = {
+  ndjson: { suffix: '.ndjson', mimeType: 'application/x-ndjson' },
+  text: { suffix: '.txt', mimeType: 'text/plain; charset=utf-8' },
+  shiviz: { suffix: '.shiviz.log', mimeType: 'text/plain; charset=utf-8' },
+  bundle: { suffix: '.bundle.gz', mimeType: 'application/gzip' },
+};
+
+/** `<Test>-seed<n>.ndjson|.txt|.shiviz.log|.bundle.gz` */
+export function exportFileName(header: Pick<TraceHeader, 'test' | 'seed'>, format: TraceExportFormat): string {
+  return `${header.test}-seed${header.seed}${EXPORT_SUFFIX[format].suffix}`;
+}
+
+/** The command line that replays a trace (what the page shows for real-clock traces). */
+export function replayCommandLine(file: string): string {
+  return `npx raftlab replay ${JSON.stringify(file)}`;
+}
+
+function eventSummary(events: readonly TraceEvent[], index: number): TraceEventSummary | undefined {
+  const e = events[index];
+  if (!e) return undefined;
+  const node = nodeOf(e);
+  return { index, t: e.t, ...(node !== undefined ? { node } : {}), topic: topicOf(e), text: describeEvent(e).slice(0, 500) };
+}
+
+async function readAllEvents(file: string): Promise<TraceEvent[]> {
+  const events: TraceEvent[] = [];
+  for await (const e of readTraceEvents(file)) events.push(e);
+  return events;
+}
+
+/**
+ * Export a kept trace (the same code as `raftlab export`): the bytes and a suggested file name. Electron-free: the
+ * desktop shell asks where to save them, the web server hands them to the page.
+ */
+export async function exportTraceFile(real: string, format: TraceExportFormat): Promise<TraceExportFile> {
+  try {
+    const header = await readTraceHeader(real);
+    let bytes: Buffer;
+    if (format === 'bundle') bytes = await createBundle(real);
+    else {
+      const chunks: string[] = [];
+      await exportTrace(real, format, (chunk) => void chunks.push(chunk));
+      bytes = Buffer.from(chunks.join(''), 'utf8');
+    }
+    return { fileName: exportFileName(header, format), mimeType: EXPORT_SUFFIX[format].mimeType, bytes };
+  } catch (error) {
+    if (error instanceof TraceFileError || error instanceof BundleError) throw new InputError(error.message);
+    throw error;
   }
 }
 

@@ -5,7 +5,7 @@
  * of the UI sees the same typed `RaftlabApi`, the same pushed events (`subscribe`), and the same
  * trace source for the trace viewer (`traceSource`).
  */
-import { createClient, httpTransport, type AppEvent, type RaftlabApi, type Shell } from '../../shared/ipc.ts';
+import { createClient, httpTransport, type AppEvent, type RaftlabApi, type Shell, type TraceExport } from '../../shared/ipc.ts';
 import type { TraceEvent } from '../../runner/trace/events.ts';
 import type { TraceSource } from './trace/source.ts';
 
@@ -89,4 +89,21 @@ export function traceSource(file: string): TraceSource {
       return page;
     },
   };
+}
+
+/** Web mode: hand an export's bytes to the browser as a download of its suggested name. */
+export function offerDownload(out: TraceExport): void {
+  if (out.data === undefined) return;
+  const binary = window.atob(out.data);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  const url = URL.createObjectURL(new Blob([bytes], { type: out.mimeType }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = out.fileName;
+  link.style.display = 'none';
+  document.body.append(link);
+  link.click();
+  link.remove();
+  window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }

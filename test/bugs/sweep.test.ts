@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { BugAbout } from '../../labs/bugs/about.ts';
+import { checkTrace, invariants } from '../../src/checker/index.ts';
+import { parseChaos } from '../../src/harness/chaos.ts';
+import { loadImplementation, runTest, selectTests } from '../../src/harness/tester/index.ts';
+import { createTraceRecorder } from '../../src/runner/trace/index.ts';
+
+const bugsDir = fileURLToPath(new URL('../../labs/bugs/', import.meta.url));
+const bugs = readdirSync(bugsDir, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
+const abouts = new Map<string, BugAbout>();
+for (const name of bugs) {
+  abouts.set(name, ((await import(pathToFileURL(path.join(bugsDir, name, 'index.ts')).href)) as { about: BugAbout }).about);
+}
+/** Bugs that neither the tests nor the checker catch yet (docs/bug-catalog.md shows them, with the sweep that missed). */
+const notCaughtYet = ['install-older-snapshot', 'no-timer-reset-on-vote', 'reply-term-after-update'];
+
+describe('bug catalog: each bug is caught within the sweep it states', () => {
+  it('has at least 12 planted bugs, each with a title and an explanation for the app', () => {
+    assert.ok(bugs.length >= 12, `${bugs.length} bugs`);
+    for (const [name, about] of abouts) assert.ok(about.title.length > 5 && about.explanation.length > 40, name);
+  });
+
+  it('states a catching sweep for every bug but the known ones it cannot catch yet', () => {
+    assert.deepEqual(bugs.filter((name) => !abouts.get(name)!.catch), notCaughtYet);
+  });
+
+  for (const name of bugs.filter((b) => abouts.get(b)!.catch)) {
+    it(`${name}`, async () => {
+      const { tests, seeds, chaos, invariant } = abouts.get(name)!.catch!;
+      const { make } = await loadImplementation(path.join(bugsDir, name));
+      let found: { id: string; seed: number; failed: boolean; invariants: string[] } | undefined;
+      for (let seed = 1; seed <= seeds && !found; seed++) {
+        for (const test of selectTests(tests)) {
+          const recorder = createTraceRecorder();
+          const r = await runTest(test, { mode: 'sim', seed, make, ...(chaos ? { chaos: parseChaos(chaos) } : {}), ...recorder.options });
+          const named = checkTrace(recorder.events).violations.map((v) => v.invariant);
+          const caught = invariant ? named.includes(invariant) : r.status !== 'pass';
+          if (caught) {
+            found = { id: test.id, seed, failed: r.status !== 'pass', invariants: named };
+            break;
+          }
+        }
+      }
+      assert.ok(found, `${name} not caught by ${tests} within ${seeds} seeds${invariant ? ` (expected ${invariants[invariant].title})` : ''}`);
+    });
+  }
+});
