@@ -128,6 +128,17 @@ describe('ui: the journey, end to end in Chromium (web mode)', function () {
     for (let n = 0; n < 5; n++) assert.equal(await page.getByTestId(`lane-${n}`).count(), 1, `lane-${n}`);
     assert.ok((await page.getByTestId('rpc-arrow').count()) > 0, 'RPC arrows are drawn');
     assert.ok((await page.getByTestId('log-row').count()) > 0, 'log rows are shown');
+    // One cursor: picking a later event in the log moves the cursor, and the state inspector shows that moment.
+    const inspector = async () => (await page.getByTestId('state-inspector').textContent()) ?? '';
+    const before = { cursor: await viewer.getAttribute('data-cursor'), state: await inspector() };
+    const rows = page.getByTestId('log-row');
+    const later = rows.nth((await rows.count()) - 1);
+    const laterIndex = await later.getAttribute('data-index');
+    await later.click();
+    await page.locator(`[data-testid="trace-viewer"][data-cursor="${laterIndex}"]`).waitFor();
+    assert.notEqual(laterIndex, before.cursor, 'the cursor moved');
+    assert.notEqual(await inspector(), before.state, 'the state inspector follows the cursor');
+    assert.equal(await page.getByTestId('trace-cursor').count() > 0, true, 'the diagram draws the cursor');
     await shot('4-trace-viewer');
     assert.deepEqual(problems, []);
   });
