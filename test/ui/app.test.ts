@@ -4,57 +4,26 @@
 // Needs Chromium at /usr/bin/chromium (apt-get install -y chromium), or its path in RAFTLAB_CHROMIUM.
 // RAFTLAB_SCREENSHOT=<file.png> saves a screenshot of the About view.
 import { strict as assert } from 'node:assert';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Page } from 'playwright-core';
+import { openAppInBrowser, type AppInBrowser } from './app-in-browser.ts';
 import pkg from '../../package.json' with { type: 'json' };
-import { rendererConfig } from '../../electron.vite.config.ts';
-import { createDispatcher } from '../../src/main/rpc.ts';
-import { createHandlers } from '../../src/main/services/index.ts';
-import { RunnerService } from '../../src/main/services/runner.ts';
-import { startWebServer, type WebServer } from '../../src/main/web-server.ts';
 
-const CHROMIUM = process.env['RAFTLAB_CHROMIUM'] ?? '/usr/bin/chromium';
 
 describe('ui: the app in Chromium (web mode)', function () {
   this.timeout(60_000);
 
-  let outDir: string;
-  let dataDir: string;
-  let runner: RunnerService;
-  let server: WebServer;
-  let browser: Browser;
+  let app: AppInBrowser;
+  let server: AppInBrowser['server'];
   let page: Page;
-  const problems: string[] = [];
+  let problems: string[];
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `No Chromium at ${CHROMIUM}: apt-get install -y chromium (or set RAFTLAB_CHROMIUM)`);
-    outDir = await mkdtemp(join(tmpdir(), 'raftlab-renderer-'));
-    const config = rendererConfig();
-    await build({ ...config, configFile: false, logLevel: 'warn', build: { ...config.build, outDir } });
-    dataDir = await mkdtemp(join(tmpdir(), 'raftlab-data-'));
-    runner = new RunnerService({ dataDir });
-    server = await startWebServer({ port: 0, rendererDir: outDir, dispatch: createDispatcher(createHandlers(() => runner)), events: runner });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
-    page.on('console', (msg) => {
-      if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`console ${msg.type()}: ${msg.text()}`);
-    });
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    app = await openAppInBrowser({ width: 1100, height: 760 });
+    ({ server, page, problems } = app);
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.close();
-    await runner?.close();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await app?.close();
   });
 
   it('shows the About view with the real version and shell "web"', async () => {

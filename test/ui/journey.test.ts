@@ -4,64 +4,35 @@
 //
 // Needs Chromium at /usr/bin/chromium (or RAFTLAB_CHROMIUM).
 import { strict as assert } from 'node:assert';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
-import { rendererConfig } from '../../electron.vite.config.ts';
+import type { Page } from 'playwright-core';
+import { openAppInBrowser, type AppInBrowser } from './app-in-browser.ts';
 import { replayCommand } from '../../src/cli/replay-command.ts';
-import { createDispatcher } from '../../src/main/rpc.ts';
-import { createHandlers } from '../../src/main/services/index.ts';
-import { RunnerService } from '../../src/main/services/runner.ts';
-import { startWebServer, type WebServer } from '../../src/main/web-server.ts';
 
-const CHROMIUM = process.env['RAFTLAB_CHROMIUM'] ?? '/usr/bin/chromium';
 const SHOTS = resolve('test-results');
 const BUGGY = resolve('labs/bugs/vote-without-up-to-date-check');
 
 describe('ui: the journey, end to end in Chromium (web mode)', function () {
   this.timeout(90_000);
 
-  let outDir: string;
-  let dataDir: string;
-  let runner: RunnerService;
-  let server: WebServer;
-  let browser: Browser;
+  let app: AppInBrowser;
+  let server: AppInBrowser['server'];
   let page: Page;
-  const problems: string[] = [];
+  let problems: string[];
 
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `journey-${name}.png`), fullPage: true });
   const text = async (testId: string) => ((await page.getByTestId(testId).first().textContent()) ?? '').trim();
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `No Chromium at ${CHROMIUM}: apt-get install -y chromium (or set RAFTLAB_CHROMIUM)`);
     await mkdir(SHOTS, { recursive: true });
-    outDir = await mkdtemp(join(tmpdir(), 'raftlab-renderer-'));
-    const config = rendererConfig();
-    await build({ ...config, configFile: false, logLevel: 'warn', build: { ...config.build, outDir } });
-    dataDir = await mkdtemp(join(tmpdir(), 'raftlab-data-'));
-    runner = new RunnerService({ dataDir });
-    server = await startWebServer({ port: 0, rendererDir: outDir, dispatch: createDispatcher(createHandlers(() => runner)), events: runner });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('console', (msg) => {
-      if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`console ${msg.type()}: ${msg.text()}`);
-    });
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    app = await openAppInBrowser({ width: 1280, height: 900 });
+    ({ server, page, problems } = app);
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.close();
-    await runner?.close();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await app?.close();
   });
 
   it('opens on the catalog of the 24 tests, grouped by part', async () => {
