@@ -10,9 +10,9 @@ import { pathToFileURL, fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { BugAbout } from '../labs/bugs/about.ts';
 import { invariants } from '../src/checker/index.ts';
-import { parseChaos } from '../src/harness/chaos.ts';
+import { formatChaos, parseChaos } from '../src/harness/chaos.ts';
 import { wallClockMs } from '../src/harness/runtime/index.ts';
-import { allTests, referenceImplDir } from '../src/harness/tester/index.ts';
+import { allTests, referenceImplDir, selectTests } from '../src/harness/tester/index.ts';
 import { runBatch } from '../src/runner/batch.ts';
 import { replayCommand } from '../src/runner/report.ts';
 import type { RunRecord } from '../src/runner/types.ts';
@@ -37,9 +37,23 @@ interface Row {
   plainCaught: number;
   sweepRuns: number;
   sweepCaught: number;
+  /** Tests whose own checks failed (the course's verdict). */
   tests: string[];
+  /** Invariants the checker found broken. */
   invariants: string[];
   first: RunRecord | undefined;
+  /** The sweep the bug states (held by mocha): its first catching run, if any. */
+  stated: RunRecord | undefined;
+}
+
+/** A run the tester failed, as opposed to one only the checker failed. */
+const testerFailed = (r: RunRecord): boolean => r.status !== 'pass' && !(r.message ?? '').startsWith('safety violation:');
+
+/** The command that replays a catching run: `raftlab test`, or `raftlab run --check` when only the checker caught it. */
+function replayOf(r: RunRecord, impl: string): string {
+  if (testerFailed(r)) return replayCommand(r, impl);
+  const chaos = formatChaos(r.chaos);
+  return `npx raftlab run '^${r.id}$' --count 1 --seed ${r.seed} --impl ${JSON.stringify(impl)} --check${chaos ? ` --chaos ${chaos}` : ''}`;
 }
 
 const caught = (r: RunRecord): boolean => r.status !== 'pass';
@@ -59,6 +73,21 @@ async function measure(name: string, implDir: string, about: BugAbout): Promise<
     check: true,
     ...(about.catch?.chaos ? { chaos: parseChaos(about.catch.chaos) } : {}),
   });
+  let stated: RunRecord | undefined;
+  if (about.catch) {
+    const tests = selectTests(about.catch.tests);
+    const statedRun = await runBatch({
+      tests,
+      count: about.catch.seeds,
+      baseSeed: 1,
+      mode: 'sim',
+      implDir,
+      parallel,
+      check: true,
+      ...(about.catch.chaos ? { chaos: parseChaos(about.catch.chaos) } : {}),
+    });
+    stated = statedRun.records.filter(caught).sort((a, b) => a.seed - b.seed)[0];
+  }
   const failing = sweep.records.filter(caught).sort((a, b) => a.seed - b.seed || allTests.findIndex((t) => t.id === a.id) - allTests.findIndex((t) => t.id === b.id));
   return {
     name,
@@ -66,9 +95,10 @@ async function measure(name: string, implDir: string, about: BugAbout): Promise<
     plainCaught: plainSeedsCaught,
     sweepRuns: sweep.records.length,
     sweepCaught: failing.length,
-    tests: [...new Set(failing.map((r) => r.id))],
+    tests: [...new Set(failing.filter(testerFailed).map((r) => r.id))],
     invariants: [...new Set(failing.flatMap((r) => (r.violations ?? []).map((v) => invariants[v.invariant].title)))],
     first: failing[0],
+    stated,
   };
 }
 
@@ -107,11 +137,18 @@ const lines = [
   '  knobs the bug states): the share of runs that failed a test or broke an invariant.',
   `- The reference under the same checker, every test for seeds 1…${referenceSeeds}: ${reference.records.length} runs, ${reference.failed} failed, ${referenceViolations} with a violation.`,
   '',
-  '| bug | one plain run catches it | raftlab sweep catches | caught by tests | invariants broken | first catching run (replay) |',
-  '|---|---|---|---|---|---|',
+  '| bug | one plain run catches it | raftlab sweep catches | tests that fail it | invariants the checker finds broken | stated sweep (held by mocha): first catch | replay it |',
+  '|---|---|---|---|---|---|---|',
   ...rows.map((r) => {
-    const first = r.first ? `${r.first.id} seed ${r.first.seed}: \`${replayCommand(r.first, `labs/bugs/${r.name}`)}${r.first.violations?.length ? ' ' : ''}\`` : '—';
-    return `| **${r.about.title}** (\`${r.name}\`) | ${pct(r.plainCaught, plainRuns)} | ${pct(r.sweepCaught, r.sweepRuns)} of ${r.sweepRuns} | ${r.tests.join(', ') || '—'} | ${r.invariants.join(', ') || '—'} | ${first} |`;
+    const impl = `labs/bugs/${r.name}`;
+    const catchRun = r.stated ?? r.first;
+    const statedText = r.about.catch
+      ? `\`${r.about.catch.tests}\` × ${r.about.catch.seeds} seed${r.about.catch.seeds === 1 ? '' : 's'}${r.about.catch.invariant ? ` (${invariants[r.about.catch.invariant].title})` : ''}: ${r.stated ? `${r.stated.id} seed ${r.stated.seed}` : 'not caught'}`
+      : 'not caught yet';
+    return (
+      `| **${r.about.title}** (\`${r.name}\`) | ${pct(r.plainCaught, plainRuns)} | ${pct(r.sweepCaught, r.sweepRuns)} of ${r.sweepRuns} runs | ` +
+      `${r.tests.join(', ') || '—'} | ${r.invariants.join(', ') || '—'} | ${statedText} | ${catchRun ? `\`${replayOf(catchRun, impl)}\`` : '—'} |`
+    );
   }),
   '',
   '## What each bug is',
