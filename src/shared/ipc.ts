@@ -18,6 +18,7 @@
 import { z } from 'zod';
 import type { TraceEvent } from '../runner/trace/events.ts';
 import type { TraceHeader, TraceIndex } from '../runner/trace/file.ts';
+import type { InvariantId } from '../checker/checker.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Domain types carried over the contract
@@ -80,6 +81,8 @@ export interface RunSettings {
   seed?: number | undefined;
   impl: ImplChoice;
   stopOnFail: boolean;
+  /** Run the safety checker on every run: a violation fails the run even when the tester passed it. */
+  check?: boolean | undefined;
 }
 
 /** The form's remembered values (the settings file in the data folder). */
@@ -219,6 +222,30 @@ export interface TraceReplay {
   wallMs: number;
 }
 
+/** One broken guarantee the safety checker found in a trace (src/checker/checker.ts). */
+export interface TraceViolationView {
+  invariant: InvariantId;
+  /** The invariant's name, e.g. "State Machine Safety". */
+  title: string;
+  /** The rule it states (Figure 2 / 3 of the Raft paper). */
+  rule: string;
+  /** What happened, in the words of the run. */
+  message: string;
+  /** Index (in the trace) of the first event that broke it, and that event's time (ms). */
+  eventIndex: number;
+  t: number;
+  /** Indices of earlier events that led there, oldest first. */
+  context: number[];
+}
+
+/** The safety checker over a kept trace (the app's counterpart of `raftlab check`). */
+export interface TraceCheck {
+  events: number;
+  violations: TraceViolationView[];
+  /** Rules the trace did not let the checker check, and why. */
+  skipped: { invariant: InvariantId; title: string; reason: string }[];
+}
+
 /** Electron's event channel (webContents.send). */
 export const EVENT_CHANNEL = 'raftlab:event';
 
@@ -294,6 +321,7 @@ export const contract = {
       seed: z.int().min(0).max(2 ** 31 - 1).optional(),
       impl: IMPL,
       stopOnFail: z.boolean().default(false),
+      check: z.boolean().default(false),
     }),
   }),
   'batch:cancel': channel<{ cancelled: boolean }>()({
@@ -326,6 +354,10 @@ export const contract = {
   }),
   'trace:replay': channel<TraceReplay>()({
     summary: 'Replay a kept sim-clock trace (its test, seed and implementation, in a worker) and compare it event for event.',
+    input: z.strictObject({ file: TRACE_FILE }),
+  }),
+  'trace:check': channel<TraceCheck>()({
+    summary: "Run the safety checker over a kept trace: each broken guarantee, its rule and the event that broke it.",
     input: z.strictObject({ file: TRACE_FILE }),
   }),
 } as const satisfies Record<string, ChannelDef>;

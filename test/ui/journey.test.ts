@@ -1,6 +1,7 @@
 // The app end to end, in Debian's Chromium (web mode): pick a test, run it on the reference, then run a planted bug
-// until it fails, open the failing run's trace in the trace viewer, replay it from its page, and export it as a
-// bundle that the CLI's replay reproduces. Screenshots of each step go to test-results/.
+// until it fails, open the failing run's trace in the trace viewer, check it for safety and go to the event that broke
+// State Machine Safety, replay it from its page, and export it as a bundle that the CLI's replay reproduces.
+// Screenshots of each step go to test-results/.
 //
 // Needs Chromium at /usr/bin/chromium (or RAFTLAB_CHROMIUM).
 import { strict as assert } from 'node:assert';
@@ -114,6 +115,29 @@ describe('ui: the journey, end to end in Chromium (web mode)', function () {
     assert.deepEqual(problems, []);
   });
 
+  it('checks the trace for safety and goes to the event that broke State Machine Safety', async () => {
+    await page.getByTestId('trace-check').click();
+    await page.getByTestId('check-outcome').waitFor({ timeout: 20_000 });
+    assert.equal(await page.getByTestId('check-clean').count(), 0);
+    const violation = page.locator('[data-testid="violation"][data-invariant="state-machine-safety"]').first();
+    await violation.waitFor();
+    const said = (await violation.textContent()) ?? '';
+    assert.match(said, /State Machine Safety/);
+    assert.match(said, /server \d applied .* at index \d+/);
+    assert.match(said, /Rule: if a server has applied a log entry/);
+    const event = await violation.getAttribute('data-event');
+    assert.match(event ?? '', /^\d+$/);
+    await violation.getByTestId('violation-goto').click();
+    await page.locator(`[data-testid="trace-viewer"][data-cursor="${event}"]`).waitFor();
+    const row = page.locator(`[data-testid="log-row"][data-index="${event}"]`);
+    await row.waitFor();
+    assert.equal(await row.getAttribute('data-marked'), 'true');
+    assert.equal(await row.getAttribute('data-current'), 'true');
+    assert.equal(await page.locator('[data-testid="log-row"][data-marked="true"]').count(), 1);
+    await shot('5-trace-checked');
+    assert.deepEqual(problems, []);
+  });
+
   it('replays the trace from its page: the failure recurred, the trace is identical', async () => {
     const events = Number((await text('trace-events')).split(' ')[0]);
     await page.getByTestId('trace-replay').click();
@@ -121,7 +145,7 @@ describe('ui: the journey, end to end in Chromium (web mode)', function () {
     assert.match(await text('replay-recurred'), /The failure recurred/);
     assert.equal((await text('replay-identical')).replace(/\s+/g, ' '), `identical The trace is identical: ${events} events.`);
     assert.equal(await page.getByTestId('replay-error').count(), 0);
-    await shot('5-trace-replayed');
+    await shot('6-trace-replayed');
   });
 
   it('exports the trace as a bundle download that `raftlab replay` reproduces', async () => {

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { createDispatcher, type Dispatch } from '../../src/main/rpc.ts';
 import { createHandlers } from '../../src/main/services/index.ts';
 import { RunnerService, histogram } from '../../src/main/services/runner.ts';
+import { runBatch } from '../../src/runner/batch.ts';
 import { replayCommand } from '../../src/cli/replay-command.ts';
 import { readBundle } from '../../src/runner/bundle.ts';
 import type {
@@ -18,6 +19,7 @@ import type {
   HistoryBatchEntry,
   IpcResult,
   SavedSettings,
+  TraceCheck,
   TraceExport,
   TraceReplay,
 } from '../../src/shared/ipc.ts';
@@ -108,7 +110,7 @@ describe('ui: runner service', function () {
     assert.equal(history[0]!.state, 'done');
 
     const settings = value<SavedSettings>(await call('settings:get'));
-    assert.deepEqual(settings, { tests: ['TestInitialElection2A'], count: 3, parallel: 2, mode: 'sim', impl: 'reference', stopOnFail: false });
+    assert.deepEqual(settings, { tests: ['TestInitialElection2A'], count: 3, parallel: 2, mode: 'sim', impl: 'reference', stopOnFail: false, check: false });
     assert.deepEqual(new RunnerService({ dataDir }).settings(), settings, 'settings survive a restart');
   });
 
@@ -243,6 +245,60 @@ describe('ui: runner service', function () {
     await writeFile(realFile, encodeTrace({ ...header, mode: 'real' }, recorded));
     badInput(await call('trace:replay', { file: realFile }), /command line: npx raftlab replay/);
     badInput(await call('trace:replay', { file: join(dataDir, 'copy.trace.gz') }), /Not a trace of this app/);
+  });
+
+  it('checks a kept trace for safety: each violation with its rule and event (batch:start check keeps the trace)', async () => {
+    // votedFor not persisted passes the tester on TestInitialElection2A seed 1; "check" fails it on the violation.
+    const view = value<BatchView>(
+      await call('batch:start', {
+        tests: ['TestInitialElection2A'],
+        count: 1,
+        parallel: 1,
+        mode: 'sim',
+        seed: 1,
+        impl: resolve('labs/bugs/votedfor-not-persisted'),
+        check: true,
+      }),
+    );
+    assert.equal(view.settings.check, true);
+    const done = (await runner.whenDone(view.id))!;
+    assert.equal(done.failed, 1);
+    const file = done.results!.clusters[0]!.failures[0]!.traceFile!;
+    assert.ok(file, 'the failing run kept its trace');
+    const found = value<TraceCheck>(await call('trace:check', { file }));
+    const events: TraceEvent[] = [];
+    for await (const e of readTraceEvents(file)) events.push(e);
+    assert.equal(found.events, events.length);
+    const v = found.violations[0]!;
+    assert.equal(v.invariant, 'vote-persisted');
+    assert.equal(v.title, 'Vote persisted before replying');
+    assert.match(v.rule, /stable storage before it grants a vote/);
+    assert.ok(v.message.length > 0);
+    assert.ok(v.eventIndex >= 0 && v.eventIndex < events.length);
+    assert.equal(v.t, events[v.eventIndex]!.t);
+
+    // The reference's trace: no violations.
+    const dir = join(dataDir, 'traces', 'reference');
+    const ref = await runBatch({
+      tests: [{ id: 'TestInitialElection2A' }],
+      count: 1,
+      baseSeed: 1,
+      mode: 'sim',
+      implDir: resolve('labs/raft'),
+      parallel: 1,
+      trace: { keep: 'all', dir },
+    });
+    const refFile = ref.records[0]!.traceFile!;
+    const clean = value<TraceCheck>(await call('trace:check', { file: refFile }));
+    assert.deepEqual(clean.violations, []);
+    assert.ok(clean.events > 0);
+
+    // Validated like the other trace channels.
+    const outside = join(dataDir, 'check-copy.trace.gz');
+    await copyFile(refFile, outside);
+    badInput(await call('trace:check', { file: outside }), /Not a trace of this app/);
+    badInput(await call('trace:check', { file: join(dataDir, 'history.json') }), /\.trace\.gz/);
+    badInput(await call('trace:check', { file: 'relative.trace.gz' }), /absolute/);
   });
 
   it('cancels a running batch', async () => {

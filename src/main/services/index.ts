@@ -28,6 +28,7 @@ export function createHandlers(runner: () => RunnerService): Handlers {
       return { fileName: out.fileName, mimeType: out.mimeType, size: out.bytes.length, data: out.bytes.toString('base64') };
     },
     'trace:replay': ({ file }) => runner().replayTrace(file),
+    'trace:check': ({ file }) => runner().checkTrace(file),
   };
 }
 

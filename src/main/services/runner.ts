@@ -30,6 +30,7 @@ import {
   type TraceIndex,
 } from '../../runner/trace/file.ts';
 import type { TraceEvent } from '../../runner/trace/events.ts';
+import { checkTrace, invariants } from '../../checker/checker.ts';
 import { firstDifference } from '../../cli/replay-command.ts';
 import type { RunRecord } from '../../runner/types.ts';
 import type {
@@ -44,6 +45,7 @@ import type {
   RunView,
   SavedSettings,
   TestResultView,
+  TraceCheck,
   TraceEventSummary,
   TraceExportFormat,
   TraceReplay,
@@ -347,6 +349,7 @@ export class RunnerService {
       implDir,
       parallel: settings.parallel,
       stopOnFail: settings.stopOnFail,
+      ...(settings.check ? { check: true } : {}),
       signal: controller.signal,
       trace: { keep: 'failed', dir: path.join(this.tracesDir, id) },
       ...(this.timeoutMs ? { pool: { timeoutMs: () => this.timeoutMs! } } : {}),
@@ -457,6 +460,32 @@ export class RunnerService {
   /** A kept trace as NDJSON, text, ShiViz or a bundle: its bytes and suggested file name. */
   async exportTrace(file: string, format: TraceExportFormat): Promise<TraceExportFile> {
     return exportTraceFile(this.traceFile(file), format);
+  }
+
+  /** The safety checker over a kept trace (as `raftlab check` does): each violation with its rule and event. */
+  async checkTrace(file: string): Promise<TraceCheck> {
+    const real = this.traceFile(file);
+    let events: TraceEvent[];
+    try {
+      events = await readAllEvents(real);
+    } catch (error) {
+      if (error instanceof TraceFileError) throw new InputError(error.message);
+      throw error;
+    }
+    const result = checkTrace(events);
+    return {
+      events: events.length,
+      violations: result.violations.map((v) => ({
+        invariant: v.invariant,
+        title: invariants[v.invariant].title,
+        rule: invariants[v.invariant].rule,
+        message: v.message,
+        eventIndex: v.eventIndex,
+        t: events[v.eventIndex]?.t ?? 0,
+        context: v.context,
+      })),
+      skipped: result.skipped.map((s) => ({ ...s, title: invariants[s.invariant].title })),
+    };
   }
 
   /**

@@ -17,6 +17,7 @@ export const useBatchStore = defineStore('batch', () => {
     mode: 'sim' as ClockMode,
     seed: '' as string | number,
     stopOnFail: false,
+    check: false,
   });
   const current = ref<BatchView | null>(null);
   /** The failing runs of the current batch, as they come. */
@@ -90,6 +91,7 @@ export const useBatchStore = defineStore('batch', () => {
       form.parallel = saved.parallel;
       form.mode = saved.mode;
       form.stopOnFail = saved.stopOnFail;
+      form.check = saved.check ?? false;
       if (saved.impl === 'reference') form.implKind = 'reference';
       else if (saved.impl === 'skeleton') form.implKind = 'skeleton';
       else {
@@ -130,6 +132,7 @@ export const useBatchStore = defineStore('batch', () => {
         ...(seed !== '' ? { seed: Number(seed) } : {}),
         impl: impl.value,
         stopOnFail: form.stopOnFail,
+        check: form.check,
       });
       if (current.value?.id !== view.id) {
         current.value = view;
