@@ -12,7 +12,8 @@ export type InvariantId =
   | 'apply-order'
   | 'vote-persisted'
   | 'commit-current-term'
-  | 'higher-term-adopted';
+  | 'higher-term-adopted'
+  | 'commit-monotonic';
 
 export const invariants: Record<InvariantId, { title: string; rule: string }> = {
   'election-safety': {
@@ -38,6 +39,10 @@ export const invariants: Record<InvariantId, { title: string; rule: string }> = 
   'higher-term-adopted': {
     title: 'Adopt a higher term',
     rule: 'if an RPC request or response contains term T > currentTerm: set currentTerm = T, convert to follower (Figure 2, All Servers)',
+  },
+  'commit-monotonic': {
+    title: 'Monotonic commit index',
+    rule: "a server's commitIndex never decreases while it runs (Figure 2: it only advances); a leader never advertises a lower leaderCommit than before",
   },
   'vote-persisted': {
     title: 'Vote persisted before replying',
@@ -105,6 +110,8 @@ export function checkTrace(events: readonly TraceEvent[]): CheckResult {
   // higher-term-adopted: replies that carried a term above their receiver's, to be adopted by the time the run moves
   // on (the reply's handler runs right after the reply event, before anything later in time).
   const pendingAdoptions: Array<{ node: number; term: number; t: number; index: number }> = [];
+  /** The last leaderCommit each server advertised in its current incarnation (commitIndex is volatile). */
+  const advertised = new Map<number, { commit: number; index: number }>();
   const learn = (node: number, index: number): void => {
     if (index > (knownCommit.get(node) ?? 0)) knownCommit.set(node, index);
   };
@@ -158,6 +165,7 @@ export function checkTrace(events: readonly TraceEvent[]): CheckResult {
         break;
       }
       case 'restart':
+        advertised.delete(e.node);
         lastApplied.delete(e.node); // a new incarnation applies from its snapshot (or the start) again
         break;
       case 'apply-snapshot':
@@ -204,6 +212,16 @@ export function checkTrace(events: readonly TraceEvent[]): CheckResult {
         if (e.method === 'Raft.InstallSnapshot' && typeof snapshotIndex === 'number') commitRpcs.set(e.rpc, snapshotIndex);
         if (e.method !== 'Raft.AppendEntries' || typeof leaderCommit !== 'number' || e.term === undefined) break;
         commitRpcs.set(e.rpc, leaderCommit);
+        const before = advertised.get(e.node);
+        if (before && leaderCommit < before.commit) {
+          report({
+            invariant: 'commit-monotonic',
+            message: `server ${e.node} advertised leaderCommit ${leaderCommit} after ${before.commit}: its commit index went back`,
+            eventIndex: i,
+            context: [before.index],
+          });
+        }
+        advertised.set(e.node, { commit: Math.max(leaderCommit, before?.commit ?? 0), index: i });
         const key = `${e.node}:${e.term}`;
         if (!commitBaseline.has(key)) commitBaseline.set(key, knownCommit.get(e.node) ?? 0);
         const baseline = commitBaseline.get(key)!;

@@ -73,6 +73,15 @@ describe('safety checker', () => {
       'server 0 applied index 3 after index 1, skipping 2',
       'server 1 applied index 2 again (or out of order) after index 2',
     ]);
+    const send = (t: number, node: number, leaderCommit: number, rpc: number): TraceEvent => ({
+      t, kind: 'send', node, to: 1, rpc, method: 'Raft.AppendEntries', term: 1, bytes: 10,
+      args: { term: 1, leaderId: node, prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit },
+    });
+    const start = (t: number, index: number): TraceEvent => ({ t, kind: 'start', node: 0, command: index, index, term: 1, isLeader: true });
+    const commits = checkTrace([start(1, 1), start(1, 2), send(2, 0, 2, 1), send(3, 0, 1, 2), { t: 4, kind: 'restart', node: 0, generation: 2 }, send(5, 0, 0, 3)]);
+    assert.deepEqual(commits.violations.map((v) => [v.invariant, v.message]), [
+      ['commit-monotonic', 'server 0 advertised leaderCommit 1 after 2: its commit index went back'],
+    ]);
     // After a restart the first apply may start anywhere (from the persisted snapshot): no violation.
     const restarted = checkTrace([apply(1, 0, 1, 'a'), apply(2, 0, 2, 'b'), { t: 3, kind: 'restart', node: 0, generation: 2 }, apply(4, 0, 1, 'a')]);
     assert.deepEqual(restarted.violations, []);
