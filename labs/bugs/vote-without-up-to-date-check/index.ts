@@ -3,8 +3,8 @@
  * own (§5.4.1).
  *
  * Then a candidate that missed committed entries can win an election and overwrite them on the others: two servers
- * end up applying different commands at one index, or a committed command disappears. The 2B tests that partition
- * and heal the cluster (TestRejoin2B, TestBackup2B, TestFailNoAgree2B) catch it.
+ * end up applying different commands at one index, or a committed command disappears. The tests that partition
+ * and heal the cluster catch it (TestBackup2B, TestRejoin2B, TestFailAgree2B, and 2C tests: docs/bug-catalog.md).
  */
 import type { MakeRaft } from '../../api/index.ts';
 import type { BugAbout } from '../about.ts';

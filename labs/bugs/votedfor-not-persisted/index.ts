@@ -3,7 +3,8 @@
  *
  * A server that votes, crashes and restarts within the same term has forgotten its vote and may vote again for
  * another candidate: two leaders in one term, and with them two different commands committed at one index.
- * The 2C tests that crash servers (Figure 8, churn) catch it.
+ * With this reference the course's tests practically never see it (800 2C runs, seeds 1–100, all passed: two
+ * candidates rarely share a term); the safety checker (Vote persisted before replying) catches the first vote.
  */
 import type { MakeRaft } from '../../api/index.ts';
 import type { BugAbout } from '../about.ts';

@@ -207,15 +207,6 @@ export class Network {
   longDelays(yes: boolean): void {
     this.#longDelays = yes;
   }
-  get isReliable(): boolean {
-    return this.#reliable;
-  }
-  get isLongReordering(): boolean {
-    return this.#longReordering;
-  }
-  get isLongDelays(): boolean {
-    return this.#longDelays;
-  }
 
   /** Stop the network: calls made from now on fail at once and are not counted. */
   cleanup(): void {

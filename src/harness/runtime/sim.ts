@@ -53,10 +53,6 @@ function before(a: Scheduled, b: Scheduled): boolean {
 class TimerQueue {
   readonly #heap: Scheduled[] = [];
 
-  get size(): number {
-    return this.#heap.length;
-  }
-
   push(entry: Scheduled): void {
     const heap = this.#heap;
     heap.push(entry);

@@ -77,8 +77,7 @@ export type RuntimeErrorCode =
   | 'SIM_NO_PROGRESS'
   | 'SIM_EVENT_LIMIT'
   | 'SIM_ALREADY_RUNNING'
-  | 'RUNTIME_REUSED'
-  | 'RUNTIME_FAILED';
+  | 'RUNTIME_REUSED';
 
 /** An expected failure of a run, with a code: the caller decides how to show it. */
 export class RuntimeError extends Error {

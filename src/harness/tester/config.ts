@@ -197,10 +197,6 @@ export class Config {
     }
   }
 
-  /** The applier this config was made with: applierSnap for 2D, applier otherwise. */
-  get defaultApplier(): Applier {
-    return this.#applier;
-  }
 
   /** Shut down server i but keep its persisted state. */
   crash1(i: number): void {

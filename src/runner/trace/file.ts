@@ -231,7 +231,3 @@ export async function* readTraceEvents(file: string): AsyncGenerator<TraceEvent>
   for (let i = 0; i < index.pages.length; i++) yield* await readTracePage(file, i, index);
 }
 
-/** The page holding the first event at or after `t` (for seeking by time), or -1 if none. */
-export function pageAtTime(index: TraceIndex, t: number): number {
-  return index.pages.findIndex((p) => p.lastT >= t);
-}
