@@ -4,6 +4,7 @@
  * so a run can fail on a violation even when the tester's checks passed.
  */
 import type { TraceEvent } from '../runner/trace/events.ts';
+import { StableLogs } from './stable-logs.ts';
 
 export type InvariantId =
   | 'election-safety'
@@ -13,12 +14,27 @@ export type InvariantId =
   | 'vote-persisted'
   | 'commit-current-term'
   | 'higher-term-adopted'
-  | 'commit-monotonic';
+  | 'commit-monotonic'
+  | 'log-matching'
+  | 'leader-completeness'
+  | 'append-persisted';
 
 export const invariants: Record<InvariantId, { title: string; rule: string }> = {
   'election-safety': {
     title: 'Election Safety',
     rule: 'at most one leader can be elected in a given term (Figure 3)',
+  },
+  'log-matching': {
+    title: 'Log Matching',
+    rule: 'if two logs contain an entry with the same index and term, then the logs are identical in all entries up through that index (Figure 3)',
+  },
+  'leader-completeness': {
+    title: 'Leader Completeness',
+    rule: 'if a log entry is committed in a given term, it is present in the logs of the leaders of all higher terms (Figure 3)',
+  },
+  'append-persisted': {
+    title: 'Entries persisted before success',
+    rule: 'a follower saves the entries of an AppendEntries to stable storage before it replies success: the leader counts them as stored (Figure 2: persistent state is updated before responding to RPCs)',
   },
   'state-machine-safety': {
     title: 'State Machine Safety',
@@ -115,9 +131,85 @@ export function checkTrace(events: readonly TraceEvent[]): CheckResult {
   const learn = (node: number, index: number): void => {
     if (index > (knownCommit.get(node) ?? 0)) knownCommit.set(node, index);
   };
+  // Log Matching, Leader Completeness, entries persisted before success: every node's stable log (persist events),
+  // the entries known committed (a leader advertised leaderCommit at or past them) with the highest term they may
+  // have been committed in, and the AppendEntries requests awaiting their reply.
+  const stable = new StableLogs();
+  const committed = new Map<number, { term: number; command: unknown; byTerm: number; eventIndex: number }>();
+  let committedUpTo = 0;
+  const leaderCheckedTerms = new Set<string>();
+  const mismatchesReported = new Set<string>();
+  const appendNeeds = new Map<number, { index: number; term: number | undefined }>();
+  const appends = new Map<number, { node: number; leader: number; index: number; term: number | undefined; held: boolean; deliverIndex: number; persists: number[] }>();
+  const holds = (node: number, index: number, term: number | undefined): boolean => {
+    if (index <= stable.snapshotIndex(node)) return true;
+    if (stable.lastIndex(node) < index) return false;
+    return term === undefined || stable.termAt(node, index) === term;
+  };
+  const claimLeader = (node: number, term: number, i: number): void => {
+    const other = leaderOfTerm.get(term);
+    if (other && other.node !== node) {
+      report({
+        invariant: 'election-safety',
+        message: `servers ${other.node} and ${node} are both leader in term ${term}`,
+        eventIndex: i,
+        context: [other.index],
+      });
+    } else if (!other) {
+      leaderOfTerm.set(term, { node, index: i });
+    }
+  };
   let votedForSeen = false;
   const persistedNodes = new Set<number>();
   let grantedVotes = 0;
+
+  const checkLogMatching = (node: number, from: number, i: number): void => {
+    const m = stable.logMatching(node, from);
+    if (!m) return;
+    const key = `${Math.min(node, m.other)}-${Math.max(node, m.other)}@${m.differsAt}`;
+    if (mismatchesReported.has(key)) return;
+    mismatchesReported.add(key);
+    const show = (x: { term: number; command: unknown }): string => `term ${x.term}, command ${JSON.stringify(x.command)}`;
+    report({
+      invariant: 'log-matching',
+      message:
+        `servers ${node} and ${m.other} both hold an entry of term ${m.term} at index ${m.index}, but differ at index ${m.differsAt}: ` +
+        `${node} has (${show(m.mine)}), ${m.other} has (${show(m.theirs)})`,
+      eventIndex: i,
+      context: [],
+    });
+  };
+  /** Entries up to `leaderCommit` are committed, in term `term` at the latest: note them as `leader`'s log has them. */
+  const recordCommitted = (leader: number, leaderCommit: number, term: number, i: number): void => {
+    if (leaderCommit <= committedUpTo || !stable.has(leader)) return;
+    for (let index = committedUpTo + 1; index <= leaderCommit; index++) {
+      const entry = stable.entry(leader, index);
+      if (entry) committed.set(index, { term: entry.term, command: entry.command, byTerm: term, eventIndex: i });
+    }
+    committedUpTo = leaderCommit;
+  };
+  /** When `node` first acts as leader of `term`, its log must hold every entry committed in an earlier term. */
+  const checkLeaderCompleteness = (node: number, term: number, i: number): void => {
+    const key = `${node}:${term}`;
+    if (leaderCheckedTerms.has(key) || !stable.has(node)) return;
+    leaderCheckedTerms.add(key);
+    const floor = stable.snapshotIndex(node);
+    for (const [index, c] of committed) {
+      if (c.byTerm >= term || index <= floor) continue;
+      const mine = stable.entry(node, index);
+      if (mine && mine.term === c.term && mine.command === c.command) continue;
+      report({
+        invariant: 'leader-completeness',
+        message:
+          `server ${node} leads term ${term} without the entry committed at index ${index} by term ${c.byTerm} ` +
+          `(term ${c.term}, command ${JSON.stringify(c.command)}): its log ` +
+          (mine ? `has term ${mine.term}, command ${JSON.stringify(mine.command)} there` : `ends at index ${stable.lastIndex(node)}`),
+        eventIndex: i,
+        context: [c.eventIndex],
+      });
+      return;
+    }
+  };
 
   events.forEach((e, i) => {
     for (let k = pendingAdoptions.length - 1; k >= 0; k--) {
@@ -149,19 +241,7 @@ export function checkTrace(events: readonly TraceEvent[]): CheckResult {
           });
         }
         termOfNode.set(e.node, { term: e.term, index: i });
-        if (e.isLeader) {
-          const other = leaderOfTerm.get(e.term);
-          if (other && other.node !== e.node) {
-            report({
-              invariant: 'election-safety',
-              message: `servers ${other.node} and ${e.node} are both leader in term ${e.term}`,
-              eventIndex: i,
-              context: [other.index],
-            });
-          } else if (!other) {
-            leaderOfTerm.set(e.term, { node: e.node, index: i });
-          }
-        }
+        if (e.isLeader) claimLeader(e.node, e.term, i);
         break;
       }
       case 'restart':
@@ -170,6 +250,16 @@ export function checkTrace(events: readonly TraceEvent[]): CheckResult {
         break;
       case 'apply-snapshot':
         if (e.installed) {
+          const last = lastApplied.get(e.node);
+          // condInstallSnapshot must refuse a snapshot the server has committed past: it would undo applies.
+          if (last && e.index < last.index) {
+            report({
+              invariant: 'apply-order',
+              message: `server ${e.node} installed a snapshot through index ${e.index} after applying through index ${last.index}: the service went back in time`,
+              eventIndex: i,
+              context: [last.eventIndex],
+            });
+          }
           lastApplied.set(e.node, { index: e.index, eventIndex: i });
           learn(e.node, e.index);
         }
@@ -210,6 +300,23 @@ export function checkTrace(events: readonly TraceEvent[]): CheckResult {
         const leaderCommit = args?.leaderCommit ?? args?.LeaderCommit;
         const snapshotIndex = args?.lastIncludedIndex ?? args?.LastIncludedIndex;
         if (e.method === 'Raft.InstallSnapshot' && typeof snapshotIndex === 'number') commitRpcs.set(e.rpc, snapshotIndex);
+        // Only a leader sends AppendEntries or InstallSnapshot: the sender leads the term its arguments carry.
+        if ((e.method === 'Raft.AppendEntries' || e.method === 'Raft.InstallSnapshot') && e.term !== undefined) {
+          claimLeader(e.node, e.term, i);
+          checkLeaderCompleteness(e.node, e.term, i);
+        }
+        if (e.method === 'Raft.AppendEntries' && args) {
+          const prev = args.prevLogIndex ?? args.PrevLogIndex;
+          const prevTerm = args.prevLogTerm ?? args.PrevLogTerm;
+          const entries = args.entries ?? args.Entries ?? args.logs ?? args.Logs;
+          const count = Array.isArray(entries) ? entries.length : (entries as { $len?: unknown } | undefined)?.$len;
+          if (typeof prev === 'number' && typeof count === 'number') {
+            const last = Array.isArray(entries) ? (entries.at(-1) as Record<string, unknown> | undefined) : undefined;
+            const lastTerm = count === 0 ? prevTerm : (last?.term ?? last?.Term);
+            appendNeeds.set(e.rpc, { index: prev + count, term: typeof lastTerm === 'number' ? lastTerm : undefined });
+          }
+          if (typeof leaderCommit === 'number' && e.term !== undefined) recordCommitted(e.node, leaderCommit, e.term, i);
+        }
         if (e.method !== 'Raft.AppendEntries' || typeof leaderCommit !== 'number' || e.term === undefined) break;
         commitRpcs.set(e.rpc, leaderCommit);
         const before = advertised.get(e.node);
@@ -256,15 +363,31 @@ export function checkTrace(events: readonly TraceEvent[]): CheckResult {
         break;
       case 'drop':
         requestTerms.delete(e.rpc);
+        appendNeeds.delete(e.rpc);
         break;
-      case 'deliver':
+      case 'deliver': {
         if (commitRpcs.has(e.rpc)) learn(e.node, commitRpcs.get(e.rpc)!);
+        const need = appendNeeds.get(e.rpc);
+        appendNeeds.delete(e.rpc);
+        if (need && stable.has(e.node)) {
+          appends.set(e.rpc, { node: e.node, leader: e.from, ...need, held: holds(e.node, need.index, need.term), deliverIndex: i, persists: [] });
+        }
         if (e.method === 'Raft.RequestVote') {
           votes.set(e.rpc, { voter: e.node, candidate: e.from, term: requestTerms.get(e.rpc) ?? e.term, deliverIndex: i, persists: [] });
           requestTerms.delete(e.rpc);
         }
         break;
+      }
       case 'persist': {
+        if (e.log) {
+          stable.apply(e.node, e.log);
+          checkLogMatching(e.node, e.log.from, i);
+          for (const a of appends.values()) {
+            if (a.node !== e.node) continue;
+            a.persists.push(i);
+            if (!a.held) a.held = holds(a.node, a.index, a.term);
+          }
+        }
         if (e.votedFor !== undefined) votedForSeen = true;
         persistedNodes.add(e.node);
         for (const vote of votes.values()) {
@@ -275,11 +398,31 @@ export function checkTrace(events: readonly TraceEvent[]): CheckResult {
       case 'crash':
         // Requests a crashed server was handling can no longer be answered: their replies are lost.
         for (const [rpc, vote] of votes) if (vote.voter === e.node) votes.delete(rpc);
+        for (const [rpc, a] of appends) if (a.node === e.node) appends.delete(rpc);
         break;
       case 'reply':
       case 'reply-lost': {
         if (e.kind === 'reply' && e.term !== undefined && e.term > (termOfNode.get(e.node)?.term ?? 0)) {
           pendingAdoptions.push({ node: e.node, term: e.term, t: e.t, index: i });
+        }
+        const append = appends.get(e.rpc);
+        if (append) {
+          appends.delete(e.rpc);
+          const reply = e.kind === 'reply' ? (e.reply as { success?: unknown; Success?: unknown } | null) : null;
+          if ((reply?.success ?? reply?.Success) === true) {
+            if (!append.held) {
+              report({
+                invariant: 'append-persisted',
+                message:
+                  `server ${append.node} told leader ${append.leader} it holds the log up to index ${append.index}` +
+                  (append.term !== undefined ? ` (term ${append.term})` : '') +
+                  `, but its saved log ends at ${stable.lastIndex(append.node)}` +
+                  (append.term !== undefined && stable.lastIndex(append.node) >= append.index ? ` with term ${stable.termAt(append.node, append.index)} there` : ''),
+                eventIndex: i,
+                context: [append.deliverIndex, ...append.persists],
+              });
+            }
+          }
         }
         const vote = votes.get(e.rpc);
         if (!vote) break;
@@ -313,6 +456,10 @@ export function checkTrace(events: readonly TraceEvent[]): CheckResult {
   const skipped: CheckResult['skipped'] = [];
   if (!votedForSeen && grantedVotes > 0) {
     skipped.push({ invariant: 'vote-persisted', reason: 'the persisted state has no field named votedFor to read' });
+  }
+  if (stable.nodes === 0 && events.some((e) => e.kind === 'persist')) {
+    const reason = 'the persisted state has no log this checker can read (see src/harness/tester/persisted-log.ts)';
+    for (const invariant of ['log-matching', 'leader-completeness', 'append-persisted'] as const) skipped.push({ invariant, reason });
   }
   for (const [invariant, n] of perInvariant) {
     if (n > maxPerInvariant) {

@@ -16,7 +16,10 @@ export interface ChaosKnobs {
    * nodes time out together: split votes and two candidates in one term become common.
    */
   timerQuantumMs?: number;
-  /** Random crashes per minute of test time; a crashed server restarts 0.5..2 s later. */
+  /**
+   * Random reboots per minute of test time: a running server crashes and restarts from its persisted state at once
+   * (a disconnected one stays disconnected), so whatever it did not persist is gone before the next request.
+   */
   crashesPerMinute?: number;
   /** Random disconnections per minute of test time; each heals 0.5..2 s later. */
   partitionsPerMinute?: number;

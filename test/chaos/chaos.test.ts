@@ -87,10 +87,20 @@ describe('chaos knobs', () => {
       let crashes = 0;
       let disconnects = 0;
       for (const f of readdirSync(dir)) {
+        const crashedAt = new Map<number, number>();
         for await (const e of readTraceEvents(path.join(dir, f))) {
-          if (e.kind === 'crash') crashes++;
+          if (e.kind === 'crash') {
+            crashes++;
+            crashedAt.set(e.node, e.t);
+          }
+          // A chaos crash is a reboot: the server is back from its persisted state at the same instant.
+          if (e.kind === 'restart' && crashedAt.has(e.node)) {
+            assert.equal(e.t, crashedAt.get(e.node), `server ${e.node} restarted when it crashed`);
+            crashedAt.delete(e.node);
+          }
           if (e.kind === 'disconnect') disconnects++;
         }
+        assert.deepEqual([...crashedAt.keys()], [], 'every crashed server restarted');
       }
       assert.ok(crashes > 0, 'chaos crashed servers');
       assert.ok(disconnects > crashes, 'and partitioned some (a crash disconnects too)');

@@ -47,12 +47,17 @@ describe('safety checker', () => {
       if (run.result.status !== 'pass') found = run;
     }
     assert.ok(found, 'the bug fails TestBackup2B within 20 seeds');
-    assert.equal(found.check.violations[0]?.invariant, 'state-machine-safety');
-    assert.match(found.check.violations[0]!.message, /^server \d applied .* at index \d+, where server \d applied /);
+    // First a leader wins without an entry that was committed before it; then servers apply different commands.
+    const [first] = found.check.violations;
+    assert.equal(first?.invariant, 'leader-completeness');
+    assert.match(first.message, /^server \d leads term \d+ without the entry committed at index \d+ by term \d+ \(term \d+, command \d+\): its log /);
+    const sms = found.check.violations.find((v) => v.invariant === 'state-machine-safety');
+    assert.ok(sms, 'and State Machine Safety breaks after it');
+    assert.match(sms.message, /^server \d applied .* at index \d+, where server \d applied /);
   });
 
   it('catches a leader committing an earlier-term entry by counting replicas, which the Figure 8 tests miss', async () => {
-    const { result, check } = await tracedRun(bug('commit-earlier-term-by-counting'), 'TestFigure82C', 1);
+    const { result, check } = await tracedRun(bug('commit-earlier-term-by-counting'), 'TestFigure8Unreliable2C', 1);
     assert.equal(result.status, 'pass', 'the course test passes this seed');
     const v = check.violations[0]!;
     assert.equal(v.invariant, 'commit-current-term');
@@ -85,6 +90,69 @@ describe('safety checker', () => {
     // After a restart the first apply may start anywhere (from the persisted snapshot): no violation.
     const restarted = checkTrace([apply(1, 0, 1, 'a'), apply(2, 0, 2, 'b'), { t: 3, kind: 'restart', node: 0, generation: 2 }, apply(4, 0, 1, 'a')]);
     assert.deepEqual(restarted.violations, []);
+  });
+
+  it('Log Matching, Leader Completeness and entries persisted before success, on hand-made traces', () => {
+    // A persist that sets a node's whole stable log (from index 1 on), as the tester reports it.
+    const persist = (t: number, node: number, terms: number[], commands: number[]): TraceEvent => ({
+      t, kind: 'persist', node, bytes: 10, term: Math.max(0, ...terms),
+      log: { snapshotIndex: 0, snapshotTerm: 0, from: 1, terms, commands, lastIndex: terms.length },
+    });
+    const ae = (t: number, rpc: number, node: number, to: number, term: number, prevLogIndex: number, entries: Array<{ term: number }>, leaderCommit: number): TraceEvent => ({
+      t, kind: 'send', node, to, rpc, method: 'Raft.AppendEntries', term, bytes: 10,
+      args: { term, leaderId: node, prevLogIndex, prevLogTerm: 0, entries, leaderCommit },
+    });
+
+    // Two logs with an entry of term 2 at index 2, but different entries at index 1.
+    const matching = checkTrace([persist(1, 0, [1, 2], [10, 20]), persist(2, 1, [1, 2], [11, 20])]);
+    assert.deepEqual(matching.violations.map((v) => [v.invariant, v.message, v.eventIndex]), [
+      ['log-matching', 'servers 1 and 0 both hold an entry of term 2 at index 2, but differ at index 1: 1 has (term 1, command 11), 0 has (term 1, command 10)', 1],
+    ]);
+    // Same index and term but another command (two leaders in one term) breaks it too; a term that differs does not.
+    assert.equal(checkTrace([persist(1, 0, [1, 2], [10, 20]), persist(2, 1, [1, 2], [10, 21])]).violations[0]?.invariant, 'log-matching');
+    assert.deepEqual(checkTrace([persist(1, 0, [1, 2], [10, 20]), persist(2, 1, [1, 3], [10, 30])]).violations, []);
+
+    // Server 0 leads term 1 and advertises index 2 as committed; server 2 then leads term 2 with a log ending at 1.
+    const started = (index: number): TraceEvent => ({ t: 0, kind: 'start', node: 0, command: 10 + index, index, term: 1, isLeader: true });
+    const completeness = checkTrace([
+      started(1),
+      started(2),
+      persist(1, 0, [1, 1], [10, 11]),
+      persist(1, 2, [1], [10]),
+      ae(2, 1, 0, 1, 1, 2, [], 2),
+      ae(3, 2, 2, 1, 2, 1, [], 0),
+    ]);
+    assert.deepEqual(completeness.violations.map((v) => [v.invariant, v.message, v.eventIndex, v.context]), [
+      ['leader-completeness', 'server 2 leads term 2 without the entry committed at index 2 by term 1 (term 1, command 11): its log ends at index 1', 5, [4]],
+    ]);
+    // A leader of the same term that committed it is not judged by its own commit.
+    assert.deepEqual(checkTrace([started(1), started(2), persist(1, 0, [1, 1], [10, 11]), ae(2, 1, 0, 1, 1, 2, [], 2), ae(3, 2, 0, 2, 1, 2, [], 2)]).violations, []);
+
+    // Server 1 replies success to entries 1..2 while its saved log ends at 0; server 2 saves first, then replies.
+    const deliver = (t: number, rpc: number, node: number, from: number): TraceEvent => ({ t, kind: 'deliver', rpc, node, from, method: 'Raft.AppendEntries', term: 1 });
+    const reply = (t: number, rpc: number, node: number, to: number): TraceEvent => ({
+      t, kind: 'reply', rpc, node, to, method: 'Raft.AppendEntries', term: 1, bytes: 5, reply: { term: 1, success: true },
+    });
+    const unsaved = checkTrace([
+      { t: 0, kind: 'state', node: 0, term: 1, isLeader: true },
+      persist(0, 1, [], []),
+      persist(0, 2, [], []),
+      ae(1, 7, 0, 1, 1, 0, [{ term: 1 }, { term: 1 }], 0),
+      deliver(2, 7, 1, 0),
+      reply(3, 7, 0, 1),
+      ae(4, 8, 0, 2, 1, 0, [{ term: 1 }, { term: 1 }], 0),
+      deliver(5, 8, 2, 0),
+      persist(5, 2, [1, 1], [10, 11]),
+      reply(6, 8, 0, 2),
+    ]);
+    assert.deepEqual(unsaved.violations.map((v) => [v.invariant, v.message, v.eventIndex, v.context]), [
+      ['append-persisted', 'server 1 told leader 0 it holds the log up to index 2 (term 1), but its saved log ends at 0', 5, [4]],
+    ]);
+  });
+
+  it('says which rules it could not check when the persisted state has no log it can read', () => {
+    const c = checkTrace([{ t: 1, kind: 'persist', node: 0, bytes: 3, term: 1, votedFor: 0 }]);
+    assert.deepEqual(c.skipped.map((s) => s.invariant), ['log-matching', 'leader-completeness', 'append-persisted']);
   });
 
   it('run --check fails a run on a violation even though the tester passed it', async () => {

@@ -1,18 +1,33 @@
 /**
- * Planted bug: condInstallSnapshot() always installs the snapshot and says yes, even when the node has committed
- * past it since it arrived.
+ * Planted bug: snapshots are installed however old they are. The InstallSnapshot handler hands every snapshot from
+ * the leader to the service, and condInstallSnapshot() always switches to it and says yes.
  *
- * The lab's rule: refuse a snapshot older than commitIndex, because the entries after it are already on their way
- * to the service through applyCh. Installing it moves commitIndex and lastApplied back and, if the log no longer
- * holds the snapshot's last entry, throws away the log after it.
+ * The lab's rule has two halves, and this Raft keeps neither: the handler ignores a snapshot that is not past
+ * commitIndex, and condInstallSnapshot() refuses one the node has committed past since it arrived, because the
+ * entries after it are already on their way to the service. A delayed or duplicated InstallSnapshot then moves
+ * commitIndex and lastApplied back and throws away the log after the old snapshot: the service goes back in time.
+ * The tester re-applies the same entries and sees nothing; the checker's Apply order rule sees the install.
  */
 import type { MakeRaft } from '../../api/index.ts';
 import type { BugAbout } from '../about.ts';
 import { Raft } from '../../raft/index.ts';
+import type { InstallSnapshotArgs, InstallSnapshotReply } from '../../raft/types.ts';
 
 class InstallsStaleSnapshots extends Raft {
+  override InstallSnapshot(args: InstallSnapshotArgs): InstallSnapshotReply {
+    if (this.killed) return { term: this.currentTerm };
+    if (args.term < this.currentTerm) return { term: this.currentTerm };
+    if (args.term > this.currentTerm) this.adoptTerm(args.term);
+    this.changeRole('follower');
+    this.resetElectionTimer();
+    // The mistake, first half: no `args.lastIncludedIndex > this.commitIndex` check.
+    this.pendingSnapshot = { term: args.lastIncludedTerm, index: args.lastIncludedIndex, data: args.data };
+    this.applySignal.notify();
+    return { term: this.currentTerm };
+  }
+
   override condInstallSnapshot(lastIncludedTerm: number, lastIncludedIndex: number, snapshot: Uint8Array): boolean {
-    // The mistake: no `lastIncludedIndex <= this.commitIndex` check.
+    // The mistake, second half: no `lastIncludedIndex <= this.commitIndex` refusal.
     if (this.killed) return false;
     if (this.log.has(lastIncludedIndex) && this.log.term(lastIncludedIndex) === lastIncludedTerm) {
       this.log.compact(lastIncludedIndex);
@@ -22,21 +37,15 @@ class InstallsStaleSnapshots extends Raft {
     this.commitIndex = lastIncludedIndex;
     this.lastApplied = lastIncludedIndex;
     this.persistWithSnapshot(snapshot);
-    this.runtime.log('SNAP', `installed snapshot at ${lastIncludedIndex}`, {
-      index: lastIncludedIndex,
-      term: lastIncludedTerm,
-      lastIndex: this.log.lastIndex,
-    });
     return true;
   }
 }
 
 export const about: BugAbout = {
-  title: 'Install a snapshot older than commitIndex',
+  title: 'Install a snapshot however old',
   explanation:
-    'condInstallSnapshot() accepts every snapshot, even one the node has committed past: commitIndex and lastApplied go back, and the service may be taken back in time.',
-  // Not caught yet, by the tests or the checker, within the seeds tried: see docs/bug-catalog.md.
-  catch: undefined,
+    'Every InstallSnapshot is handed to the service and condInstallSnapshot() accepts it, even when the node has already committed past it: a late or duplicated snapshot takes commitIndex, lastApplied and the service back in time.',
+  catch: { tests: '^TestSnapshotBasic2D$', seeds: 3, chaos: 'delay=200', invariant: 'apply-order' },
 };
 
 export const make: MakeRaft = (...args) => new InstallsStaleSnapshots(...args);

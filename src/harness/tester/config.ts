@@ -8,6 +8,7 @@ import type { ChaosKnobs } from '../chaos.ts';
 import { Codec } from '../codec/index.ts';
 import { Network, Server, makeService, type ClientEnd, type NetObserver } from '../labrpc/index.ts';
 import { Persister, persisterFile } from '../persister/index.ts';
+import { persistedLogDelta, readPersistedLog, type PersistedLogDelta, type PersistedLogView } from './persisted-log.ts';
 import type { Rng, Runtime } from '../runtime/index.ts';
 import { RendezvousChannel } from './apply-channel.ts';
 import { TestFailure, fmtV, type TestingT } from './failure.ts';
@@ -60,7 +61,17 @@ export type TesterTraceEvent =
   | { t: number; kind: 'start'; node: number; command: unknown; index: number; term: number; isLeader: boolean }
   | { t: number; kind: 'apply'; node: number; index: number; command: unknown }
   | { t: number; kind: 'apply-snapshot'; node: number; index: number; term: number; bytes: number; installed: boolean }
-  | { t: number; kind: 'persist'; node: number; bytes: number; snapshotBytes?: number | undefined; term?: number | undefined; votedFor?: unknown }
+  | {
+      t: number;
+      kind: 'persist';
+      node: number;
+      bytes: number;
+      snapshotBytes?: number | undefined;
+      term?: number | undefined;
+      votedFor?: unknown;
+      /** How the node's stable log changed, where its persisted state has a log we can read (persisted-log.ts). */
+      log?: PersistedLogDelta | undefined;
+    }
   | { t: number; kind: 'snapshot'; node: number; index: number; bytes: number }
   | { t: number; kind: 'state'; node: number; term: number; isLeader: boolean };
 
@@ -115,6 +126,8 @@ export class Config {
   #maxIndex0 = 0;
   /** How many times each server has been (re)started, for readable, unique end names. */
   readonly #generation: number[];
+  /** Each node's last persisted log as traces saw it (it survives crashes, as the persisted state does). */
+  readonly #persistedLogs: Array<PersistedLogView | undefined> = [];
   /** The trace hook, if tracing; and each node's last (term, isLeader) the trace reported. */
   readonly #onTrace: ((event: TesterTraceEvent) => void) | undefined;
   readonly #traceState: Array<{ term: number; isLeader: boolean } | undefined>;
@@ -156,8 +169,8 @@ export class Config {
 
   /**
    * Chaos knobs crashesPerMinute / partitionsPerMinute: at random moments (a Poisson process on the test's clock),
-   * crash a running server or disconnect a connected one, and undo it 0.5..2 s later unless the test has meanwhile
-   * done something to that server itself.
+   * reboot a running server, or disconnect a connected one and reconnect it 0.5..2 s later unless the test has
+   * meanwhile done something to that server itself.
    */
   #startChaosFaults(): void {
     const chaos = this.#env.chaos;
@@ -174,15 +187,16 @@ export class Config {
     };
     const fail = (error: unknown): void => this.#rt.fail(error);
     if (chaos?.crashesPerMinute) {
+      // A reboot: crash and restart from the persisted state at once, as start1() on a live server does
+      // (TestPersist12C). The server is never missing, so tests that do not expect a crash still run, and a
+      // forgotten vote or log entry meets the requests that follow within milliseconds.
       void loop(chaos.crashesPerMinute, (i) => {
         if (!this.rafts[i]) return undefined;
+        const wasConnected = this.connected[i];
         this.crash1(i);
-        const generation = this.#generation[i];
-        return () => {
-          if (this.rafts[i] || this.#generation[i] !== generation) return;
-          this.start1(i, this.#applier);
-          this.connect(i);
-        };
+        this.start1(i, this.#applier);
+        if (wasConnected) this.connect(i);
+        return undefined;
       }).catch(fail);
     }
     if (chaos?.partitionsPerMinute) {
@@ -291,6 +305,7 @@ export class Config {
     const report = (state: Uint8Array, snapshot: Uint8Array | undefined): void => {
       let term: number | undefined;
       let votedFor: unknown;
+      let log: PersistedLogDelta | undefined;
       try {
         const decoded = this.#env.codec.decode(state);
         if (decoded && typeof decoded === 'object') {
@@ -298,11 +313,23 @@ export class Config {
           const tv = d.currentTerm ?? d.term ?? d.CurrentTerm;
           if (typeof tv === 'number') term = tv;
           votedFor = d.votedFor ?? d.VotedFor ?? d.vote;
+          const view = readPersistedLog(decoded);
+          if (view) {
+            const before = this.#persistedLogs[i];
+            const delta = persistedLogDelta(before, view);
+            const changed =
+              !before ||
+              delta.from <= delta.lastIndex ||
+              before.snapshotIndex + before.terms.length !== delta.lastIndex ||
+              before.snapshotIndex !== view.snapshotIndex;
+            if (changed) log = delta;
+            this.#persistedLogs[i] = view;
+          }
         }
       } catch {
         // not MessagePack, or not ours to read: report the size only
       }
-      this.#trace({ kind: 'persist', node: i, bytes: state.length, snapshotBytes: snapshot?.length, term, votedFor });
+      this.#trace({ kind: 'persist', node: i, bytes: state.length, snapshotBytes: snapshot?.length, term, votedFor, ...(log ? { log } : {}) });
     };
     return {
       saveRaftState: (state) => {

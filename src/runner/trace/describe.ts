@@ -76,9 +76,22 @@ export function describe(e: TraceEvent): string {
     case 'start': return e.isLeader ? `start(${json(e.command, 40)}) → index ${e.index} T${e.term}` : `start(${json(e.command, 40)}) not leader T${e.term}`;
     case 'apply': return `apply ${e.index} ${json(e.command, 40)}`;
     case 'apply-snapshot': return `apply snapshot ${e.index} T${e.term} (${e.bytes} B) ${e.installed ? 'installed' : 'refused'}`;
-    case 'persist': return `persist ${e.bytes} B${e.snapshotBytes !== undefined ? ` + snapshot ${e.snapshotBytes} B` : ''}${termStr(e.term)}${e.votedFor !== undefined && e.votedFor !== null ? ` vote ${json(e.votedFor, 20)}` : ''}`;
+    case 'persist': return `persist ${e.bytes} B${e.snapshotBytes !== undefined ? ` + snapshot ${e.snapshotBytes} B` : ''}${termStr(e.term)}${e.votedFor !== undefined && e.votedFor !== null ? ` vote ${json(e.votedFor, 20)}` : ''}${e.log ? ` log ${logChange(e.log)}` : ''}`;
     case 'snapshot': return `snapshot(${e.index}) ${e.bytes} B`;
     case 'state': return `term ${e.term} ${e.isLeader ? 'leader' : 'not leader'}`;
     default: return json(e);
   }
+}
+
+/** A persisted log change in a few characters: `+4..6 (t3)`, `cut to 3`, `snapshot 10`. */
+function logChange(log: { snapshotIndex: number; from: number; terms: number[]; lastIndex: number }): string {
+  const parts: string[] = [];
+  if (log.snapshotIndex > 0 && log.from === log.snapshotIndex + 1) parts.push(`from snapshot ${log.snapshotIndex}`);
+  if (log.terms.length > 0) {
+    const terms = [...new Set(log.terms)];
+    parts.push(`${log.from === log.lastIndex ? `+${log.from}` : `+${log.from}..${log.lastIndex}`} (t${terms.length > 3 ? `${terms[0]}..${terms.at(-1)}` : terms.join(',')})`);
+  } else {
+    parts.push(`ends at ${log.lastIndex}`);
+  }
+  return parts.join(' ');
 }
