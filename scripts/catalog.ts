@@ -37,6 +37,8 @@ interface Row {
   plainCaught: number;
   sweepRuns: number;
   sweepCaught: number;
+  /** Seeds (suite runs) in which some test failed or broke an invariant: comparable with plainCaught. */
+  sweepSeedsCaught: number;
   /** Tests whose own checks failed (the course's verdict). */
   tests: string[];
   /** Invariants the checker found broken. */
@@ -44,6 +46,34 @@ interface Row {
   first: RunRecord | undefined;
   /** The sweep the bug states (held by mocha): its first catching run, if any. */
   stated: RunRecord | undefined;
+  /** With chaos knobs: the reference's sweep under the same knobs, so chaos alone is not counted as a catch. */
+  referenceUnderChaos: ReferenceSweep | undefined;
+}
+
+interface ReferenceSweep {
+  seedsCaught: number;
+  runs: number;
+  caught: number;
+  /** `${test}:${seed}` of every run the reference failed under these knobs. */
+  failedRuns: Set<string>;
+}
+
+/** The reference's sweep under each set of chaos knobs a bug states, run once per set. */
+const referenceSweeps = new Map<string, ReferenceSweep>();
+async function referenceUnder(chaos: string): Promise<ReferenceSweep> {
+  let sweep = referenceSweeps.get(chaos);
+  if (!sweep) {
+    const batch = await runBatch({ tests: allTests, count: sweepSeeds, baseSeed: 1, mode: 'sim', implDir: referenceImplDir, parallel, check: true, chaos: parseChaos(chaos) });
+    const failed = batch.records.filter(caught);
+    sweep = {
+      seedsCaught: new Set(failed.map((r) => r.seed)).size,
+      runs: batch.records.length,
+      caught: failed.length,
+      failedRuns: new Set(failed.map((r) => `${r.id}:${r.seed}`)),
+    };
+    referenceSweeps.set(chaos, sweep);
+  }
+  return sweep;
 }
 
 /** A run the tester failed, as opposed to one only the checker failed. */
@@ -73,6 +103,11 @@ async function measure(name: string, implDir: string, about: BugAbout): Promise<
     check: true,
     ...(about.catch?.chaos ? { chaos: parseChaos(about.catch.chaos) } : {}),
   });
+  // Under chaos knobs a run counts as a catch only by what the reference does not do in the same run (same test,
+  // seed and knobs, so the same conditions): a violation, or a test failure the reference does not share.
+  const referenceUnderChaos = about.catch?.chaos ? await referenceUnder(about.catch.chaos) : undefined;
+  const attributable = (r: RunRecord): boolean =>
+    !referenceUnderChaos || (r.violations ?? []).length > 0 || !referenceUnderChaos.failedRuns.has(`${r.id}:${r.seed}`);
   let stated: RunRecord | undefined;
   if (about.catch) {
     const tests = selectTests(about.catch.tests);
@@ -86,19 +121,21 @@ async function measure(name: string, implDir: string, about: BugAbout): Promise<
       check: true,
       ...(about.catch.chaos ? { chaos: parseChaos(about.catch.chaos) } : {}),
     });
-    stated = statedRun.records.filter(caught).sort((a, b) => a.seed - b.seed)[0];
+    stated = statedRun.records.filter((r) => caught(r) && attributable(r)).sort((a, b) => a.seed - b.seed)[0];
   }
-  const failing = sweep.records.filter(caught).sort((a, b) => a.seed - b.seed || allTests.findIndex((t) => t.id === a.id) - allTests.findIndex((t) => t.id === b.id));
+  const failing = sweep.records.filter((r) => caught(r) && attributable(r)).sort((a, b) => a.seed - b.seed || allTests.findIndex((t) => t.id === a.id) - allTests.findIndex((t) => t.id === b.id));
   return {
     name,
     about,
     plainCaught: plainSeedsCaught,
     sweepRuns: sweep.records.length,
     sweepCaught: failing.length,
+    sweepSeedsCaught: new Set(failing.map((r) => r.seed)).size,
     tests: [...new Set(failing.filter(testerFailed).map((r) => r.id))],
     invariants: [...new Set(failing.flatMap((r) => (r.violations ?? []).map((v) => invariants[v.invariant].title)))],
     first: failing[0],
     stated,
+    referenceUnderChaos,
   };
 }
 
@@ -117,7 +154,7 @@ for (const name of names) {
   const t0 = wallClockMs();
   const row = await measure(name, implDir, mod.about);
   rows.push(row);
-  console.log(`${name}: plain ${row.plainCaught}/${plainRuns} suite runs, sweep ${row.sweepCaught}/${row.sweepRuns} runs (${((wallClockMs() - t0) / 1000).toFixed(0)} s)`);
+  console.log(`${name}: plain ${row.plainCaught}/${plainRuns} suite runs, checked ${row.sweepSeedsCaught}/${sweepSeeds} suite runs and ${row.sweepCaught}/${row.sweepRuns} test runs (${((wallClockMs() - t0) / 1000).toFixed(0)} s)`);
 }
 // The reference under the same checker, over at least 1000 runs of the full suite's tests: it must show nothing.
 const referenceSeeds = Number(values['reference-seeds']);
@@ -133,11 +170,12 @@ const lines = [
   '',
   `- **One plain run** — the whole suite once, as the course grades (sim clock, no checker): the share of ${plainRuns}`,
   '  such runs (seeds 1…' + plainRuns + ') in which any test failed.',
-  `- **raftlab sweep** — every test for seeds 1…${sweepSeeds} on the sim clock with the safety checker on (and the chaos`,
-  '  knobs the bug states): the share of runs that failed a test or broke an invariant.',
+  `- **One raftlab run** — the same suite runs (seeds 1…${sweepSeeds}, sim clock) with the safety checker on (and the chaos`,
+  '  knobs the bug states): the share of suite runs in which a test failed or an invariant broke, and of the single',
+  '  test runs. The difference between the first two columns is what raftlab adds to one plain run.',
   `- The reference under the same checker, every test for seeds 1…${referenceSeeds}: ${reference.records.length} runs, ${reference.failed} failed, ${referenceViolations} with a violation.`,
   '',
-  '| bug | one plain run catches it | raftlab sweep catches | tests that fail it | invariants the checker finds broken | stated sweep (held by mocha): first catch | replay it |',
+  '| bug | one plain run catches it | one raftlab run catches it | tests that fail it | invariants the checker finds broken | stated sweep (held by mocha): first catch | replay it |',
   '|---|---|---|---|---|---|---|',
   ...rows.map((r) => {
     const impl = `labs/bugs/${r.name}`;
@@ -146,7 +184,9 @@ const lines = [
       ? `\`${r.about.catch.tests}\` × ${r.about.catch.seeds} seed${r.about.catch.seeds === 1 ? '' : 's'}${r.about.catch.invariant ? ` (${invariants[r.about.catch.invariant].title})` : ''}: ${r.stated ? `${r.stated.id} seed ${r.stated.seed}` : 'not caught'}`
       : 'not caught yet';
     return (
-      `| **${r.about.title}** (\`${r.name}\`) | ${pct(r.plainCaught, plainRuns)} | ${pct(r.sweepCaught, r.sweepRuns)} of ${r.sweepRuns} runs | ` +
+      `| **${r.about.title}** (\`${r.name}\`) | ${pct(r.plainCaught, plainRuns)} | ${pct(r.sweepSeedsCaught, sweepSeeds)} (${r.sweepCaught} of ${r.sweepRuns} test runs)` +
+      (r.referenceUnderChaos ? ` (\`--chaos ${r.about.catch!.chaos}\`; the reference failed ${r.referenceUnderChaos.caught} of the same ${r.referenceUnderChaos.runs} test runs, not counted here)` : '') +
+      ` | ` +
       `${r.tests.join(', ') || '—'} | ${r.invariants.join(', ') || '—'} | ${statedText} | ${catchRun ? `\`${replayOf(catchRun, impl)}\`` : '—'} |`
     );
   }),

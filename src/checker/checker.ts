@@ -139,6 +139,8 @@ export function checkTrace(events: readonly TraceEvent[]): CheckResult {
   let committedUpTo = 0;
   const leaderCheckedTerms = new Set<string>();
   const mismatchesReported = new Set<string>();
+  /** Each node's latest persist that changed its log: where the other side of a mismatch came from. */
+  const lastLogPersist = new Map<number, number>();
   const appendNeeds = new Map<number, { index: number; term: number | undefined }>();
   const appends = new Map<number, { node: number; leader: number; index: number; term: number | undefined; held: boolean; deliverIndex: number; persists: number[] }>();
   const holds = (node: number, index: number, term: number | undefined): boolean => {
@@ -176,7 +178,7 @@ export function checkTrace(events: readonly TraceEvent[]): CheckResult {
         `servers ${node} and ${m.other} both hold an entry of term ${m.term} at index ${m.index}, but differ at index ${m.differsAt}: ` +
         `${node} has (${show(m.mine)}), ${m.other} has (${show(m.theirs)})`,
       eventIndex: i,
-      context: [],
+      context: lastLogPersist.has(m.other) ? [lastLogPersist.get(m.other)!] : [],
     });
   };
   /** Entries up to `leaderCommit` are committed, in term `term` at the latest: note them as `leader`'s log has them. */
@@ -382,6 +384,7 @@ export function checkTrace(events: readonly TraceEvent[]): CheckResult {
         if (e.log) {
           stable.apply(e.node, e.log);
           checkLogMatching(e.node, e.log.from, i);
+          lastLogPersist.set(e.node, i);
           for (const a of appends.values()) {
             if (a.node !== e.node) continue;
             a.persists.push(i);

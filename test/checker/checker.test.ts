@@ -105,8 +105,8 @@ describe('safety checker', () => {
 
     // Two logs with an entry of term 2 at index 2, but different entries at index 1.
     const matching = checkTrace([persist(1, 0, [1, 2], [10, 20]), persist(2, 1, [1, 2], [11, 20])]);
-    assert.deepEqual(matching.violations.map((v) => [v.invariant, v.message, v.eventIndex]), [
-      ['log-matching', 'servers 1 and 0 both hold an entry of term 2 at index 2, but differ at index 1: 1 has (term 1, command 11), 0 has (term 1, command 10)', 1],
+    assert.deepEqual(matching.violations.map((v) => [v.invariant, v.message, v.eventIndex, v.context]), [
+      ['log-matching', 'servers 1 and 0 both hold an entry of term 2 at index 2, but differ at index 1: 1 has (term 1, command 11), 0 has (term 1, command 10)', 1, [0]],
     ]);
     // Same index and term but another command (two leaders in one term) breaks it too; a term that differs does not.
     assert.equal(checkTrace([persist(1, 0, [1, 2], [10, 20]), persist(2, 1, [1, 2], [10, 21])]).violations[0]?.invariant, 'log-matching');

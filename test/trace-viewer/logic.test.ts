@@ -8,7 +8,7 @@ import { filterRows, rowOfEvent } from '../../src/renderer/src/trace/filter.ts';
 import { layoutTimeSpace, tickStep, type View } from '../../src/renderer/src/trace/layout.ts';
 import { allTopics, describe as describeEvent, lowerBound, nodeOf, topicOf, upperBound } from '../../src/renderer/src/trace/model.ts';
 import { memoryTraceSource } from '../../src/renderer/src/trace/source.ts';
-import { foldEvent, initialState } from '../../src/renderer/src/trace/state.ts';
+import { applyLogChange, foldEvent, initialState } from '../../src/renderer/src/trace/state.ts';
 import { synthHeader, synthTrace } from '../../src/renderer/src/trace/synth.ts';
 
 async function dataFrom(events: TraceEvent[], servers = 3, pageSize = 7): Promise<TraceData> {
@@ -116,6 +116,29 @@ describe('trace viewer: logic', () => {
     assert.equal(s.nodes[0]!.generation, 2);
     assert.equal(s.nodes[2]!.connected, true);
     assert.equal(d.stateAt(-1).nodes[0]!.generation, 0);
+  });
+
+  it('rebuilds each node\'s saved log as runs of terms from the persists\' log changes', () => {
+    const s = initialState(2);
+    const persist = (node: number, log: { snapshotIndex: number; from: number; terms: number[]; lastIndex: number }): TraceEvent => ({
+      t: 1, kind: 'persist', node, bytes: 10, log: { ...log, snapshotTerm: 1, commands: log.terms.map((t, k) => t * 10 + k) },
+    });
+    const none = () => undefined;
+    foldEvent(s, persist(0, { snapshotIndex: 0, from: 1, terms: [1, 1, 2], lastIndex: 3 }), none);
+    foldEvent(s, persist(0, { snapshotIndex: 0, from: 4, terms: [2, 3], lastIndex: 5 }), none);
+    assert.deepEqual(s.nodes[0]!.stableLog, { snapshotIndex: 0, lastIndex: 5, runs: [{ from: 1, to: 2, term: 1 }, { from: 3, to: 4, term: 2 }, { from: 5, to: 5, term: 3 }] });
+    assert.equal(s.nodes[0]!.lastIndex, 5);
+    assert.deepEqual(s.nodes[0]!.lastEntries.map((e) => [e.index, e.term, e.command]), [[2, 1, 11], [3, 2, 22], [4, 2, 20], [5, 3, 31]]);
+    // A leader overwrites index 4 on: the run of term 2 is cut, a term-4 entry follows.
+    foldEvent(s, persist(0, { snapshotIndex: 0, from: 4, terms: [4], lastIndex: 4 }), none);
+    assert.deepEqual(s.nodes[0]!.stableLog!.runs, [{ from: 1, to: 2, term: 1 }, { from: 3, to: 3, term: 2 }, { from: 4, to: 4, term: 4 }]);
+    // A snapshot through 2 drops what it covers; nothing else changed.
+    foldEvent(s, persist(0, { snapshotIndex: 2, from: 5, terms: [], lastIndex: 4 }), none);
+    assert.deepEqual(s.nodes[0]!.stableLog, { snapshotIndex: 2, lastIndex: 4, runs: [{ from: 3, to: 3, term: 2 }, { from: 4, to: 4, term: 4 }] });
+    assert.equal(s.nodes[0]!.snapshotIndex, 2);
+    assert.equal(s.nodes[1]!.stableLog, null, 'a node that never persisted a log has none');
+    // Truncation alone.
+    assert.deepEqual(applyLogChange([{ from: 1, to: 9, term: 1 }], { snapshotIndex: 0, from: 10, terms: [], lastIndex: 4 }), [{ from: 1, to: 4, term: 1 }]);
   });
 
   it('stateAt from checkpoints equals folding from the start', async () => {

@@ -59,6 +59,9 @@ describe('trace viewer: components in Chromium', function () {
     const c = await cursor();
     assert.ok(c > 1000, `cursor at ${c}`);
     await page.locator(`[data-testid="log-row"][data-index="${c}"]`).waitFor();
+    // By then every server has saved entries: the inspector draws each saved log, coloured by term.
+    assert.equal(await page.getByTestId('state-log').count(), 5);
+    assert.ok((await page.locator('[data-testid="state-log"] [data-term]').count()) >= 5);
     await page.mouse.move(box.x + box.width * 0.8, box.y + box.height / 2);
     await page.mouse.down();
     await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 4 });

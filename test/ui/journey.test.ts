@@ -134,6 +134,9 @@ describe('ui: the journey, end to end in Chromium (web mode)', function () {
     assert.equal(await row.getAttribute('data-marked'), 'true');
     assert.equal(await row.getAttribute('data-current'), 'true');
     assert.equal(await page.locator('[data-testid="log-row"][data-marked="true"]').count(), 1);
+    // The inspector draws every server's saved log on one index axis, coloured by term.
+    assert.equal(await page.getByTestId('state-log').count(), 5);
+    assert.ok((await page.locator('[data-testid="state-log"] [data-term]').count()) >= 5, 'runs of terms are drawn');
     await shot('5-trace-checked');
     assert.deepEqual(problems, []);
   });

@@ -1,7 +1,9 @@
 /**
  * What the trace tells about each node at a point in time, folded event by event: term and role (`state`
- * events), vote (`persist`), log bounds and last entries (start, acknowledged AppendEntries, snapshots), applied and
- * commit indices (`apply`, leaderCommit of acknowledged AppendEntries), snapshot index, liveness and connectivity.
+ * events), vote (`persist`), the stable log (the log changes `persist` events carry, where the tester could read the
+ * persisted state: each node's log as runs of terms, exactly), otherwise log bounds and last entries as start() and
+ * acknowledged AppendEntries imply them, applied and commit indices (`apply`, leaderCommit of acknowledged
+ * AppendEntries), snapshot index, liveness and connectivity.
  * Pure and cheap to clone, so TraceData can checkpoint it.
  */
 import type { TraceEvent } from '../../../runner/trace/events.ts';
@@ -10,6 +12,21 @@ export interface LogEntryView {
   index: number;
   term?: number | undefined;
   command: unknown;
+}
+
+/** Consecutive log indices `from`..`to` holding entries of one term. */
+export interface TermRun {
+  from: number;
+  to: number;
+  term: number;
+}
+
+/** A node's log as it last persisted it. */
+export interface StableLog {
+  snapshotIndex: number;
+  lastIndex: number;
+  /** In index order, covering snapshotIndex + 1 .. lastIndex. Runs are replaced, never mutated (cheap clones). */
+  runs: TermRun[];
 }
 
 export interface NodeState {
@@ -31,6 +48,8 @@ export interface NodeState {
   /** The last few entries known to be in the log, oldest first. */
   lastEntries: LogEntryView[];
   persistBytes: number;
+  /** The stable log, from persist events (null where the trace has none). */
+  stableLog: StableLog | null;
 }
 
 export interface TraceState {
@@ -47,7 +66,7 @@ export const keepEntries = 4;
 export function initialNode(): NodeState {
   return {
     term: null, leader: false, votedFor: null, alive: false, connected: false, generation: 0,
-    lastIndex: 0, lastApplied: 0, commitIndex: 0, snapshotIndex: 0, lastEntries: [], persistBytes: 0,
+    lastIndex: 0, lastApplied: 0, commitIndex: 0, snapshotIndex: 0, lastEntries: [], persistBytes: 0, stableLog: null,
   };
 }
 
@@ -56,7 +75,10 @@ export function initialState(servers: number): TraceState {
 }
 
 export function cloneState(s: TraceState): TraceState {
-  return { ...s, nodes: s.nodes.map((n) => ({ ...n, lastEntries: n.lastEntries.slice() })) };
+  return {
+    ...s,
+    nodes: s.nodes.map((n) => ({ ...n, lastEntries: n.lastEntries.slice(), stableLog: n.stableLog && { ...n.stableLog, runs: n.stableLog.runs.slice() } })),
+  };
 }
 
 /** What foldEvent needs to know about an RPC from its send (AppendEntries arguments). */
@@ -95,6 +117,27 @@ function remember(n: NodeState, entry: LogEntryView): void {
   if (n.lastEntries.length > keepEntries) n.lastEntries.splice(0, n.lastEntries.length - keepEntries);
 }
 
+/** The runs of `before` up to index from - 1, then `terms` from `from` on, kept within snapshotIndex + 1 .. lastIndex. */
+export function applyLogChange(
+  before: readonly TermRun[],
+  change: { snapshotIndex: number; from: number; terms: readonly number[]; lastIndex: number },
+): TermRun[] {
+  const runs: TermRun[] = [];
+  for (const r of before) {
+    if (r.from >= change.from) break;
+    runs.push(r.to >= change.from ? { ...r, to: change.from - 1 } : r);
+  }
+  change.terms.forEach((term, k) => {
+    const index = change.from + k;
+    const last = runs.at(-1);
+    if (last && last.term === term && last.to === index - 1) runs[runs.length - 1] = { ...last, to: index };
+    else runs.push({ from: index, to: index, term });
+  });
+  return runs
+    .filter((r) => r.to > change.snapshotIndex && r.from <= change.lastIndex)
+    .map((r) => (r.from <= change.snapshotIndex || r.to > change.lastIndex ? { ...r, from: Math.max(r.from, change.snapshotIndex + 1), to: Math.min(r.to, change.lastIndex) } : r));
+}
+
 /** Fold one event into the state (mutates it). */
 export function foldEvent(s: TraceState, e: TraceEvent, lookup: RpcLookup): void {
   s.t = e.t;
@@ -110,6 +153,16 @@ export function foldEvent(s: TraceState, e: TraceEvent, lookup: RpcLookup): void
       if (e.term !== undefined) n.term = Math.max(n.term ?? 0, e.term);
       if (e.votedFor !== undefined) n.votedFor = e.votedFor;
       n.persistBytes = e.bytes;
+      const log = e.log;
+      if (log) {
+        n.stableLog = { snapshotIndex: log.snapshotIndex, lastIndex: log.lastIndex, runs: applyLogChange(n.stableLog?.runs ?? [], log) };
+        n.lastIndex = log.lastIndex;
+        n.snapshotIndex = log.snapshotIndex;
+        n.lastEntries = n.lastEntries.filter((x) => x.index <= log.lastIndex && x.index > log.snapshotIndex);
+        for (let k = Math.max(0, log.terms.length - keepEntries); k < log.terms.length; k++) {
+          remember(n, { index: log.from + k, term: log.terms[k], command: log.commands[k] });
+        }
+      }
       break;
     }
     case 'crash': {

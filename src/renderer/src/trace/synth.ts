@@ -118,7 +118,8 @@ export function synthTrace(opts: SynthOptions = {}): { header: TraceHeader; even
       lastIndex++;
       logTerms[lastIndex] = term;
       emit({ t, kind: 'start', node: leader, command: cmd, index: lastIndex, term, isLeader: true });
-      emit({ t, kind: 'persist', node: leader, bytes: 60 + lastIndex * 12, term, votedFor: leader });
+      const log = { snapshotIndex: 0, snapshotTerm: 0, from: lastIndex, terms: [term], commands: [cmd], lastIndex };
+      emit({ t, kind: 'persist', node: leader, bytes: 60 + lastIndex * 12, term, votedFor: leader, log });
       emit({ t, kind: 'log', node: leader, topic: 'CLNT', message: `S${leader} start ${cmd} at ${lastIndex}` });
     }
     // Heartbeats / replication, every ~100 ms.
@@ -129,7 +130,10 @@ export function synthTrace(opts: SynthOptions = {}): { header: TraceHeader; even
         const entries = Array.from({ length: lastIndex - prev }, (_, k) => ({ term: logTerms[prev + 1 + k], command: k }));
         const summarized = entries.length > 8 ? { $len: entries.length, head: entries.slice(0, 3) } : entries;
         call(leader, p, 'Raft.AppendEntries', { term, leaderId: leader, prevLogIndex: prev, prevLogTerm: logTerms[prev] ?? 0, entries: summarized, leaderCommit: commit }, (at) => {
-          if (entries.length > 0) emit({ t: at, kind: 'persist', node: p, bytes: 60 + lastIndex * 12, term, votedFor: leader });
+          if (entries.length > 0) {
+            const log = { snapshotIndex: 0, snapshotTerm: 0, from: prev + 1, terms: entries.map((e) => e.term ?? 0), commands: entries.map((e) => e.command), lastIndex: prev + entries.length };
+            emit({ t: at, kind: 'persist', node: p, bytes: 60 + lastIndex * 12, term, votedFor: leader, log });
+          }
           return { term, success: true, conflictTerm: -1, conflictIndex: 0 };
         });
         matchIndex[p] = reachable(leader, p) ? lastIndex : prev;
