@@ -106,6 +106,7 @@ export async function runCommand(pattern: string | undefined, options: RunComman
         parallel,
         implDir,
         argv,
+        ...(options.chaos && formatChaos(options.chaos) ? { chaos: options.chaos } : {}),
       });
     } catch (error) {
       err.write(`raftlab: not recording history: ${(error as Error).message}\n`);

@@ -27,15 +27,29 @@ export interface ChaosKnobs {
 
 type KnobName = keyof ChaosKnobs;
 
-/** Short names for the command line (`--chaos drop=0.05,quantum=250`), with their ranges. */
-const knobSpecs: Record<string, { knob: KnobName; min: number; max: number; unit: string }> = {
-  drop: { knob: 'dropRate', min: 0, max: 1, unit: 'probability' },
-  delay: { knob: 'delayMaxMs', min: 0, max: 10_000, unit: 'ms' },
-  reorder: { knob: 'reorderRate', min: 0, max: 1, unit: 'probability' },
-  quantum: { knob: 'timerQuantumMs', min: 1, max: 10_000, unit: 'ms' },
-  crash: { knob: 'crashesPerMinute', min: 0, max: 600, unit: 'per minute' },
-  partition: { knob: 'partitionsPerMinute', min: 0, max: 600, unit: 'per minute' },
+export interface ChaosKnobSpec {
+  knob: KnobName;
+  min: number;
+  max: number;
+  unit: 'probability' | 'ms' | 'per minute';
+  /** For forms: a short label and what the knob does. */
+  label: string;
+  hint: string;
+}
+
+/**
+ * Every knob once, by its short name for the command line (`--chaos drop=0.05,quantum=250`): its range, unit and
+ * wording. The CLI's parser, the IPC contract's validation and the app's form all read this one table.
+ */
+export const chaosKnobSpecs: Readonly<Record<string, ChaosKnobSpec>> = {
+  drop: { knob: 'dropRate', min: 0, max: 1, unit: 'probability', label: 'Drop', hint: 'extra chance that a request, and separately a reply, is lost' },
+  delay: { knob: 'delayMaxMs', min: 0, max: 10_000, unit: 'ms', label: 'Delay up to', hint: 'extra uniform delay before each request reaches its server' },
+  reorder: { knob: 'reorderRate', min: 0, max: 1, unit: 'probability', label: 'Reorder', hint: 'chance that a reply is held back 200–2199 ms' },
+  quantum: { knob: 'timerQuantumMs', min: 1, max: 10_000, unit: 'ms', label: 'Timer grid', hint: 'every node timer fires on this grid, so nodes time out together' },
+  crash: { knob: 'crashesPerMinute', min: 0, max: 600, unit: 'per minute', label: 'Reboots', hint: 'a server crashes and restarts from its persisted state at once' },
+  partition: { knob: 'partitionsPerMinute', min: 0, max: 600, unit: 'per minute', label: 'Partitions', hint: 'a server is cut off, and reconnected 0.5–2 s later' },
 };
+const knobSpecs = chaosKnobSpecs;
 
 export class ChaosSpecError extends Error {
   readonly code = 'BAD_CHAOS_SPEC';

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { LowSync } from 'lowdb';
 import { JSONFileSync } from 'lowdb/node';
 import type { RunRecord, RunStatus } from './types.ts';
+import type { ChaosKnobs } from '../harness/chaos.ts';
 
 /** Where history lives: --data, else $RAFTLAB_DATA, else $XDG_DATA_HOME/raftlab, else ~/.local/share/raftlab. */
 export function resolveDataDir(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -44,6 +45,8 @@ export interface BatchSettings {
   implDir: string;
   /** The exact command line. */
   argv: string[];
+  /** Chaos knobs the batch ran with (absent: the course's conditions). */
+  chaos?: ChaosKnobs | undefined;
 }
 
 export interface BatchTotals {

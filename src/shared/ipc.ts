@@ -16,6 +16,7 @@
  * use Node or DOM APIs.
  */
 import { z } from 'zod';
+import { chaosKnobSpecs, type ChaosKnobs } from '../harness/chaos.ts';
 import type { TraceEvent } from '../runner/trace/events.ts';
 import type { TraceHeader, TraceIndex } from '../runner/trace/file.ts';
 import type { InvariantId } from '../checker/checker.ts';
@@ -83,10 +84,12 @@ export interface RunSettings {
   stopOnFail: boolean;
   /** Run the safety checker on every run: a violation fails the run even when the tester passed it. */
   check?: boolean | undefined;
+  /** Chaos knobs (src/harness/chaos.ts): harsher conditions than the course's; none by default. */
+  chaos?: ChaosKnobs | undefined;
 }
 
 /** The form's remembered values (the settings file in the data folder). */
-export type SavedSettings = Omit<RunSettings, 'tests' | 'seed'> & { tests: string[] };
+export type SavedSettings = Omit<RunSettings, 'tests' | 'seed' | 'chaos'> & { tests: string[] };
 
 export interface RunView {
   test: string;
@@ -255,6 +258,10 @@ export const EVENT_CHANNEL = 'raftlab:event';
 
 const TEST_ID = z.string().regex(/^Test[A-Za-z0-9]+$/, { error: 'expected a test id like TestBackup2B' });
 const BATCH_ID = z.string().regex(/^[A-Za-z0-9-]{1,80}$/, { error: 'expected a batch id' });
+/** Each chaos knob within its range, from the one table of knobs; unknown knobs are refused. */
+const CHAOS_KNOBS = z.strictObject(
+  Object.fromEntries(Object.values(chaosKnobSpecs).map((k) => [k.knob, z.number().min(k.min).max(k.max).optional()])),
+) as unknown as z.ZodType<ChaosKnobs>;
 /** Absolute on POSIX (/…) or Windows (C:\… or \\server\…); no NUL. Existence is checked by the back end. */
 export const ABSOLUTE_PATH = z
   .string()
@@ -322,6 +329,7 @@ export const contract = {
       impl: IMPL,
       stopOnFail: z.boolean().default(false),
       check: z.boolean().default(false),
+      chaos: CHAOS_KNOBS.optional(),
     }),
   }),
   'batch:cancel': channel<{ cancelled: boolean }>()({

@@ -49,6 +49,35 @@ describe('ui: the app in Chromium (web mode)', function () {
     assert.deepEqual(problems, []);
   });
 
+  it('sets chaos knobs in the run form: the batch runs under them and says so', async () => {
+    const text = async (id: string): Promise<string> => ((await page.getByTestId(id).textContent()) ?? '').trim();
+    await page.goto(server.appUrl);
+    await page.getByTestId('test-TestFailAgree2B').waitFor();
+    await page.getByTestId('pick-TestFailAgree2B').check();
+    await page.getByTestId('impl-reference').check();
+    await page.getByTestId('run-count').fill('2');
+    await page.getByTestId('run-seed').fill('1');
+    assert.match(await text('chaos-summary'), /^off/);
+    await page.getByTestId('chaos').locator('summary').click();
+    await page.getByTestId('chaos-crash').fill('30');
+    await page.getByTestId('chaos-quantum').fill('250');
+    assert.equal(await text('chaos-summary'), 'quantum=250,crash=30');
+    await page.getByTestId('run-start').click();
+    await page.getByTestId('batch-state').filter({ hasText: /^done$/ }).waitFor({ timeout: 30_000 });
+    assert.equal(await text('batch-chaos'), 'chaos quantum=250,crash=30');
+    assert.equal(await text('batch-done'), '2');
+    // Out of range: the form does not submit (the contract would refuse it too: runner-service.test.ts).
+    const batchBefore = await page.getByTestId('batch-state').textContent();
+    await page.getByTestId('chaos-drop').fill('2');
+    await page.getByTestId('run-start').click();
+    assert.equal(await page.getByTestId('chaos-drop').evaluate((el) => (el as HTMLInputElement).validity.rangeOverflow), true);
+    assert.equal(await page.getByTestId('batch-state').textContent(), batchBefore);
+    assert.equal(await text('batch-chaos'), 'chaos quantum=250,crash=30', 'no new batch started');
+    await page.getByTestId('chaos-clear').click();
+    assert.match(await text('chaos-summary'), /^off/);
+    assert.deepEqual(problems, []);
+  });
+
   it('answers a bad argument with 400 and a clear message', async () => {
     const response = await fetch(`${server.url}api/app:info`, {
       method: 'POST',

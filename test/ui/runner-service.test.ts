@@ -114,6 +114,27 @@ describe('ui: runner service', function () {
     assert.deepEqual(new RunnerService({ dataDir }).settings(), settings, 'settings survive a restart');
   });
 
+  it('runs a batch under chaos knobs: recorded on the batch, the history and each run, never remembered', async () => {
+    const chaos = { crashesPerMinute: 30, timerQuantumMs: 250 };
+    const started = value<BatchView>(
+      await call('batch:start', { tests: ['TestFailAgree2B'], count: 2, parallel: 1, mode: 'sim', seed: 3, impl: 'reference', chaos }),
+    );
+    assert.deepEqual(started.settings.chaos, chaos);
+    const done = (await runner.whenDone(started.id))!;
+    assert.equal(done.state, 'done');
+    const file = runner.history.readBatch(started.id)!;
+    assert.deepEqual(file.settings.argv, ['(app)', '--chaos', 'quantum=250,crash=30']);
+    assert.deepEqual(file.settings.chaos, chaos);
+    assert.equal(file.runs.length, 2);
+    assert.equal(Object.hasOwn(value<SavedSettings>(await call('settings:get')), 'chaos'), false, 'chaos is not a remembered setting');
+    // All knobs at zero is a plain run.
+    const plain = value<BatchView>(
+      await call('batch:start', { tests: ['TestFailAgree2B'], count: 1, parallel: 1, mode: 'sim', seed: 3, impl: 'reference', chaos: { dropRate: 0 } }),
+    );
+    assert.equal(plain.settings.chaos, undefined);
+    await runner.whenDone(plain.id);
+  });
+
   it('refuses bad input before anything runs', async () => {
     const base = { tests: ['TestInitialElection2A'], count: 1, parallel: 1, mode: 'sim', impl: 'reference' };
     badInput(await call('batch:start', { ...base, tests: [] }), /tests/);
@@ -124,6 +145,8 @@ describe('ui: runner service', function () {
     badInput(await call('batch:start', { ...base, impl: join(dataDir, 'missing') }), /No such folder/);
     badInput(await call('batch:start', { ...base, impl: dataDir }), /no index\.ts/);
     badInput(await call('batch:start', { ...base, extra: 1 }), /extra/);
+    badInput(await call('batch:start', { ...base, chaos: { dropRate: 2 } }), /chaos\.dropRate/);
+    badInput(await call('batch:start', { ...base, chaos: { meteors: 1 } }), /meteors/);
     badInput(await call('batch:cancel', { batchId: '../x' }), /batch id/);
   });
 

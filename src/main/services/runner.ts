@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LowSync } from 'lowdb';
 import { JSONFileSync } from 'lowdb/node';
+import { chaosActive, formatChaos } from '../../harness/chaos.ts';
 import { allTests, findTest, referenceImplDir } from '../../harness/tester/index.ts';
 import { runBatch, type BatchResult } from '../../runner/batch.ts';
 import { failureSite, normalizeMessage } from '../../runner/cluster.ts';
@@ -198,7 +199,8 @@ export class RunnerService {
   }
 
   private saveSettings(settings: RunSettings): void {
-    const { seed: _seed, ...rest } = settings;
+    // Neither the seed nor chaos knobs are remembered: a new launch starts from a plain run of the course's tests.
+    const { seed: _seed, chaos: _chaos, ...rest } = settings;
     this.settingsDb.data = { version: 1, run: rest };
     try {
       this.settingsDb.write();
@@ -312,6 +314,7 @@ export class RunnerService {
     const implDir = this.resolveImpl(settings.impl);
     const baseSeed = settings.seed ?? randomInt(1, 2 ** 31 - settings.count);
     this.saveSettings({ ...settings, tests: testIds });
+    const chaos = chaosActive(settings.chaos) ? settings.chaos : undefined;
 
     let recorder: BatchRecorder | undefined = this.history.startBatch({
       pattern: testIds.length === 1 ? `^${testIds[0]}$` : `^(${testIds.join('|')})$`,
@@ -321,13 +324,14 @@ export class RunnerService {
       count: settings.count,
       parallel: settings.parallel,
       implDir,
-      argv: ['(app)'],
+      argv: ['(app)', ...(chaos ? ['--chaos', formatChaos(chaos)] : [])],
+      ...(chaos ? { chaos } : {}),
     });
     const id = recorder.id;
     const view: BatchView = {
       id,
       state: 'running',
-      settings: { ...settings, tests: testIds, baseSeed },
+      settings: { ...settings, tests: testIds, baseSeed, chaos },
       implDir,
       startedAt: new Date().toISOString(),
       total: testIds.length * settings.count,
@@ -350,6 +354,7 @@ export class RunnerService {
       parallel: settings.parallel,
       stopOnFail: settings.stopOnFail,
       ...(settings.check ? { check: true } : {}),
+      ...(chaos ? { chaos } : {}),
       signal: controller.signal,
       trace: { keep: 'failed', dir: path.join(this.tracesDir, id) },
       ...(this.timeoutMs ? { pool: { timeoutMs: () => this.timeoutMs! } } : {}),

@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, reactive, ref } from 'vue';
+import { chaosKnobSpecs, type ChaosKnobs } from '../../../harness/chaos.ts';
 import type { AppEvent, BatchView, ClockMode, RunView } from '../../../shared/ipc.ts';
 import { api, subscribe } from '../api.ts';
 import { useCatalogStore } from './catalog.ts';
@@ -18,6 +19,8 @@ export const useBatchStore = defineStore('batch', () => {
     seed: '' as string | number,
     stopOnFail: false,
     check: false,
+    /** Chaos knobs by their short name ('' = off); never saved across launches. */
+    chaos: Object.fromEntries(Object.keys(chaosKnobSpecs).map((name) => [name, ''])) as Record<string, string | number>,
   });
   const current = ref<BatchView | null>(null);
   /** The failing runs of the current batch, as they come. */
@@ -29,6 +32,15 @@ export const useBatchStore = defineStore('batch', () => {
 
   const impl = computed(() => (form.implKind === 'folder' ? form.folder.trim() : form.implKind));
   const running = computed(() => current.value?.state === 'running');
+  /** The knobs the form has on, as the back end takes them. */
+  const chaos = computed<ChaosKnobs>(() => {
+    const knobs: ChaosKnobs = {};
+    for (const [name, spec] of Object.entries(chaosKnobSpecs)) {
+      const raw = String(form.chaos[name] ?? '').trim();
+      if (raw !== '' && Number(raw) !== 0) knobs[spec.knob] = Number(raw);
+    }
+    return knobs;
+  });
 
   function onEvent(event: AppEvent): void {
     switch (event.type) {
@@ -133,6 +145,7 @@ export const useBatchStore = defineStore('batch', () => {
         impl: impl.value,
         stopOnFail: form.stopOnFail,
         check: form.check,
+        ...(Object.keys(chaos.value).length ? { chaos: chaos.value } : {}),
       });
       if (current.value?.id !== view.id) {
         current.value = view;
@@ -155,5 +168,5 @@ export const useBatchStore = defineStore('batch', () => {
     }
   }
 
-  return { form, current, failures, error, starting, impl, running, init, start, cancel };
+  return { form, current, failures, error, starting, impl, running, chaos, init, start, cancel };
 });
