@@ -45,7 +45,7 @@ export const about: BugAbout = {
   title: 'Install a snapshot however old',
   explanation:
     'Every InstallSnapshot is handed to the service and condInstallSnapshot() accepts it, even when the node has already committed past it: a late or duplicated snapshot takes commitIndex, lastApplied and the service back in time.',
-  catch: { tests: '^TestSnapshotBasic2D$', seeds: 3, chaos: 'delay=50', invariant: 'apply-order' },
+  catch: { tests: '^TestSnapshotBasic2D$', seeds: 10, chaos: 'delay=50', invariant: 'apply-order' },
 };
 
 export const make: MakeRaft = (...args) => new InstallsStaleSnapshots(...args);

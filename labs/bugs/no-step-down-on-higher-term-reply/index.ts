@@ -54,7 +54,7 @@ export const about: BugAbout = {
   title: 'No step-down on a reply with a higher term',
   explanation:
     'A leader or candidate ignores the higher term in RPC replies and carries on in its old term until a request of the newer term reaches it (Figure 2, All Servers).',
-  catch: { tests: '^TestFailAgree2B$', seeds: 2, invariant: 'higher-term-adopted' },
+  catch: { tests: '^TestFailNoAgree2B$', seeds: 2, invariant: 'higher-term-adopted' },
 };
 
 export const make: MakeRaft = (...args) => new IgnoresHigherTermReplies(...args);

@@ -23,7 +23,7 @@ export const about: BugAbout = {
   title: 'Reset the election timer on every vote request',
   explanation:
     'Every RequestVote resets the election timer, even one the server refuses. Candidates whose logs are behind can never win, but they keep the servers that could win from ever timing out: no leader in time after a partition heals.',
-  catch: { tests: '^TestPersist22C$', seeds: 12 },
+  catch: { tests: '^TestPersist22C$', seeds: 3, chaos: 'quantum=250' },
 };
 
 export const make: MakeRaft = (...args) => new ResetsOnEveryRequest(...args);
