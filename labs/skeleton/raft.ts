@@ -103,7 +103,9 @@ export class Raft implements RaftNode {
   /**
    * Save Raft's persistent state to stable storage, where it can later be retrieved after a crash and restart. See
    * the paper's Figure 2 for a description of what should be persistent. Save it before you reply to an RPC or send
-   * one that depends on it: a server may crash at any moment after that.
+   * one that depends on it: a server may crash at any moment after that. With these field names, and the log as an
+   * array of { term, command } entries, raftlab's safety checker can read your log and check Log Matching and
+   * Leader Completeness too (`raftlab run --check`).
    */
   private persist(): void {
     // Your code here (2C).
