@@ -101,28 +101,24 @@ async function measure(name: string, implDir: string, about: BugAbout): Promise<
     implDir,
     parallel,
     check: true,
-    ...(about.catch?.chaos ? { chaos: parseChaos(about.catch.chaos) } : {}),
+    ...(about.catch.chaos ? { chaos: parseChaos(about.catch.chaos) } : {}),
   });
   // Under chaos knobs a run counts as a catch only by what the reference does not do in the same run (same test,
   // seed and knobs, so the same conditions): a violation, or a test failure the reference does not share.
-  const referenceUnderChaos = about.catch?.chaos ? await referenceUnder(about.catch.chaos) : undefined;
+  const referenceUnderChaos = about.catch.chaos ? await referenceUnder(about.catch.chaos) : undefined;
   const attributable = (r: RunRecord): boolean =>
     !referenceUnderChaos || (r.violations ?? []).length > 0 || !referenceUnderChaos.failedRuns.has(`${r.id}:${r.seed}`);
-  let stated: RunRecord | undefined;
-  if (about.catch) {
-    const tests = selectTests(about.catch.tests);
-    const statedRun = await runBatch({
-      tests,
-      count: about.catch.seeds,
-      baseSeed: 1,
-      mode: 'sim',
-      implDir,
-      parallel,
-      check: true,
-      ...(about.catch.chaos ? { chaos: parseChaos(about.catch.chaos) } : {}),
-    });
-    stated = statedRun.records.filter((r) => caught(r) && attributable(r)).sort((a, b) => a.seed - b.seed)[0];
-  }
+  const statedRun = await runBatch({
+    tests: selectTests(about.catch.tests),
+    count: about.catch.seeds,
+    baseSeed: 1,
+    mode: 'sim',
+    implDir,
+    parallel,
+    check: true,
+    ...(about.catch.chaos ? { chaos: parseChaos(about.catch.chaos) } : {}),
+  });
+  const stated = statedRun.records.filter((r) => caught(r) && attributable(r)).sort((a, b) => a.seed - b.seed)[0];
   const failing = sweep.records.filter((r) => caught(r) && attributable(r)).sort((a, b) => a.seed - b.seed || allTests.findIndex((t) => t.id === a.id) - allTests.findIndex((t) => t.id === b.id));
   return {
     name,
@@ -180,12 +176,13 @@ const lines = [
   ...rows.map((r) => {
     const impl = `labs/bugs/${r.name}`;
     const catchRun = r.stated ?? r.first;
-    const statedText = r.about.catch
-      ? `\`${r.about.catch.tests}\` × ${r.about.catch.seeds} seed${r.about.catch.seeds === 1 ? '' : 's'}${r.about.catch.invariant ? ` (${invariants[r.about.catch.invariant].title})` : ''}: ${r.stated ? `${r.stated.id} seed ${r.stated.seed}` : 'not caught'}`
-      : 'not caught yet';
+    const { tests, seeds, invariant } = r.about.catch;
+    const statedText =
+      `\`${tests}\` × ${seeds} seed${seeds === 1 ? '' : 's'}${invariant ? ` (${invariants[invariant].title})` : ''}: ` +
+      (r.stated ? `${r.stated.id} seed ${r.stated.seed}` : 'not caught');
     return (
       `| **${r.about.title}** (\`${r.name}\`) | ${pct(r.plainCaught, plainRuns)} | ${pct(r.sweepSeedsCaught, sweepSeeds)} (${r.sweepCaught} of ${r.sweepRuns} test runs)` +
-      (r.referenceUnderChaos ? ` (\`--chaos ${r.about.catch!.chaos}\`; the reference failed ${r.referenceUnderChaos.caught} of the same ${r.referenceUnderChaos.runs} test runs, not counted here)` : '') +
+      (r.referenceUnderChaos ? ` (\`--chaos ${r.about.catch.chaos}\`; the reference failed ${r.referenceUnderChaos.caught} of the same ${r.referenceUnderChaos.runs} test runs, not counted here)` : '') +
       ` | ` +
       `${r.tests.join(', ') || '—'} | ${r.invariants.join(', ') || '—'} | ${statedText} | ${catchRun ? `\`${replayOf(catchRun, impl)}\`` : '—'} |`
     );

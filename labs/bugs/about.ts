@@ -7,17 +7,15 @@ import type { InvariantId } from '../../src/checker/index.ts';
 export interface BugAbout {
   title: string;
   explanation: string;
-  /** The sweep stated to catch it; undefined for a bug raftlab does not catch yet (the catalog says so). */
-  catch:
-    | {
-        /** A regular expression over test ids, as for `raftlab run`. */
-        tests: string;
-        /** Seeds 1..seeds of each matching test, on the sim clock, with the checker on. */
-        seeds: number;
-        /** Chaos knobs (`raftlab run --chaos`), when the sweep needs them. */
-        chaos?: string;
-        /** The invariant the checker must name, for a bug that breaks a safety property. */
-        invariant?: InvariantId;
-      }
-    | undefined;
+  /** The sweep stated to catch it (mocha holds every bug to its own). */
+  catch: {
+    /** A regular expression over test ids, as for `raftlab run`. */
+    tests: string;
+    /** Seeds 1..seeds of each matching test, on the sim clock, with the checker on. */
+    seeds: number;
+    /** Chaos knobs (`raftlab run --chaos`), when the sweep needs them. */
+    chaos?: string;
+    /** The invariant the checker must name, for a bug that breaks a safety property. */
+    invariant?: InvariantId;
+  };
 }

@@ -213,6 +213,16 @@ export abstract class RaftCore {
     this.persist();
   }
 
+  /**
+   * Figure 2, All Servers: a reply carrying a term above ours makes us a follower of that term. Returns whether it
+   * did, in which case the reply says nothing more to us.
+   */
+  protected adoptHigherTermOfReply(replyTerm: number): boolean {
+    if (replyTerm <= this.currentTerm) return false;
+    this.adoptTerm(replyTerm);
+    return true;
+  }
+
   protected isMajority(count: number): boolean {
     return count * 2 > this.peers.length;
   }

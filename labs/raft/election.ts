@@ -45,10 +45,7 @@ export abstract class RaftElection extends RaftCore {
     const result = await this.call<RequestVoteReply>(peer, 'Raft.RequestVote', args);
     if (!result.ok || this.killed) return;
     const reply = result.reply;
-    if (reply.term > this.currentTerm) {
-      this.adoptTerm(reply.term);
-      return;
-    }
+    if (this.adoptHigherTermOfReply(reply.term)) return;
     // Stale: the election this reply answers is over (won, lost, or followed by another).
     if (this.role !== 'candidate' || this.currentTerm !== args.term) return;
     if (!reply.voteGranted) return;

@@ -100,10 +100,7 @@ export abstract class RaftReplication extends RaftElection {
   }
 
   protected handleAppendEntriesReply(peer: number, args: AppendEntriesArgs, reply: AppendEntriesReply): void {
-    if (reply.term > this.currentTerm) {
-      this.adoptTerm(reply.term);
-      return;
-    }
+    if (this.adoptHigherTermOfReply(reply.term)) return;
     // Stale: sent in a term, or as a leader, we no longer are.
     if (this.role !== 'leader' || this.currentTerm !== args.term) return;
 

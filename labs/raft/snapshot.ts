@@ -29,7 +29,7 @@ export abstract class RaftSnapshots extends RaftReplication {
    * would take the service back in time. Otherwise make it our log's starting point and say yes.
    */
   condInstallSnapshot(lastIncludedTerm: number, lastIncludedIndex: number, snapshot: Uint8Array): boolean {
-    if (this.killed || lastIncludedIndex <= this.commitIndex) return false;
+    if (this.killed || this.isStaleSnapshot(lastIncludedIndex)) return false;
     // Figure 13, 6-7: if we hold the snapshot's last entry, keep what follows it; otherwise discard the whole log.
     if (this.log.has(lastIncludedIndex) && this.log.term(lastIncludedIndex) === lastIncludedTerm) {
       this.log.compact(lastIncludedIndex);
@@ -47,6 +47,14 @@ export abstract class RaftSnapshots extends RaftReplication {
     return true;
   }
 
+  /**
+   * A snapshot through `lastIncludedIndex` is stale once we have committed that far: the entries it covers are
+   * applied, or on their way to the service through applyCh, and installing it would take the service back in time.
+   */
+  protected isStaleSnapshot(lastIncludedIndex: number): boolean {
+    return lastIncludedIndex <= this.commitIndex;
+  }
+
   /** Send `peer` our snapshot: it needs entries our log no longer holds. */
   protected async sendInstallSnapshot(peer: number): Promise<void> {
     const args: InstallSnapshotArgs = {
@@ -59,10 +67,7 @@ export abstract class RaftSnapshots extends RaftReplication {
     const result = await this.call<InstallSnapshotReply>(peer, 'Raft.InstallSnapshot', args);
     if (!result.ok || this.killed) return;
     const reply = result.reply;
-    if (reply.term > this.currentTerm) {
-      this.adoptTerm(reply.term);
-      return;
-    }
+    if (this.adoptHigherTermOfReply(reply.term)) return;
     // Stale: sent in a term, or as a leader, we no longer are.
     if (this.role !== 'leader' || this.currentTerm !== args.term) return;
     const matchBefore = this.matchIndex[peer]!;
@@ -86,7 +91,7 @@ export abstract class RaftSnapshots extends RaftReplication {
     // Hand the snapshot to the service through the applier, unless we already committed (or have pending) as much.
     // The log changes only if the service agrees, in condInstallSnapshot().
     const pending = this.pendingSnapshot;
-    if (args.lastIncludedIndex > this.commitIndex && (!pending || args.lastIncludedIndex > pending.index)) {
+    if (!this.isStaleSnapshot(args.lastIncludedIndex) && (!pending || args.lastIncludedIndex > pending.index)) {
       this.pendingSnapshot = { term: args.lastIncludedTerm, index: args.lastIncludedIndex, data: args.data };
       this.applySignal.notify();
       this.runtime.log('SNAP', `received snapshot at ${args.lastIncludedIndex} from leader ${args.leaderId}`, {

@@ -49,7 +49,6 @@ export const chaosKnobSpecs: Readonly<Record<string, ChaosKnobSpec>> = {
   crash: { knob: 'crashesPerMinute', min: 0, max: 600, unit: 'per minute', label: 'Reboots', hint: 'a server crashes and restarts from its persisted state at once' },
   partition: { knob: 'partitionsPerMinute', min: 0, max: 600, unit: 'per minute', label: 'Partitions', hint: 'a server is cut off, and reconnected 0.5–2 s later' },
 };
-const knobSpecs = chaosKnobSpecs;
 
 export class ChaosSpecError extends Error {
   readonly code = 'BAD_CHAOS_SPEC';
@@ -60,9 +59,9 @@ export class ChaosSpecError extends Error {
 }
 
 /** The knob names, for help texts. */
-export const chaosKnobNames = Object.keys(knobSpecs).join(', ');
+export const chaosKnobNames = Object.keys(chaosKnobSpecs).join(', ');
 
-const knobsHelp = Object.entries(knobSpecs)
+const knobsHelp = Object.entries(chaosKnobSpecs)
   .map(([name, s]) => `${name}=${s.unit === 'probability' ? '0..1' : `${s.min}..${s.max} ${s.unit}`}`)
   .join(', ');
 
@@ -71,7 +70,7 @@ export function parseChaos(spec: string): ChaosKnobs {
   const knobs: ChaosKnobs = {};
   for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
     const [name, value, extra] = part.split('=');
-    const s = name !== undefined ? knobSpecs[name] : undefined;
+    const s = name !== undefined ? chaosKnobSpecs[name] : undefined;
     const n = Number(value);
     if (!s || value === undefined || extra !== undefined) throw new ChaosSpecError(`unknown chaos knob '${part}'; knobs: ${knobsHelp}`);
     if (!Number.isFinite(n) || n < s.min || n > s.max) {
@@ -85,7 +84,7 @@ export function parseChaos(spec: string): ChaosKnobs {
 /** The knobs as a spec string (for replay commands and records); '' when all are off. */
 export function formatChaos(knobs: ChaosKnobs | undefined): string {
   if (!knobs) return '';
-  return Object.entries(knobSpecs)
+  return Object.entries(chaosKnobSpecs)
     .filter(([, s]) => knobs[s.knob] !== undefined && knobs[s.knob] !== 0)
     .map(([name, s]) => `${name}=${knobs[s.knob]}`)
     .join(',');

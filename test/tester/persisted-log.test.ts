@@ -39,6 +39,7 @@ describe('persisted logs, read for traces', () => {
     assert.deepEqual(persistedLogDelta(log(0, [1, 1]), log(0, [1, 1, 1])), { snapshotIndex: 0, snapshotTerm: 1, from: 3, terms: [1], commands: [102], lastIndex: 3 });
     // Truncated to one entry: nothing new, the log now ends at 1.
     assert.deepEqual(persistedLogDelta(log(0, [1, 1, 1]), log(0, [1])), { snapshotIndex: 0, snapshotTerm: 1, from: 2, terms: [], commands: [], lastIndex: 1 });
+    assert.equal(persistedLogDelta(log(0, [1, 1]), log(0, [1, 1])), undefined, 'nothing changed');
     // A snapshot through 2 of [1, 1, 1]: the entry left is unchanged.
     const after = { snapshotIndex: 2, snapshotTerm: 1, terms: [1], commands: [102] };
     assert.deepEqual(persistedLogDelta(log(0, [1, 1, 1]), after), { snapshotIndex: 2, snapshotTerm: 1, from: 4, terms: [], commands: [], lastIndex: 3 });

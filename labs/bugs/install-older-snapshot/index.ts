@@ -11,33 +11,12 @@
 import type { MakeRaft } from '../../api/index.ts';
 import type { BugAbout } from '../about.ts';
 import { Raft } from '../../raft/index.ts';
-import type { InstallSnapshotArgs, InstallSnapshotReply } from '../../raft/types.ts';
 
 class InstallsStaleSnapshots extends Raft {
-  override InstallSnapshot(args: InstallSnapshotArgs): InstallSnapshotReply {
-    if (this.killed) return { term: this.currentTerm };
-    if (args.term < this.currentTerm) return { term: this.currentTerm };
-    if (args.term > this.currentTerm) this.adoptTerm(args.term);
-    this.changeRole('follower');
-    this.resetElectionTimer();
-    // The mistake, first half: no `args.lastIncludedIndex > this.commitIndex` check.
-    this.pendingSnapshot = { term: args.lastIncludedTerm, index: args.lastIncludedIndex, data: args.data };
-    this.applySignal.notify();
-    return { term: this.currentTerm };
-  }
-
-  override condInstallSnapshot(lastIncludedTerm: number, lastIncludedIndex: number, snapshot: Uint8Array): boolean {
-    // The mistake, second half: no `lastIncludedIndex <= this.commitIndex` refusal.
-    if (this.killed) return false;
-    if (this.log.has(lastIncludedIndex) && this.log.term(lastIncludedIndex) === lastIncludedTerm) {
-      this.log.compact(lastIncludedIndex);
-    } else {
-      this.log.reset(lastIncludedIndex, lastIncludedTerm);
-    }
-    this.commitIndex = lastIncludedIndex;
-    this.lastApplied = lastIncludedIndex;
-    this.persistWithSnapshot(snapshot);
-    return true;
+  protected override isStaleSnapshot(_lastIncludedIndex: number): boolean {
+    // The mistake: no `lastIncludedIndex <= commitIndex` test, so neither the InstallSnapshot handler nor
+    // condInstallSnapshot() ever refuses a snapshot.
+    return false;
   }
 }
 

@@ -315,14 +315,7 @@ export class Config {
           votedFor = d.votedFor ?? d.VotedFor ?? d.vote;
           const view = readPersistedLog(decoded);
           if (view) {
-            const before = this.#persistedLogs[i];
-            const delta = persistedLogDelta(before, view);
-            const changed =
-              !before ||
-              delta.from <= delta.lastIndex ||
-              before.snapshotIndex + before.terms.length !== delta.lastIndex ||
-              before.snapshotIndex !== view.snapshotIndex;
-            if (changed) log = delta;
+            log = persistedLogDelta(this.#persistedLogs[i], view);
             this.#persistedLogs[i] = view;
           }
         }

@@ -106,8 +106,8 @@ export function readPersistedLog(state: unknown): PersistedLogView | undefined {
   return { snapshotIndex, snapshotTerm, terms: real.map((e) => e.term as number), commands: real.map((e) => digestCommand(e.command)) };
 }
 
-/** What changed from `before` (the node's previous persisted log, if any) to `after`. */
-export function persistedLogDelta(before: PersistedLogView | undefined, after: PersistedLogView): PersistedLogDelta {
+/** What changed from `before` (the node's previous persisted log, if any) to `after`; undefined if nothing did. */
+export function persistedLogDelta(before: PersistedLogView | undefined, after: PersistedLogView): PersistedLogDelta | undefined {
   const lastIndex = after.snapshotIndex + after.terms.length;
   let from = after.snapshotIndex + 1;
   if (before && before.snapshotIndex <= after.snapshotIndex) {
@@ -122,6 +122,12 @@ export function persistedLogDelta(before: PersistedLogView | undefined, after: P
       from++;
     }
   }
+  const unchanged =
+    before !== undefined &&
+    before.snapshotIndex === after.snapshotIndex &&
+    before.snapshotIndex + before.terms.length === lastIndex &&
+    from > lastIndex;
+  if (unchanged) return undefined;
   const k = from - after.snapshotIndex - 1;
   return {
     snapshotIndex: after.snapshotIndex,
