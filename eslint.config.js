@@ -26,7 +26,7 @@ const clockProperties = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'out/**', 'dist/**', '.raftlab/**'] },
+  { ignores: ['node_modules/**', 'out/**', 'dist/**', '.raftlab/**', 'tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...pluginVue.configs['flat/recommended'],

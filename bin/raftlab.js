@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The CLI runs from TypeScript sources through tsx, so student implementations load with no build step too.
-import { register } from 'tsx/esm/api';
+// raftlab runs precompiled: the CLI is built from its TypeScript sources into node_modules/.cache on first use and
+// rebuilt when a source changes (src/build/self-build.mjs). Students' folders are built separately, per run batch.
+import { pathToFileURL } from 'node:url';
+import { ensureBuilt } from '../src/build/self-build.mjs';
 
-register();
-await import('../src/cli/main.ts');
+await import(pathToFileURL(await ensureBuilt('cli')).href);

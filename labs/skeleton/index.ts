@@ -5,7 +5,7 @@
  * Run the tests with `npx raftlab test 2A --impl labs/skeleton` (a pattern such as 2A, 2B, TestBackup2B or 2[AB]),
  * on the simulated clock (the default: fast, and a failing seed replays exactly) or with `--mode real`.
  */
-import type { MakeRaft } from '../api/index.ts';
+import type { MakeRaft } from 'raftlab/api';
 import { Raft } from './raft.ts';
 
 export const make: MakeRaft = (peers, me, persister, applyCh, runtime) => new Raft(peers, me, persister, applyCh, runtime);

@@ -26,7 +26,7 @@
  * In the method stubs below, parameters you have not used yet start with `_` (that keeps the linter quiet); rename
  * them when you use them.
  */
-import type { ApplyChannel, CallResult, Peer, Persister, RaftNode, RaftRuntime, StartResult } from '../api/index.ts';
+import type { ApplyChannel, CallResult, Peer, Persister, RaftNode, RaftRuntime, StartResult } from 'raftlab/api';
 import type {
   AppendEntriesArgs,
   AppendEntriesReply,

@@ -28,7 +28,9 @@ export async function exportCommand(
   if (options.format === 'bundle') {
     try {
       const target = options.out ?? defaultBundleName(file);
-      writeFileSync(target, await createBundle(file, options.impl));
+      const bundle = await createBundle(file, options.impl);
+      for (const warning of bundle.warnings) process.stderr.write(`raftlab: warning: ${warning}\n`);
+      writeFileSync(target, bundle.bytes);
       out.write(`bundle written: ${target}  (replay it anywhere: npx raftlab replay ${JSON.stringify(target)})\n`);
       return 0;
     } catch (error) {

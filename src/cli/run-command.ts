@@ -10,9 +10,11 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { chaosKnobNames, formatChaos, type ChaosKnobs } from '../harness/chaos.ts';
 import type { ClockMode } from '../harness/runtime/index.ts';
-import { parseChaosOption } from './test-command.ts';
-import { ImplLoadError, TestSelectionError, loadImplementation, referenceImplDir, selectTests } from '../harness/tester/index.ts';
+import { implFor, integerOption, parseChaosOption } from './test-command.ts';
+import { ImplLoadError } from '../harness/loader/index.ts';
+import { TestSelectionError, selectTests } from '../harness/tester/index.ts';
 import { runBatch } from '../runner/batch.ts';
+import { prepareImpl, type PreparedImpl } from '../runner/impl.ts';
 import { History, resolveDataDir, type BatchRecorder } from '../runner/history.ts';
 import { Progress } from '../runner/progress.ts';
 import { batchJson, formatClusters, formatSummaryTable, junitXml, replayCommand } from '../runner/report.ts';
@@ -51,12 +53,6 @@ export interface RunCommandIo {
   argv: string[];
 }
 
-const nonNegativeInt = (name: string, min = 0) => (value: string): number => {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got '${value}'`);
-  return n;
-};
-
 function failureLines(record: RunRecord, implArg: string | undefined): string[] {
   const what =
     record.status === 'fail'
@@ -77,10 +73,14 @@ export async function runCommand(pattern: string | undefined, options: RunComman
   const argv = io?.argv ?? process.argv.slice(2);
   const write = (line: string): void => void out.write(line + '\n');
   let tests;
-  let implDir;
+  let prepared: PreparedImpl;
+  const poolOptions = {
+    ...(options.timeout ? { timeoutMs: () => options.timeout! * 1000 } : {}),
+    ...(options.freshWorkers ? { freshWorkerPerRun: true } : {}),
+  };
   try {
     tests = selectTests(pattern);
-    implDir = (await loadImplementation(options.impl ?? referenceImplDir)).dir;
+    prepared = await prepareImpl(implFor(options.impl, err).dir, poolOptions);
   } catch (error) {
     if (error instanceof TestSelectionError || error instanceof ImplLoadError) {
       err.write(`raftlab: ${error.message}\n`);
@@ -89,6 +89,7 @@ export async function runCommand(pattern: string | undefined, options: RunComman
     throw error;
   }
   const parallel = options.parallel ?? Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 0);
+  const implDir = prepared.dir;
   const baseSeed = options.seed ?? randomInt(1, 2 ** 31);
   const implArg = options.impl;
   const total = tests.length * options.count;
@@ -129,15 +130,13 @@ export async function runCommand(pattern: string | undefined, options: RunComman
     baseSeed,
     mode: options.mode,
     implDir,
+    prepared,
     parallel,
     ...(keep !== 'none' ? { trace: { keep, dir: traceDir } } : {}),
     ...(options.check ? { check: true } : {}),
     ...(options.chaos ? { chaos: options.chaos } : {}),
     stopOnFail: options.stopOnFail ?? false,
-    pool: {
-      ...(options.timeout ? { timeoutMs: () => options.timeout! * 1000 } : {}),
-      ...(options.freshWorkers ? { freshWorkerPerRun: true } : {}),
-    },
+    pool: poolOptions,
     onRun: (record) => {
       try {
         recorder?.recordRun(record);
@@ -179,24 +178,24 @@ export async function runCommand(pattern: string | undefined, options: RunComman
 export function registerRunCommand(program: Command): void {
   program
     .command('run')
-    .description('run tests many times on parallel worker threads: failure rates, durations, failure clusters (PATTERN as for test)')
+    .description('run tests many times in parallel run processes: failure rates, durations, failure clusters (PATTERN as for test)')
     .argument('[pattern]', 'which tests to run (default: all)')
-    .option('--count <n>', 'runs per test; run i uses seed base + i', nonNegativeInt('--count', 1), 10)
-    .option('--parallel <p>', 'worker threads (default: the number of CPUs)', nonNegativeInt('--parallel', 1))
+    .option('--count <n>', 'runs per test; run i uses seed base + i', integerOption('--count', 1, 1_000_000), 10)
+    .option('--parallel <p>', 'run processes at once (default: the number of CPUs)', integerOption('--parallel', 1, 64))
     .addOption(new Option('--mode <clock>', 'real: wall clock; sim: virtual time, replayable').choices(['sim', 'real']).default('sim'))
-    .option('--seed <n>', 'base seed (default: random)', nonNegativeInt('--seed'))
+    .option('--seed <n>', 'base seed (default: random)', integerOption('--seed', 0))
     .option('--impl <dir>', 'the Raft implementation folder (default: the reference, labs/raft)')
     .option('--stop-on-fail', 'stop at the first failing run')
     .option('--json <file>', 'write the batch summary and every run as JSON')
     .option('--junit <file>', 'write JUnit XML (a testsuite per test, a testcase per run)')
     .option('--no-history', 'do not record this batch in the results history')
     .option('--data <dir>', 'the history folder (default: $RAFTLAB_DATA, $XDG_DATA_HOME/raftlab or ~/.local/share/raftlab)')
-    .option('--timeout <seconds>', 'wall-clock watchdog per run (default: 150 real, 60 sim)', nonNegativeInt('--timeout', 1))
+    .option('--timeout <seconds>', 'wall-clock watchdog per run (default: 150 real, 1800 sim)', integerOption('--timeout', 1))
     .addOption(new Option('--keep <which>', 'which runs keep a trace file').choices(['failed', 'all', 'none']).default('failed'))
     .option('--out <dir>', 'where trace files go (default: <data>/traces/<batch>)')
     .option('--chaos <knobs>', `harsher conditions, e.g. drop=0.05,quantum=250,crash=6 (${chaosKnobNames})`, parseChaosOption)
     .option('--check', "check every run's trace against Raft's safety properties; a violation fails the run")
-    .option('--fresh-workers', 'a fresh worker thread for every run (slower; workers are otherwise reused while the impl is unchanged)')
+    .option('--fresh-workers', 'a fresh run process for every run (slower; a process is otherwise reused while it is left clean)')
     .action(async (pattern: string | undefined, options: RunCommandOptions) => {
       process.exitCode = await runCommand(pattern, options);
     });

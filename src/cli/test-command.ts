@@ -3,17 +3,14 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ChaosSpecError, chaosKnobNames, parseChaos, type ChaosKnobs } from '../harness/chaos.ts';
+import { ImplLoadError, resolveImpl, type ResolvedImpl } from '../harness/loader/index.ts';
+import { raftlabRoot } from '../harness/paths.ts';
 import type { ClockMode } from '../harness/runtime/index.ts';
+import { TestSelectionError, selectTests, type NodeLogLine } from '../harness/tester/index.ts';
+import { runBatch } from '../runner/batch.ts';
+import { prepareImpl } from '../runner/impl.ts';
 import { replayCommand } from '../runner/report.ts';
-import {
-  ImplLoadError,
-  TestSelectionError,
-  loadImplementation,
-  referenceImplDir,
-  runTest,
-  selectTests,
-  type NodeLogLine,
-} from '../harness/tester/index.ts';
+import type { RunRecord } from '../runner/types.ts';
 
 export interface TestCommandOptions {
   /** Chaos knobs, parsed from --chaos. */
@@ -24,11 +21,18 @@ export interface TestCommandOptions {
   impl?: string;
   verbose?: boolean;
   persistDir?: string;
+  /** Watchdog per run, seconds of wall time (tests use short ones). */
+  timeout?: number;
+  /** Seconds without progress before a run is stopped (tests use short ones). */
+  stall?: number;
 }
 
-const parsePositiveInt = (name: string) => (value: string): number => {
+/** commander's parser for an integer option with a lower bound: a bad value is a one-line usage error. */
+export const integerOption = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) => (value: string): number => {
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got '${value}'`);
+  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}, got '${value}'`);
+  }
   return n;
 };
 
@@ -37,21 +41,63 @@ function formatLog(line: NodeLogLine): string {
   return `${String(Math.round(line.atMs)).padStart(7)} ${line.topic} S${line.node} ${line.message}${fields}`;
 }
 
-/** `raftlab test`: the graded tests, printed as `go test` prints them. Returns the exit status. */
+/** The implementation a command runs, and a note on stderr when the user may not have meant the reference. */
+export function implFor(flag: string | undefined, err: Pick<NodeJS.WritableStream, 'write'>): ResolvedImpl {
+  const resolved = resolveImpl(flag);
+  const cwd = path.resolve(process.cwd());
+  const inRaftlab = cwd === raftlabRoot || cwd.startsWith(raftlabRoot + path.sep);
+  if (resolved.source === 'reference' && !inRaftlab) {
+    err.write('raftlab: no --impl, and no raftlab project here (a package.json with a "raftlab" field, as `raftlab init` makes): testing the reference Raft\n');
+  }
+  return resolved;
+}
+
+/** The lines that say why a run failed, with its seed and the command that replays it. */
+export function failureReport(record: RunRecord, implArg: string | undefined, verbose: boolean): string[] {
+  const lines = [`--- FAIL: ${record.id} (${(record.testMs / 1000).toFixed(2)}s)`];
+  if (record.status === 'fail') for (const message of record.failureMessages) lines.push(`    ${message}`);
+  else {
+    const what = record.status === 'timeout' ? 'timeout' : 'error';
+    lines.push(`    ${what}${record.errorCode ? ` (${record.errorCode})` : ''}${record.site ? ` at ${record.site}` : ''}: ${record.message ?? ''}`);
+  }
+  if (record.stack && (verbose || record.status === 'error')) {
+    const frames = record.stack.split('\n').slice(1, verbose ? undefined : 6);
+    for (const frame of frames) lines.push(`    ${frame.trim()}`);
+  }
+  if (record.consoleOutput) {
+    lines.push('    console output:');
+    for (const line of record.consoleOutput.trimEnd().split('\n').slice(-20)) lines.push(`      ${line}`);
+    if (record.consoleDroppedBytes) lines.push(`      … ${record.consoleDroppedBytes} more bytes not kept`);
+  }
+  lines.push(`    seed ${record.seed} (${record.mode} clock); replay: ${replayCommand(record, implArg)}`);
+  if (record.mode === 'real') lines.push("    (a real-clock run follows the machine's timing, so a replay may not fail the same way)");
+  return lines;
+}
+
+/**
+ * `raftlab test`: the graded tests, printed as `go test` prints them. Each run happens in a run process with the
+ * watchdogs of `raftlab run`, so a Raft that throws, hangs or exits fails that test and the others still run.
+ * Returns the exit status.
+ */
 export async function testCommand(
   pattern: string | undefined,
   options: TestCommandOptions,
   out: Pick<NodeJS.WritableStream, 'write'> = process.stdout,
+  err: Pick<NodeJS.WritableStream, 'write'> = process.stderr,
 ): Promise<number> {
   const write = (line: string): void => void out.write(line + '\n');
   let tests;
-  let impl;
+  let prepared;
+  const pool = {
+    ...(options.timeout ? { timeoutMs: () => options.timeout! * 1000 } : {}),
+    ...(options.stall ? { stallMs: options.stall * 1000 } : {}),
+  };
   try {
     tests = selectTests(pattern);
-    impl = await loadImplementation(options.impl ?? referenceImplDir);
+    prepared = await prepareImpl(implFor(options.impl, err).dir, pool);
   } catch (error) {
     if (error instanceof TestSelectionError || error instanceof ImplLoadError) {
-      process.stderr.write(`raftlab: ${error.message}\n`);
+      err.write(`raftlab: ${error.message}\n`);
       return 2;
     }
     throw error;
@@ -60,33 +106,28 @@ export async function testCommand(
   const started = performance.now();
   let virtualMs = 0;
   let failures = 0;
-  for (let i = 0; i < options.count; i++) {
-    for (const test of tests) {
-      const seed = baseSeed + i;
-      // One folder per run, so a later run never overwrites what an earlier one persisted.
-      const persistDir = options.persistDir ? path.resolve(options.persistDir, `${test.id}-seed${seed}`) : undefined;
-      const result = await runTest(test, {
-        mode: options.mode,
-        seed,
-        make: impl.make,
-        onOutput: write,
-        ...(options.chaos ? { chaos: options.chaos } : {}),
-        ...(options.verbose ? { onLog: (line: NodeLogLine) => write(formatLog(line)) } : {}),
-        ...(persistDir ? { persistDir } : {}),
-      });
-      if (persistDir) write(`    persisted state: ${persistDir}/node-*.json`);
-      virtualMs += result.testMs;
-      if (result.status !== 'pass') {
+  const batch = await runBatch({
+    tests,
+    count: options.count,
+    baseSeed,
+    mode: options.mode,
+    implDir: prepared.dir,
+    prepared,
+    parallel: 1,
+    pool,
+    ...(options.chaos ? { chaos: options.chaos } : {}),
+    ...(options.persistDir ? { persistDir: options.persistDir } : {}),
+    hooks: () => ({ onOutput: write, ...(options.verbose ? { onLog: (line: NodeLogLine) => write(formatLog(line)) } : {}) }),
+    onRun: (record) => {
+      if (options.persistDir) write(`    persisted state: ${path.resolve(options.persistDir, `${record.id}-seed${record.seed}`)}/node-*.json`);
+      virtualMs += record.testMs;
+      if (record.status !== 'pass') {
         failures++;
-        write(`--- FAIL: ${result.id} (${(result.testMs / 1000).toFixed(2)}s)`);
-        if (result.status === 'error') write(`    error${result.errorCode ? ` (${result.errorCode})` : ''}: ${result.message ?? ''}`);
-        else for (const message of result.failureMessages) write(`    ${message}`);
-        if (result.stack && options.verbose) write(result.stack.split('\n').map((l) => `    ${l}`).join('\n'));
-        write(`    seed ${result.seed} (${result.mode} clock); replay: ${replayCommand(result, options.impl)}`);
-        if (result.mode === 'real') write('    (a real-clock run follows the machine\'s timing, so a replay may not fail the same way)');
+        for (const line of failureReport(record, options.impl, !!options.verbose)) write(line);
       }
-    }
-  }
+    },
+  });
+  void batch;
   const wallSeconds = ((performance.now() - started) / 1000).toFixed(3);
   const clockNote = options.mode === 'sim' ? ` (sim: ${(virtualMs / 1000).toFixed(1)}s of virtual time)` : '';
   if (failures === 0) {
@@ -115,11 +156,13 @@ export function registerTestCommand(program: Command): void {
     .description('run the graded tests (PATTERN: a regular expression over test ids, e.g. 2A, TestBackup2B, 2[AB])')
     .argument('[pattern]', 'which tests to run (default: all)')
     .addOption(new Option('--mode <clock>', 'real: wall clock, as the course grades; sim: virtual time, replayable').choices(['sim', 'real']).default('sim'))
-    .option('--seed <n>', 'seed of the first run (default: random); run i uses seed + i', parsePositiveInt('--seed'))
-    .option('--count <n>', 'run each test n times', parsePositiveInt('--count'), 1)
-    .option('--impl <dir>', 'the Raft implementation folder (default: the reference, labs/raft)')
+    .option('--seed <n>', 'seed of the first run (default: random); run i uses seed + i', integerOption('--seed', 0))
+    .option('--count <n>', 'run each test n times', integerOption('--count', 1, 100_000), 1)
+    .option('--impl <dir>', 'the Raft implementation folder (default: the raftlab project here, else the reference)')
     .option('--persist-dir <dir>', "keep each node's persisted state in readable JSON files: dir/<test>-seed<n>/node-<i>.json")
     .option('--chaos <knobs>', `harsher conditions, e.g. drop=0.05,quantum=250,crash=6 (${chaosKnobNames})`, parseChaosOption)
+    .option('--timeout <seconds>', 'wall-clock watchdog per run (default: 150 real, 1800 sim)', integerOption('--timeout', 1))
+    .addOption(new Option('--stall <seconds>', 'stop a run that made no progress for this long (default 15)').argParser(integerOption('--stall', 1)).hideHelp())
     .option('-v, --verbose', "print the implementation's log lines, and stacks of errors")
     .action(async (pattern: string | undefined, options: TestCommandOptions) => {
       process.exitCode = await testCommand(pattern, options);

@@ -37,7 +37,7 @@ const desktopHandlers: Handlers = {
     };
     const win = BrowserWindow.getFocusedWindow();
     const choice = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
-    const result = { fileName: out.fileName, mimeType: out.mimeType, size: out.bytes.length };
+    const result = { fileName: out.fileName, mimeType: out.mimeType, size: out.bytes.length, ...(out.warnings.length ? { warnings: out.warnings } : {}) };
     if (choice.canceled || !choice.filePath) return { ...result, savedTo: null };
     await writeFile(choice.filePath, out.bytes);
     return { ...result, savedTo: choice.filePath };

@@ -2,11 +2,13 @@
  * A batch: every selected test `count` times, seeds base+i, on a worker pool. Reports each finished run as it
  * comes (for progress and history) and summarizes per test at the end.
  */
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ClockMode } from '../harness/runtime/index.ts';
 import type { RaftTest } from '../harness/tester/index.ts';
 import { clusterFailures, type FailureCluster } from './cluster.ts';
-import { PoolClosedError, WorkerPool, type PoolOptions, type PoolStats } from './pool.ts';
+import { prepareImpl, type PreparedImpl } from './impl.ts';
+import { PoolClosedError, WorkerPool, type PoolOptions, type PoolStats, type RunHooks } from './pool.ts';
 import { summarize, wilsonInterval, type DurationSummary, type Interval } from './stats.ts';
 import type { RunRecord, RunTask } from './types.ts';
 
@@ -16,6 +18,8 @@ export interface BatchOptions {
   baseSeed: number;
   mode: ClockMode;
   implDir: string;
+  /** The implementation, already built and probed (prepareImpl); otherwise runBatch prepares implDir itself. */
+  prepared?: PreparedImpl;
   parallel: number;
   /** Traces to record and keep (default: none). */
   trace?: RunTask['trace'];
@@ -31,6 +35,10 @@ export interface BatchOptions {
   /** Called as each run is handed to a worker and as it finishes. */
   onStart?: (task: RunTask) => void;
   onRun?: (record: RunRecord) => void;
+  /** Live output of each run (raftlab test prints it). */
+  hooks?: (task: RunTask) => RunHooks;
+  /** Keep each node's persisted state under this folder, one subfolder per run (raftlab test --persist-dir). */
+  persistDir?: string;
 }
 
 export interface TestSummary {
@@ -51,6 +59,8 @@ export interface BatchResult {
   count: number;
   parallel: number;
   implDir: string;
+  /** The hash of the sources every run of the batch ran. */
+  sourcesHash: string;
   /** Every finished run, in the order they finished. */
   records: RunRecord[];
   perTest: TestSummary[];
@@ -62,16 +72,22 @@ export interface BatchResult {
 }
 
 /** The tasks of a batch: run i of every test before run i + 1 of any, so each test's counts grow together. */
-export function batchTasks(options: Pick<BatchOptions, 'tests' | 'count' | 'baseSeed' | 'mode' | 'implDir' | 'trace' | 'check' | 'chaos'>): RunTask[] {
+export function batchTasks(
+  options: Pick<BatchOptions, 'tests' | 'count' | 'baseSeed' | 'mode' | 'implDir' | 'trace' | 'check' | 'chaos' | 'persistDir'>,
+  prepared: PreparedImpl,
+): RunTask[] {
   const tasks: RunTask[] = [];
   for (let i = 0; i < options.count; i++) {
     for (const test of options.tests) {
+      const seed = options.baseSeed + i;
       tasks.push({
         testId: test.id,
         mode: options.mode,
-        seed: options.baseSeed + i,
-        implDir: options.implDir,
-        ...(options.trace ? { trace: options.trace } : {}),
+        seed,
+        implDir: prepared.dir,
+        impl: prepared.ref,
+        ...(options.persistDir ? { persistDir: path.resolve(options.persistDir, `${test.id}-seed${seed}`) } : {}),
+        ...(options.trace ? { trace: { ...options.trace, sources: prepared.built.snapshot } } : {}),
         ...(options.check ? { check: true } : {}),
         ...(options.chaos ? { chaos: options.chaos } : {}),
       });
@@ -99,7 +115,8 @@ export function summarizeTests(testIds: readonly string[], records: readonly Run
 
 export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const started = performance.now();
-  const tasks = batchTasks(options);
+  const prepared = options.prepared ?? (await prepareImpl(options.implDir, options.pool));
+  const tasks = batchTasks(options, prepared);
   const pool = new WorkerPool({ ...options.pool, size: Math.max(1, Math.min(options.parallel, tasks.length)) });
   const records: RunRecord[] = [];
   let stopped = false;
@@ -117,7 +134,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
       options.onStart?.(task);
       let record: RunRecord;
       try {
-        record = await pool.run(task);
+        record = await pool.run(task, options.hooks?.(task) ?? {});
       } catch (error) {
         if (error instanceof PoolClosedError) return;
         throw error;
@@ -143,7 +160,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     baseSeed: options.baseSeed,
     count: options.count,
     parallel: pool.options.size,
-    implDir: options.implDir,
+    implDir: prepared.dir,
+    sourcesHash: prepared.ref.sourcesHash,
     records,
     perTest: summarizeTests(testIds, records),
     clusters: clusterFailures(records),

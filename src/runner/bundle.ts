@@ -1,153 +1,198 @@
 /**
- * A bundle: one file with everything a TA needs to replay a run elsewhere — the trace, the seed and clock, the
- * command, the implementation's source files (with the local files they import), and the raftlab and Node versions.
- * Format: gzip'd JSON `{ format: 'raftlab-bundle/1', ... }`.
+ * A bundle: one file with everything needed to replay a run elsewhere — the trace, the seed and clock, the command,
+ * the implementation's sources **as they ran** (the snapshot the trace carries, each file with its SHA-256), and
+ * the raftlab and Node versions. Format: gzip'd JSON `{ format: 'raftlab-bundle/2', ... }`.
+ *
+ * A bundle comes from someone else, so nothing in it is trusted: it is validated against a schema before anything
+ * is written (names, sizes, paths that stay inside the folder it unpacks to), its sources are checked against their
+ * recorded hashes, and it always replays from its own unpacked copy.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { referenceImplDir } from '../harness/tester/index.ts';
-import { readTraceHeader, type TraceHeader } from './trace/index.ts';
+import { z } from 'zod';
+import { chaosKnobsSchema } from '../harness/chaos.ts';
+import {
+  alteredFiles,
+  buildImplementation,
+  changedOnDisk,
+  sha256,
+  shortHash,
+  snapshotHash,
+  sourceSnapshotSchema,
+  sourcesFormat,
+  type SourceSnapshot,
+} from '../harness/loader/index.ts';
+import { raftlabVersion, referenceImplDir } from '../harness/paths.ts';
+import { findTest } from '../harness/tester/index.ts';
+import { readTraceHeader, readTraceIndex, readTraceSources, type TraceHeader } from './trace/index.ts';
 
-export const bundleFormat = 'raftlab-bundle/1';
-/** Source files larger than this in total are not bundled: a bundle is for sharing, not for node_modules. */
-export const bundleSourceMaxBytes = 4 * 1024 * 1024;
+export const bundleFormat = 'raftlab-bundle/2';
+/** A bundle larger than this (compressed or not) is refused before it is parsed. */
+export const bundleMaxBytes = 64 * 1024 * 1024;
 
-export interface Bundle {
-  format: typeof bundleFormat;
-  createdBy: { raftlab: string; node: string };
-  run: Pick<TraceHeader, 'test' | 'seed' | 'mode' | 'status' | 'message'>;
-  /** The command that replays the run from the extracted bundle (`npx raftlab replay BUNDLE` does it for you). */
-  command: string;
-  impl: {
-    /** 'reference', or the folder's name. */
-    name: string;
-    /** Where the implementation folder sits among `files` (a relative path). */
-    dir: string;
-    /** Source files by path relative to a common root: the folder's own files and the local files they import. */
-    files: Record<string, string>;
-  };
-  /** The trace file, base64. */
-  trace: string;
-}
+export type BundleErrorCode = 'BUNDLE_CORRUPT' | 'BUNDLE_INVALID' | 'BUNDLE_MODIFIED' | 'BUNDLE_TOO_LARGE' | 'BUNDLE_NO_IMPL';
 
 export class BundleError extends Error {
-  readonly code: 'BUNDLE_CORRUPT' | 'BUNDLE_TOO_LARGE' | 'BUNDLE_NO_IMPL';
-  constructor(code: BundleError['code'], message: string) {
+  readonly code: BundleErrorCode;
+  constructor(code: BundleErrorCode, message: string) {
     super(message);
     this.name = 'BundleError';
     this.code = code;
   }
 }
 
-const sourceExtensions = ['.ts', '.mts', '.js', '.mjs', '.json'];
-// Value imports only: `import type` / `export type` vanish when TypeScript runs, so their files need not travel.
-const importPattern = /(?:import|export)\s+(?!type\s)[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
+const runSchema = z.object({
+  test: z.string().regex(/^Test[A-Za-z0-9]+$/, 'a graded test id').refine((id) => !!findTest(id), 'a test this raftlab has'),
+  seed: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  mode: z.enum(['sim', 'real']),
+  status: z.enum(['pass', 'fail', 'error', 'timeout']),
+  message: z.string().max(100_000).optional(),
+  chaos: chaosKnobsSchema.optional(),
+  checked: z.boolean().optional(),
+});
 
-/** The implementation's source files plus every local file they import, transitively (absolute paths). */
-export function collectSources(implDir: string): string[] {
-  const seen = new Set<string>();
-  const visit = (file: string): void => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    if (!/\.(ts|mts|js|mjs)$/.test(file)) return;
-    const text = readFileSync(file, 'utf8');
-    for (const match of text.matchAll(importPattern)) {
-      const target = path.resolve(path.dirname(file), (match[1] ?? match[2])!);
-      const candidates = [target, ...sourceExtensions.map((ext) => target + ext), path.join(target, 'index.ts')];
-      const found = candidates.find((c) => existsSync(c) && statSync(c).isFile());
-      if (found && !found.includes(`${path.sep}node_modules${path.sep}`)) visit(found);
-    }
-  };
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (sourceExtensions.includes(path.extname(entry.name))) visit(full);
-    }
-  };
-  walk(implDir);
-  return [...seen].sort();
+export const bundleSchema = z.object({
+  format: z.literal(bundleFormat),
+  createdBy: z.object({ raftlab: z.string().max(50), node: z.string().max(50) }),
+  run: runSchema,
+  command: z.string().max(2_000),
+  impl: z.object({ name: z.string().max(200) }),
+  sources: sourceSnapshotSchema,
+  /** The trace file, base64. */
+  trace: z.string().max(bundleMaxBytes),
+});
+
+export type Bundle = z.infer<typeof bundleSchema>;
+
+/** The root folder a snapshot's paths start from, given where its implementation folder is on disk. */
+export function snapshotRoot(snapshot: Pick<SourceSnapshot, 'implDir'>, implDir: string): string {
+  return snapshot.implDir === '.' ? path.resolve(implDir) : path.resolve(implDir, ...snapshot.implDir.split('/').map(() => '..'));
 }
 
-function commonRoot(files: readonly string[]): string {
-  let root = path.dirname(files[0]!);
-  for (const file of files) {
-    while (path.relative(root, file).startsWith('..')) root = path.dirname(root);
-  }
-  return root;
+export interface CreatedBundle {
+  bytes: Buffer;
+  /** Said to the user: e.g. that the files on disk differ from the ones the run used. */
+  warnings: string[];
 }
 
-const raftlabVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-
-/** Bundle a trace file with the implementation that produced it. */
-export async function createBundle(traceFile: string, implDir?: string): Promise<Buffer> {
-  const header = await readTraceHeader(traceFile);
-  const dir = path.resolve(implDir ?? (header.impl === 'reference' ? referenceImplDir : header.impl));
-  if (!existsSync(dir)) {
-    throw new BundleError('BUNDLE_NO_IMPL', `the implementation ${dir} named by ${traceFile} is not here; pass --impl DIR`);
-  }
-  const sources = collectSources(dir);
-  if (sources.length === 0) throw new BundleError('BUNDLE_NO_IMPL', `${dir} holds no source files`);
-  const root = commonRoot([...sources, path.join(dir, 'index.ts')]);
-  const files: Record<string, string> = {};
-  let total = 0;
-  for (const file of sources) {
-    const text = readFileSync(file, 'utf8');
-    total += text.length;
-    if (total > bundleSourceMaxBytes) {
-      throw new BundleError('BUNDLE_TOO_LARGE', `the sources under ${root} exceed ${bundleSourceMaxBytes} bytes; bundle a smaller folder`);
+/**
+ * Bundle a trace file with the sources that produced it. Traces carry their snapshot; for one that does not (from
+ * an older raftlab), the implementation folder is read as it is now, and a warning says so.
+ */
+export async function createBundle(traceFile: string, implDir?: string): Promise<CreatedBundle> {
+  const index = await readTraceIndex(traceFile);
+  const header = await readTraceHeader(traceFile, index);
+  const named = path.resolve(implDir ?? (header.impl === 'reference' ? referenceImplDir : header.impl));
+  const warnings: string[] = [];
+  let sources = await readTraceSources(traceFile, index);
+  if (sources) {
+    const { changed, missing } = changedOnDisk(sources, snapshotRoot(sources, named));
+    if (changed.length + missing.length > 0) {
+      warnings.push(
+        `the sources in ${named} changed since this run (${[...changed.map((f) => `${f} edited`), ...missing.map((f) => `${f} gone`)].join(', ')}): ` +
+          'the bundle carries them as they were when the run started',
+      );
     }
-    files[path.relative(root, file).split(path.sep).join('/')] = text;
+  } else {
+    try {
+      sources = (await buildImplementation(named)).snapshot;
+    } catch (error) {
+      throw new BundleError('BUNDLE_NO_IMPL', `${traceFile} does not carry its sources and ${named} cannot be read (${(error as Error).message}); pass --impl DIR`);
+    }
+    warnings.push(`${traceFile} does not carry its sources (an older raftlab made it): the bundle has ${named} as it is now`);
   }
   const bundle: Bundle = {
     format: bundleFormat,
     createdBy: { raftlab: raftlabVersion, node: process.version },
-    run: { test: header.test, seed: header.seed, mode: header.mode, status: header.status, message: header.message },
-    command: `npx raftlab test '^${header.test}$' --mode ${header.mode} --seed ${header.seed} --impl <extracted impl folder>`,
-    impl: {
-      name: header.impl === 'reference' && !implDir ? 'reference' : path.basename(dir),
-      dir: path.relative(root, dir).split(path.sep).join('/') || '.',
-      files,
+    run: {
+      test: header.test,
+      seed: header.seed,
+      mode: header.mode,
+      status: header.status,
+      ...(header.message !== undefined ? { message: header.message } : {}),
+      ...(header.chaos ? { chaos: header.chaos } : {}),
+      ...(header.checked ? { checked: true } : {}),
     },
+    command: `npx raftlab replay <this bundle>`,
+    impl: { name: header.impl === 'reference' && !implDir ? 'reference' : path.basename(named) },
+    sources,
     trace: readFileSync(traceFile).toString('base64'),
   };
-  return gzipSync(JSON.stringify(bundle));
+  return { bytes: gzipSync(JSON.stringify(bundle)), warnings };
 }
 
-/** The bundle in `file`, or undefined when the file is not a bundle (e.g. a trace file). */
-export function readBundle(file: string): Bundle | undefined {
-  let text: string;
+/** raftlab 0.1's bundles: files by path, no hashes. Read so they still replay, with their hashes computed here. */
+const legacySchema = z.object({
+  format: z.literal('raftlab-bundle/1'),
+  createdBy: z.object({ raftlab: z.string().max(50), node: z.string().max(50) }),
+  run: runSchema.pick({ test: true, seed: true, mode: true, status: true, message: true }),
+  command: z.string().max(2_000),
+  impl: z.object({ name: z.string().max(200), dir: z.string().max(500), files: z.record(z.string(), z.string()) }),
+  trace: z.string().max(bundleMaxBytes),
+});
+
+function fromLegacy(legacy: z.infer<typeof legacySchema>): unknown {
+  const files = Object.entries(legacy.impl.files).map(([p, text]) => ({ path: p, sha256: sha256(text), text }));
+  const entry = legacy.impl.dir === '.' ? 'index.ts' : `${legacy.impl.dir}/index.ts`;
+  return {
+    ...legacy,
+    format: bundleFormat,
+    impl: { name: legacy.impl.name },
+    sources: { format: sourcesFormat, implDir: legacy.impl.dir, entry, files, packages: [], hash: snapshotHash(files, entry, legacy.impl.dir) },
+  };
+}
+
+/**
+ * The bundle in `file`, validated; undefined when the file is not a bundle at all (e.g. a trace file). A bundle
+ * whose sources do not match their recorded hashes is BUNDLE_MODIFIED unless `allowModified`.
+ */
+export function readBundle(file: string, options: { allowModified?: boolean } = {}): Bundle | undefined {
+  let raw: Buffer;
   try {
-    text = gunzipSync(readFileSync(file)).toString('utf8');
+    raw = readFileSync(file);
   } catch {
     return undefined;
   }
-  if (!text.startsWith(`{"format":"${bundleFormat}"`)) return undefined;
-  let bundle: Bundle;
+  if (raw.length > bundleMaxBytes) throw new BundleError('BUNDLE_TOO_LARGE', `${file} is larger than a bundle may be (${bundleMaxBytes / 1024 / 1024} MB)`);
+  let text: string;
   try {
-    bundle = JSON.parse(text) as Bundle;
+    text = gunzipSync(raw, { maxOutputLength: bundleMaxBytes * 2 }).toString('utf8');
+  } catch {
+    return undefined;
+  }
+  if (!/^\{"format":"raftlab-bundle\/[12]"/.test(text)) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
   } catch (error) {
     throw new BundleError('BUNDLE_CORRUPT', `${file} is a corrupt raftlab bundle: ${(error as Error).message}`);
   }
-  if (!bundle.impl?.files || typeof bundle.trace !== 'string' || typeof bundle.impl.dir !== 'string') {
-    throw new BundleError('BUNDLE_CORRUPT', `${file} is a corrupt raftlab bundle: it lacks its implementation or trace`);
+  if ((json as { format?: string }).format === 'raftlab-bundle/1') {
+    const legacy = legacySchema.safeParse(json);
+    if (!legacy.success) throw new BundleError('BUNDLE_INVALID', `${file} is not a valid raftlab bundle: ${issueText(legacy.error)}`);
+    json = fromLegacy(legacy.data);
   }
-  return bundle;
+  const parsed = bundleSchema.safeParse(json);
+  if (!parsed.success) throw new BundleError('BUNDLE_INVALID', `${file} is not a valid raftlab bundle: ${issueText(parsed.error)}`);
+  const altered = alteredFiles(parsed.data.sources);
+  if (altered.length > 0 && !options.allowModified) {
+    throw new BundleError(
+      'BUNDLE_MODIFIED',
+      `${file} was modified after it was made: ${altered.join(', ')} ${altered.length === 1 ? 'does' : 'do'} not match the recorded hash (replay --allow-modified runs it anyway)`,
+    );
+  }
+  return parsed.data;
 }
 
-/** Unpack a bundle under `dir`: the implementation's sources and the trace file. */
-export function extractBundle(bundle: Bundle, dir: string): { implDir: string; traceFile: string } {
-  for (const [relative, text] of Object.entries(bundle.impl.files)) {
-    const target = path.resolve(dir, 'src', relative);
-    if (!target.startsWith(path.resolve(dir) + path.sep)) {
-      throw new BundleError('BUNDLE_CORRUPT', `the bundle names a file outside its folder: ${relative}`);
-    }
-    mkdirSync(path.dirname(target), { recursive: true });
-    writeFileSync(target, text);
-  }
-  const traceFile = path.join(dir, `${bundle.run.test}-seed${bundle.run.seed}-${bundle.run.mode}.trace.gz`);
-  writeFileSync(traceFile, Buffer.from(bundle.trace, 'base64'));
-  return { implDir: path.resolve(dir, 'src', bundle.impl.dir), traceFile };
+function issueText(error: z.ZodError): string {
+  const first = error.issues[0];
+  return first ? `${first.path.join('.') || '(top)'}: ${first.message}` : 'malformed';
 }
+
+/** A short description for people: `reference (9 files, sources 1a2b3c4d5e6f)`. */
+export function describeSources(name: string, snapshot: Pick<SourceSnapshot, 'files' | 'hash'>): string {
+  return `${name} (${snapshot.files.length} file${snapshot.files.length === 1 ? '' : 's'}, sources ${shortHash(snapshot.hash)})`;
+}
+
+export type { TraceHeader };

@@ -1,58 +1,52 @@
 /**
- * A pool of P worker threads, each running one test at a time. A run that throws, rejects unhandled, loops forever
- * or runs out of memory ends as one marked record; its worker is terminated and the next run gets a fresh one.
- * A worker is reused while the implementation it loaded is unchanged (a stat walk of the folder before each run);
- * an edited implementation gets a fresh worker, so the next run sees the edit.
+ * A pool of P run processes (src/runner/child/main.ts), each running one test at a time. The implementation's code
+ * runs only there: never on raftlab's own thread. A run that throws, hangs, loops, blocks its event loop, exhausts
+ * memory, prints without end, exits or tampers with the channel ends as one marked record with the trace it
+ * recorded until then; its process is replaced and the other runs keep their verdicts. A process is reused for the
+ * next run only when it reports itself clean (no timers, listeners, globals or changed built-ins left behind).
+ *
+ * Watchdogs: the run process reports progress four times a second from a real timer, so a run whose event loop
+ * stops turning (a synchronous loop, or one that only awaits settled promises) is caught after `stallMs`, whether
+ * or not virtual time would have moved; a real-clock run also has the course's wall budget; every run has a cap on
+ * its process's resident memory (Buffers included), polled from /proc.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
-import { findTest } from '../harness/tester/index.ts';
-import type { RunRecord, RunTask, WorkerReply } from './types.ts';
+import type { Readable, Writable } from 'node:stream';
+import { ensureBuilt } from '../build/self-build.mjs';
+import { chaosActive } from '../harness/chaos.ts';
+import { isReference } from '../harness/loader/index.ts';
+import { findTest, type NodeLogLine } from '../harness/tester/index.ts';
+import { encodeFrame, FrameError, FrameReader, type ChildFrame, type TraceChunk } from './child/protocol.ts';
+import { traceHeaderFor, writeTraceFromChunks } from './trace/file.ts';
+import type { RunRecord, RunStatus, RunTask } from './types.ts';
 
 export interface PoolOptions {
-  /** How many workers run at once. */
+  /** How many run processes at once. */
   size: number;
-  /** The watchdog: a run still going after this many wall milliseconds is terminated. Default: real 150 s, sim 60 s. */
+  /** A run that has not reported progress for this long is stopped (default 15 s). */
+  stallMs?: number;
+  /** The whole-run wall budget (default: real 150 s, the course's 120 s plus margin; sim 30 min). */
   timeoutMs?: (task: RunTask) => number;
-  /** V8 old-generation cap per worker, in MB (default 512): a run that exceeds it ends as an error. */
+  /** V8 heap cap per run process, in MB (default 512). */
   maxOldGenerationSizeMb?: number;
-  /** Start a fresh worker for every run (slow: ~250 ms each), instead of reusing one while the impl is unchanged. */
+  /** Resident memory cap per run process, in MB, Buffers included (default 1024; Linux only). */
+  memoryMb?: number;
+  /** Console output kept per run, in bytes (default 64 KB); the rest is counted and dropped. */
+  consoleCapBytes?: number;
+  /** A fresh process for every run, instead of reusing a clean one. */
   freshWorkerPerRun?: boolean;
+  /** Runs per process before it is replaced anyway (default 200): bounds what each run's fresh module costs. */
+  maxRunsPerProcess?: number;
+  /** Extra Node flags for the run processes (e.g. the permission model). */
+  execArgv?: string[];
 }
 
-/** The real course budget is 120 s per test; the margin covers start-up and a slow machine. */
-export const defaultTimeoutMs = (task: Pick<RunTask, 'mode'>): number => (task.mode === 'real' ? 150_000 : 60_000);
-
-const consoleCap = 8_192;
-const workerEntry = new URL('./worker-entry.mjs', import.meta.url);
-
-/** A cheap fingerprint of an implementation folder: file count, newest mtime, total size (recursive). */
-export function implFingerprint(dir: string): string {
-  let files = 0;
-  let newest = 0;
-  let bytes = 0;
-  const walk = (d: string): void => {
-    for (const entry of readdirSync(d, { withFileTypes: true })) {
-      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
-      const full = path.join(d, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile()) {
-        const st = statSync(full);
-        files++;
-        newest = Math.max(newest, st.mtimeMs);
-        bytes += st.size;
-      }
-    }
-  };
-  try {
-    walk(dir);
-  } catch {
-    return 'unreadable';
-  }
-  return `${files}:${newest}:${bytes}`;
-}
+export const defaultTimeoutMs = (task: Pick<RunTask, 'mode'>): number => (task.mode === 'real' ? 150_000 : 30 * 60_000);
+export const defaultStallMs = 15_000;
 
 export class PoolClosedError extends Error {
   constructor() {
@@ -61,151 +55,415 @@ export class PoolClosedError extends Error {
   }
 }
 
-interface Pending {
-  task: RunTask;
-  resolve: (record: RunRecord) => void;
-  reject: (error: Error) => void;
+/** What a caller may watch while a run goes (raftlab test prints these live). */
+export interface RunHooks {
+  onOutput?: (line: string) => void;
+  onLog?: (line: NodeLogLine) => void;
 }
 
-/** Counters for the report: how many workers were started, and why. */
 export interface PoolStats {
   workersStarted: number;
   replacedAfterCrash: number;
-  replacedAfterEdit: number;
+  /** Processes not reused because a run left something behind. */
+  replacedUnclean: number;
+  replacedAfterRuns: number;
 }
 
-class Slot {
-  worker: Worker | undefined;
-  /** implDir -> fingerprint of what this worker loaded. */
-  loaded = new Map<string, string>();
+export interface ProbeResult {
+  ok: boolean;
+  code?: string;
+  message?: string;
+  stack?: string;
+  describeState?: boolean;
+}
+
+/** The environment a run process gets: enough to run Node, nothing of the user's secrets or raftlab's settings. */
+function scrubbedEnv(): NodeJS.ProcessEnv {
+  const keep = ['PATH', 'HOME', 'TMPDIR', 'TEMP', 'TMP', 'LANG', 'LC_ALL', 'TZ', 'SYSTEMROOT'];
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of keep) if (process.env[name] !== undefined) env[name] = process.env[name];
+  if (process.versions.electron) env.ELECTRON_RUN_AS_NODE = '1';
+  return env;
+}
+
+/** Resident memory of a process in MB (Linux); undefined where /proc cannot tell. */
+function residentMb(pid: number): number | undefined {
+  try {
+    const pages = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
+    return Number.isFinite(pages) ? (pages * 4096) / 1024 / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+let childEntry: Promise<string> | undefined;
+
+type Ending = { code: string; status: RunStatus; message: string; stack?: string };
+
+/** One run process and the run it is doing. */
+class RunProcess {
+  readonly child: ChildProcess;
+  readonly ready: Promise<void>;
+  runs = 0;
+  dead = false;
+  private readonly reader = new FrameReader();
+  private listener: ((frame: ChildFrame) => void) | undefined;
+  private onDeath: ((ending: Ending) => void) | undefined;
+  private stderrTail = '';
   console = '';
-  /** Ends the run in flight (used by close()). */
+  consoleDropped = 0;
+  capturing = false;
+
+  constructor(file: string, private readonly pool: WorkerPool) {
+    const options = pool.options;
+    this.child = spawn(process.execPath, [...(options.execArgv ?? []), `--max-old-space-size=${options.maxOldGenerationSizeMb ?? 512}`, file], {
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+      env: scrubbedEnv(),
+    });
+    const cap = options.consoleCapBytes ?? 64 * 1024;
+    const collect = (chunk: Buffer): void => {
+      if (!this.capturing) return;
+      const room = cap - this.console.length;
+      if (room > 0) this.console += chunk.toString('utf8', 0, Math.min(chunk.length, room));
+      this.consoleDropped += Math.max(0, chunk.length - Math.max(0, room));
+    };
+    this.child.stdout!.on('data', collect);
+    this.child.stderr!.on('data', (chunk: Buffer) => {
+      collect(chunk);
+      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-4096);
+    });
+    let readyResolve!: () => void;
+    let readyReject!: (error: Error) => void;
+    this.ready = new Promise((resolve, reject) => {
+      readyResolve = resolve;
+      readyReject = reject;
+    });
+    this.ready.catch(() => {});
+    (this.child.stdio[3] as Readable).on('data', (chunk: Buffer) => {
+      let frames: ChildFrame[];
+      try {
+        frames = this.reader.push(chunk) as ChildFrame[];
+      } catch (error) {
+        this.die({ code: 'CHANNEL_TAMPERED', status: 'error', message: `raftlab's result channel received ${(error as FrameError).message}: the implementation wrote to it` });
+        return;
+      }
+      for (const frame of frames) {
+        if (frame?.type === 'ready') readyResolve();
+        else if (this.listener) this.listener(frame);
+        else this.die({ code: 'CHANNEL_TAMPERED', status: 'error', message: 'a message on raftlab\'s result channel between runs' });
+      }
+    });
+    (this.child.stdio[3] as Readable).on('error', () => {});
+    (this.child.stdio[4] as Writable).on('error', () => {});
+    this.child.on('error', (error) => {
+      readyReject(error);
+      this.die({ code: 'RUN_PROCESS_FAILED', status: 'error', message: `could not start a run process: ${error.message}` });
+    });
+    this.child.on('exit', (code, signal) => {
+      readyReject(new Error(`the run process exited (${signal ?? code}) before it was ready: ${this.stderrTail.trim().split('\n').at(-1) ?? ''}`));
+      const oom = /heap limit|out of memory|Allocation failed/i.test(this.stderrTail);
+      const heap = this.pool.options.maxOldGenerationSizeMb ?? 512;
+      this.die(
+        oom
+          ? { code: 'WORKER_OUT_OF_MEMORY', status: 'error', message: `out of memory: the run passed its ${heap} MB heap limit` }
+          : { code: 'RUN_PROCESS_EXIT', status: 'error', message: `the run process ended (${signal ? `signal ${signal}` : `exit code ${code}`}) during the run${this.stderrTail ? `: ${this.stderrTail.trim().split('\n').at(-1)}` : ''}` },
+      );
+    });
+    pool.stats.workersStarted++;
+  }
+
+  send(frame: unknown): void {
+    (this.child.stdio[4] as Writable).write(encodeFrame(frame));
+  }
+
+  /** Listen for the current run's frames (undefined between runs: any frame then is an intrusion). */
+  attach(listener: ((frame: ChildFrame) => void) | undefined, onDeath: ((ending: Ending) => void) | undefined): void {
+    this.listener = listener;
+    this.onDeath = onDeath;
+  }
+
+  die(ending: Ending): void {
+    const onDeath = this.onDeath;
+    this.onDeath = undefined;
+    this.listener = undefined;
+    this.kill();
+    onDeath?.(ending);
+  }
+
+  kill(): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.child.kill('SIGKILL');
+  }
+}
+
+const statusOf = (ending: Ending): RunStatus => ending.status;
+
+class Slot {
+  proc: RunProcess | undefined;
   abort: (() => void) | undefined;
 
   constructor(private readonly pool: WorkerPool) {}
 
-  private spawn(): Worker {
-    const worker = new Worker(workerEntry, {
-      resourceLimits: { maxOldGenerationSizeMb: this.pool.options.maxOldGenerationSizeMb ?? 512 },
-      stdout: true,
-      stderr: true,
-    });
-    const collect = (chunk: Buffer): void => {
-      if (this.console.length < consoleCap) this.console += chunk.toString('utf8').slice(0, consoleCap - this.console.length);
-    };
-    worker.stdout.on('data', collect);
-    worker.stderr.on('data', collect);
-    this.loaded = new Map();
-    this.pool.stats.workersStarted++;
-    return worker;
+  private async process(): Promise<{ proc: RunProcess; fresh: boolean }> {
+    const o = this.pool.options;
+    if (this.proc && (this.proc.dead || o.freshWorkerPerRun || this.proc.runs >= (o.maxRunsPerProcess ?? 200))) {
+      if (!this.proc.dead && this.proc.runs >= (o.maxRunsPerProcess ?? 200)) this.pool.stats.replacedAfterRuns++;
+      this.proc.kill();
+      this.proc = undefined;
+    }
+    const fresh = !this.proc;
+    if (!this.proc) {
+      childEntry ??= ensureBuilt('child');
+      this.proc = new RunProcess(await childEntry, this.pool);
+    }
+    await this.proc.ready;
+    return { proc: this.proc, fresh };
   }
 
   kill(): void {
-    const worker = this.worker;
-    this.worker = undefined;
-    if (worker) void worker.terminate();
+    this.proc?.kill();
+    this.proc = undefined;
   }
 
-  async run(task: RunTask): Promise<RunRecord> {
-    const fingerprint = implFingerprint(task.implDir);
-    const previous = this.loaded.get(task.implDir);
-    if (this.worker && (this.pool.options.freshWorkerPerRun || (previous !== undefined && previous !== fingerprint))) {
-      if (previous !== undefined && previous !== fingerprint) this.pool.stats.replacedAfterEdit++;
-      this.kill();
-    }
-    const fresh = !this.worker;
-    const worker = (this.worker ??= this.spawn());
-    this.loaded.set(task.implDir, fingerprint);
-    this.console = '';
-    const started = performance.now();
-    const timeoutMs = (this.pool.options.timeoutMs ?? defaultTimeoutMs)(task);
+  /** Load the implementation in a run process and report whether it exports make. */
+  async probe(file: string): Promise<ProbeResult> {
+    const { proc } = await this.process();
+    const runId = `probe-${randomBytes(4).toString('hex')}`;
+    const nonce = randomBytes(16).toString('hex');
+    const stallMs = this.pool.options.stallMs ?? defaultStallMs;
+    const outcome = await new Promise<ProbeResult>((resolve) => {
+      const timer = setTimeout(
+        () => proc.die({ code: 'STALLED', status: 'timeout', message: `the implementation did not finish loading within ${Math.round(stallMs / 1000)} s (a loop at the top level of a module?)` }),
+        stallMs,
+      );
+      proc.attach(
+        (frame) => {
+          if (frame.type !== 'probed' || frame.runId !== runId || frame.nonce !== nonce) {
+            proc.die({ code: 'CHANNEL_TAMPERED', status: 'error', message: 'an unexpected message on raftlab\'s result channel' });
+            return;
+          }
+          clearTimeout(timer);
+          proc.attach(undefined, undefined);
+          resolve(frame.ok ? { ok: true, describeState: frame.describeState } : { ok: false, code: frame.code, message: frame.message, ...(frame.stack ? { stack: frame.stack } : {}) });
+        },
+        (ending) => {
+          clearTimeout(timer);
+          resolve({ ok: false, code: ending.code, message: ending.message });
+        },
+      );
+      proc.send({ type: 'probe', runId, nonce, file });
+    });
+    // Loading may have left timers or globals behind: never reuse a probed process for a run.
+    this.kill();
+    return outcome;
+  }
 
-    const outcome = await new Promise<WorkerReply | { type: 'died'; code: string; message: string; stack?: string }>((resolve) => {
+  async run(task: RunTask, hooks: RunHooks): Promise<RunRecord> {
+    const started = performance.now();
+    const { proc, fresh } = await this.process();
+    const runId = `${task.testId}-${task.seed}-${randomBytes(4).toString('hex')}`;
+    const nonce = randomBytes(16).toString('hex');
+    const o = this.pool.options;
+    const stallMs = o.stallMs ?? defaultStallMs;
+    const budgetMs = (o.timeoutMs ?? defaultTimeoutMs)(task);
+    const memoryMb = o.memoryMb ?? 1024;
+    const chunks: TraceChunk[] = [];
+    let lastProgress = performance.now();
+    let virtualMs = 0;
+    proc.console = '';
+    proc.consoleDropped = 0;
+    proc.capturing = true;
+    proc.runs++;
+
+    type Done = { kind: 'result'; frame: Extract<ChildFrame, { type: 'result' }> } | { kind: 'ended'; ending: Ending };
+    const done = await new Promise<Done>((resolve) => {
       let settled = false;
-      const finish = (value: Parameters<typeof resolve>[0]): void => {
+      const finish = (value: Done): void => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-        worker.off('exit', onExit);
+        clearInterval(watch);
         this.abort = undefined;
+        proc.attach(undefined, undefined);
         resolve(value);
       };
-      const onMessage = (reply: WorkerReply): void => finish(reply);
-      const onError = (error: Error & { code?: string }): void =>
-        finish({
-          type: 'died',
-          code: error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'WORKER_OUT_OF_MEMORY' : (error.code ?? 'WORKER_ERROR'),
-          message:
-            error.code === 'ERR_WORKER_OUT_OF_MEMORY'
-              ? `out of memory: the run exceeded the worker's ${this.pool.options.maxOldGenerationSizeMb ?? 512} MB heap limit (${error.message})`
-              : `${error.name}: ${error.message}`,
-          ...(error.stack ? { stack: error.stack } : {}),
-        });
-      const onExit = (exitCode: number): void =>
-        finish({ type: 'died', code: 'WORKER_EXIT', message: `the worker exited with code ${exitCode} during the run` });
-      const timer = setTimeout(
-        () =>
-          finish({
-            type: 'died',
+      const watch = setInterval(() => {
+        const now = performance.now();
+        if (now - lastProgress > stallMs) {
+          const s = Math.round(stallMs / 1000);
+          proc.die({
+            code: 'STALLED',
+            status: 'timeout',
+            message:
+              task.mode === 'sim'
+                ? `no virtual time passed in ${s} s of wall time (stuck at t=${(virtualMs / 1000).toFixed(3)} s): the implementation kept the thread busy without yielding — a loop that never awaits, or one that awaits only already-settled promises (await runtime.sleep(ms) instead)`
+                : `the implementation blocked the event loop for ${s} s (at t=${(virtualMs / 1000).toFixed(3)} s): a loop that never awaits, or one that awaits only already-settled promises`,
+          });
+        } else if (now - started > budgetMs) {
+          proc.die({
             code: 'WATCHDOG_TIMEOUT',
-            message: `the run did not finish within ${(timeoutMs / 1000).toFixed(0)} s of wall time and was terminated (an infinite loop, or a hang the ${task.mode} clock cannot see)`,
-          }),
-        timeoutMs,
+            status: 'timeout',
+            message: `the run did not finish within ${(budgetMs / 1000).toFixed(0)} s of wall time and was stopped${task.mode === 'real' ? ' (the course allows a test 120 s)' : ''}`,
+          });
+        } else {
+          const rss = residentMb(proc.child.pid ?? -1);
+          if (rss !== undefined && rss > memoryMb) {
+            proc.die({ code: 'WORKER_OUT_OF_MEMORY', status: 'error', message: `out of memory: the run's process grew past ${memoryMb} MB (${Math.round(rss)} MB resident, Buffers included)` });
+          }
+        }
+      }, 250);
+      this.abort = () => proc.die({ code: 'CANCELLED', status: 'error', message: 'cancelled: the pool was closed' });
+      proc.attach(
+        (frame) => {
+          if (!('runId' in frame) || frame.runId !== runId || frame.nonce !== nonce) {
+            proc.die({ code: 'CHANNEL_TAMPERED', status: 'error', message: 'a message on raftlab\'s result channel that raftlab did not send: the implementation wrote to it' });
+            return;
+          }
+          lastProgress = performance.now();
+          switch (frame.type) {
+            case 'progress':
+              virtualMs = frame.virtualMs;
+              break;
+            case 'output':
+              for (const line of frame.lines) hooks.onOutput?.(line);
+              break;
+            case 'log':
+              for (const line of frame.lines) hooks.onLog?.(line);
+              break;
+            case 'trace':
+              chunks.push({ text: frame.text, count: frame.count, firstT: frame.firstT, lastT: frame.lastT });
+              break;
+            case 'result':
+              finish({ kind: 'result', frame });
+              break;
+            default:
+              proc.die({ code: 'CHANNEL_TAMPERED', status: 'error', message: `an unexpected ${String((frame as { type?: unknown }).type)} message on raftlab's result channel` });
+          }
+        },
+        (ending) => finish({ kind: 'ended', ending }),
       );
-      this.abort = () => finish({ type: 'died', code: 'CANCELLED', message: 'cancelled: the pool was closed' });
-      worker.on('message', onMessage);
-      worker.on('error', onError);
-      worker.on('exit', onExit);
-      worker.postMessage({ type: 'run', task });
+      proc.send({
+        type: 'run',
+        runId,
+        nonce,
+        task: {
+          testId: task.testId,
+          mode: task.mode,
+          seed: task.seed,
+          file: task.impl.file,
+          sourceRoot: task.impl.sourceRoot,
+          trace: !!task.trace || !!task.check,
+          streamTrace: !!task.trace,
+          keepPassing: task.trace?.keep === 'all',
+          check: !!task.check,
+          ...(task.chaos ? { chaos: task.chaos } : {}),
+          streamOutput: !!hooks.onOutput,
+          streamLogs: !!hooks.onLog,
+          ...(task.persistDir ? { persistDir: task.persistDir } : {}),
+        },
+      });
     });
+    proc.capturing = false;
     const dispatchWallMs = performance.now() - started;
-    const consoleOutput = this.console || undefined;
+    const consoleOutput = proc.console || undefined;
+    const consoleDroppedBytes = proc.consoleDropped || undefined;
 
-    if (outcome.type === 'result') {
-      return {
-        ...outcome.result,
+    let record: RunRecord;
+    if (done.kind === 'result') {
+      const { frame } = done;
+      if (!frame.clean) {
+        if (process.env.RAFTLAB_DEBUG) process.stderr.write(`raftlab: run process not reused after ${runId}: ${frame.leftovers.join('; ')}\n`);
+        this.pool.stats.replacedUnclean++;
+        this.kill();
+      }
+      record = {
+        ...frame.result,
         implDir: task.implDir,
+        sourcesHash: task.impl.sourcesHash,
+        runId,
         completed: true,
         dispatchWallMs,
         freshWorker: fresh,
         ...(consoleOutput ? { consoleOutput } : {}),
-        ...(outcome.traceFile ? { traceFile: outcome.traceFile } : {}),
-        ...(outcome.violations?.length ? { violations: outcome.violations } : {}),
+        ...(consoleDroppedBytes ? { consoleDroppedBytes } : {}),
+        ...(frame.violations.length ? { violations: frame.violations } : {}),
       };
+      if (task.trace && frame.traceKept) await this.keepTrace(task, record, chunks, false);
+    } else {
+      const { ending } = done;
+      this.kill();
+      if (ending.code !== 'CANCELLED') this.pool.stats.replacedAfterCrash++;
+      const test = findTest(task.testId);
+      record = {
+        id: task.testId,
+        part: test?.part ?? '?',
+        description: test?.description ?? '',
+        mode: task.mode,
+        seed: task.seed,
+        status: statusOf(ending),
+        message: ending.message,
+        failureMessages: [ending.message],
+        errorCode: ending.code,
+        ...(ending.stack ? { stack: ending.stack } : {}),
+        output: [],
+        testMs: virtualMs,
+        wallMs: dispatchWallMs,
+        codecWarnings: [],
+        implDir: task.implDir,
+        sourcesHash: task.impl.sourcesHash,
+        runId,
+        completed: false,
+        dispatchWallMs,
+        freshWorker: fresh,
+        ...(consoleOutput ? { consoleOutput } : {}),
+        ...(consoleDroppedBytes ? { consoleDroppedBytes } : {}),
+      };
+      if (task.trace && ending.code !== 'CANCELLED') await this.keepTrace(task, record, chunks, true);
     }
-    // The worker crashed, died or hangs: end it; the next run starts a fresh one.
-    this.kill();
-    if (outcome.code !== 'CANCELLED') this.pool.stats.replacedAfterCrash++;
-    const test = findTest(task.testId);
-    return {
-      id: task.testId,
-      part: test?.part ?? '?',
-      description: test?.description ?? '',
-      mode: task.mode,
-      seed: task.seed,
-      status: outcome.code === 'WATCHDOG_TIMEOUT' ? 'timeout' : 'error',
-      message: outcome.message,
-      failureMessages: [outcome.message],
-      errorCode: outcome.code,
-      ...(outcome.stack ? { stack: outcome.stack } : {}),
-      output: outcome.type === 'crash' ? outcome.output : [],
-      testMs: dispatchWallMs,
-      wallMs: dispatchWallMs,
-      codecWarnings: [],
-      implDir: task.implDir,
-      completed: false,
-      dispatchWallMs,
-      freshWorker: fresh,
-      ...(consoleOutput ? { consoleOutput } : {}),
-      ...(outcome.type === 'crash' && outcome.traceFile ? { traceFile: outcome.traceFile } : {}),
-    };
+    return record;
+  }
+
+  /** Write the run's trace (what the run process sent), atomically; a failure is noted, never a change of verdict. */
+  private async keepTrace(task: RunTask, record: RunRecord, chunks: TraceChunk[], truncated: boolean): Promise<void> {
+    const spec = task.trace!;
+    const file = traceFileFor(task, spec.dir);
+    const chaos = record.chaos ?? task.chaos;
+    const header = traceHeaderFor(
+      { id: task.testId, seed: task.seed, mode: task.mode, status: record.status, message: record.message, ...(chaosActive(chaos) ? { chaos } : {}) },
+      {
+        impl: isReference(task.implDir) ? 'reference' : task.implDir,
+        servers: findTest(task.testId)?.servers ?? 0,
+        sources: { hash: task.impl.sourcesHash, files: task.impl.sourceFiles },
+        truncated,
+        ...(task.check ? { checked: true } : {}),
+      },
+    );
+    try {
+      mkdirSync(spec.dir, { recursive: true });
+      await writeTraceFromChunks(file, header, chunks, spec.sources ? { sources: spec.sources } : {});
+      record.traceFile = file;
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      const why = e.code === 'ENOSPC' ? 'disk full' : e.code === 'EACCES' || e.code === 'EROFS' || e.code === 'EPERM' ? 'the folder is not writable' : e.message;
+      record.traceError = `could not save the trace: ${why} (${file})`;
+    }
   }
 }
 
+/** Where a run's trace goes: one file per (test, seed, clock), so a rerun of the same seed replaces its own. */
+export function traceFileFor(task: Pick<RunTask, 'testId' | 'seed' | 'mode'>, dir: string): string {
+  return path.join(dir, `${task.testId}-seed${task.seed}-${task.mode}.trace.gz`);
+}
+
+interface Pending {
+  task: RunTask;
+  hooks: RunHooks;
+  resolve: (record: RunRecord) => void;
+  reject: (error: Error) => void;
+}
+
 export class WorkerPool {
-  readonly stats: PoolStats = { workersStarted: 0, replacedAfterCrash: 0, replacedAfterEdit: 0 };
+  readonly stats: PoolStats = { workersStarted: 0, replacedAfterCrash: 0, replacedUnclean: 0, replacedAfterRuns: 0 };
   private readonly idle: Slot[] = [];
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
@@ -221,19 +479,30 @@ export class WorkerPool {
   }
 
   /** Queue one run; resolves with its record (never rejects for what the run did), rejects once the pool is closed. */
-  run(task: RunTask): Promise<RunRecord> {
+  run(task: RunTask, hooks: RunHooks = {}): Promise<RunRecord> {
     if (this.closed) return Promise.reject(new PoolClosedError());
     return new Promise((resolve, reject) => {
-      this.queue.push({ task, resolve, reject });
+      this.queue.push({ task, hooks, resolve, reject });
       this.pump();
     });
+  }
+
+  /** Load a built implementation in a run process (with the stall watchdog) and report what it exports. */
+  async probe(file: string): Promise<ProbeResult> {
+    if (this.closed) throw new PoolClosedError();
+    const slot = new Slot(this);
+    try {
+      return await slot.probe(file);
+    } finally {
+      slot.kill();
+    }
   }
 
   private pump(): void {
     while (!this.closed && this.idle.length > 0 && this.queue.length > 0) {
       const slot = this.idle.pop()!;
       const pending = this.queue.shift()!;
-      slot.run(pending.task).then(
+      slot.run(pending.task, pending.hooks).then(
         (record) => {
           if (this.closed && record.errorCode === 'CANCELLED') pending.reject(new PoolClosedError());
           else pending.resolve(record);
@@ -242,7 +511,8 @@ export class WorkerPool {
         },
         (error: unknown) => {
           slot.kill();
-          pending.reject(error instanceof Error ? error : new Error(String(error)));
+          // A run process that could not start because the pool was closed meanwhile is a cancelled run.
+          pending.reject(this.closed ? new PoolClosedError() : error instanceof Error ? error : new Error(String(error)));
           this.idle.push(slot);
           this.pump();
         },
@@ -250,15 +520,15 @@ export class WorkerPool {
     }
   }
 
-  /** Terminate every worker; queued and in-flight runs reject with PoolClosedError. */
+  /** Stop every run process; queued and in-flight runs reject with PoolClosedError. */
   async close(): Promise<void> {
     this.closed = true;
     for (const pending of this.queue.splice(0)) pending.reject(new PoolClosedError());
-    const workers = this.slots.map((slot) => slot.worker).filter((w): w is Worker => w !== undefined);
+    const procs = this.slots.map((slot) => slot.proc).filter((p): p is RunProcess => p !== undefined);
     for (const slot of this.slots) {
       slot.abort?.();
-      slot.worker = undefined;
+      slot.kill();
     }
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all(procs.map((p) => (p.child.exitCode !== null || p.child.signalCode !== null ? undefined : new Promise((r) => p.child.once('exit', r)))));
   }
 }

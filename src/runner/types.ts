@@ -2,14 +2,30 @@ import type { ClockMode } from '../harness/runtime/index.ts';
 import type { TestRunResult, TestStatus } from '../harness/tester/index.ts';
 import type { Violation } from '../checker/index.ts';
 import type { ChaosKnobs } from '../harness/chaos.ts';
+import type { SourceSnapshot } from '../harness/loader/index.ts';
 
-/** One run to do: a test, a seed, a clock, and the implementation folder the worker loads itself. */
+/** The built implementation a run executes (src/harness/loader): the same for every run of a batch. */
+export interface ImplRef {
+  /** The built module. */
+  file: string;
+  /** Absolute folder the snapshot's paths start from (to point stacks at the student's own files). */
+  sourceRoot: string;
+  /** The source snapshot's hash: which code ran. */
+  sourcesHash: string;
+  /** How many files the snapshot holds. */
+  sourceFiles: number;
+}
+
+/** One run to do: a test, a seed, a clock, and the built implementation. */
 export interface RunTask {
   testId: string;
   mode: ClockMode;
   seed: number;
-  /** Absolute path of the implementation folder. */
+  /** Absolute path of the implementation folder (as the user named it). */
   implDir: string;
+  impl: ImplRef;
+  /** Keep each node's persisted state as JSON files under this folder (raftlab test --persist-dir). */
+  persistDir?: string;
   /** Record the run's trace, and keep it as a file under `dir` when `keep` says so (failed: any run that did not pass). */
   trace?: TraceSpec;
   /** Run the safety checker over the run's trace: a violation fails the run even where the tester's checks passed. */
@@ -23,9 +39,11 @@ export type TraceKeep = 'failed' | 'all' | 'none';
 export interface TraceSpec {
   keep: Exclude<TraceKeep, 'none'>;
   dir: string;
+  /** The implementation's sources as they ran: each kept trace carries them (so it exports and replays as it ran). */
+  sources?: SourceSnapshot;
 }
 
-/** A run's status: runTest's, plus `timeout` when the watchdog had to terminate the worker. */
+/** A run's status: runTest's, plus `timeout` when the watchdog had to stop the run process. */
 export type RunStatus = TestStatus | 'timeout';
 
 /**
@@ -35,26 +53,23 @@ export type RunStatus = TestStatus | 'timeout';
 export interface RunRecord extends Omit<TestRunResult, 'status'> {
   status: RunStatus;
   implDir: string;
+  /** The hash of the source snapshot that ran. */
+  sourcesHash?: string;
+  /** The pool's id for the run (results are matched to it). */
+  runId?: string;
   completed: boolean;
-  /** Wall time from dispatch to the result, including worker start-up and loading when a fresh worker ran it. */
+  /** Wall time from dispatch to the result, including the run process's start when a fresh one ran it. */
   dispatchWallMs: number;
-  /** Set when the worker was fresh for this run (started, tsx registered, harness and impl imported). */
+  /** Set when a fresh run process was started for this run. */
   freshWorker: boolean;
   /** What the implementation wrote to stdout/stderr directly (console.log), capped. */
   consoleOutput?: string;
+  /** Bytes of console output beyond the cap, dropped. */
+  consoleDroppedBytes?: number;
   /** The trace file kept for this run (gzip NDJSON, see src/runner/trace/file.ts). */
   traceFile?: string;
+  /** Why the trace could not be kept (a full disk, a read-only folder); the run's verdict does not change. */
+  traceError?: string;
   /** What the safety checker found (with --check). */
   violations?: Violation[];
 }
-
-/** Messages from the parent to a worker. */
-export interface WorkerRequest {
-  type: 'run';
-  task: RunTask;
-}
-
-/** Messages from a worker to the parent. */
-export type WorkerReply =
-  | { type: 'result'; result: TestRunResult; traceFile?: string; violations?: Violation[] }
-  | { type: 'crash'; code: string; message: string; stack?: string; output: string[]; traceFile?: string };

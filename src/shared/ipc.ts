@@ -16,7 +16,7 @@
  * use Node or DOM APIs.
  */
 import { z } from 'zod';
-import { chaosKnobSpecs, type ChaosKnobs } from '../harness/chaos.ts';
+import { chaosKnobsSchema, type ChaosKnobs } from '../harness/chaos.ts';
 import type { TraceEvent } from '../runner/trace/events.ts';
 import type { TraceHeader, TraceIndex } from '../runner/trace/file.ts';
 import type { InvariantId } from '../checker/checker.ts';
@@ -195,6 +195,8 @@ export interface TraceExport {
   mimeType: string;
   /** Size of the export in bytes. */
   size: number;
+  /** What the user should know about it (a bundle of sources that changed on disk since the run). */
+  warnings?: string[] | undefined;
   /** Web mode: the file's bytes, base64. */
   data?: string | undefined;
   /** Desktop shell: where the file was saved, or null when the save dialog was cancelled. */
@@ -222,6 +224,10 @@ export interface TraceReplay {
   identical: boolean;
   /** When not identical: the first event that differs, as recorded and as replayed (absent past the end). */
   firstDifference?: { index: number; recorded?: TraceEventSummary | undefined; replayed?: TraceEventSummary | undefined } | undefined;
+  /** The folder's sources differ from the ones the run had (the code changed since). */
+  sourcesChanged: boolean;
+  /** The safety checker judged the run, and judged the replay. */
+  checked: boolean;
   wallMs: number;
 }
 
@@ -258,10 +264,8 @@ export const EVENT_CHANNEL = 'raftlab:event';
 
 const TEST_ID = z.string().regex(/^Test[A-Za-z0-9]+$/, { error: 'expected a test id like TestBackup2B' });
 const BATCH_ID = z.string().regex(/^[A-Za-z0-9-]{1,80}$/, { error: 'expected a batch id' });
-/** Each chaos knob within its range, from the one table of knobs; unknown knobs are refused. */
-const CHAOS_KNOBS = z.strictObject(
-  Object.fromEntries(Object.values(chaosKnobSpecs).map((k) => [k.knob, z.number().min(k.min).max(k.max).optional()])),
-) as unknown as z.ZodType<ChaosKnobs>;
+/** Each chaos knob within its range (the one table of knobs); unknown knobs are refused. */
+const CHAOS_KNOBS = chaosKnobsSchema as unknown as z.ZodType<ChaosKnobs>;
 /** Absolute on POSIX (/…) or Windows (C:\… or \\server\…); no NUL. Existence is checked by the back end. */
 export const ABSOLUTE_PATH = z
   .string()

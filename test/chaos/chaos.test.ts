@@ -108,7 +108,7 @@ describe('chaos knobs', () => {
       const header = await readTraceHeader(file);
       assert.deepEqual(header.chaos, { crashesPerMinute: 20, partitionsPerMinute: 20, timerQuantumMs: 250 });
       const replay = await replayCommand(file, {}, quiet());
-      assert.deepEqual(replay.outcome?.identical, true);
+      assert.equal(replay.report?.identical, true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

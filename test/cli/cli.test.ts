@@ -66,7 +66,7 @@ describe('cli: raftlab test', () => {
       process.stderr.write = write;
     }
     assert.match(stderr[0]!, /^raftlab: no test matches 'NoSuchTest'\. Tests: TestInitialElection2A, /);
-    assert.match(stderr[1]!, /^raftlab: .*no-make\/index\.ts must export a function named make/);
+    assert.match(stderr[1]!, /^raftlab: could not load .*no-make\/index\.ts: .*must export a function named make/);
   });
 
   it('the raftlab bin lists the 24 tests and runs one from the command line', () => {

@@ -44,19 +44,19 @@ describe('replay: a saved run re-runs from its trace file', () => {
 
   it('a failed sim run replays to an identical trace, and the failure recurs', async () => {
     const out = sink();
-    const { status, outcome } = await replayCommand(file, {}, out.stream);
+    const { status, report } = await replayCommand(file, {}, out.stream);
     assert.equal(status, 0, out.text());
-    assert.deepEqual(outcome, { recurred: true, identical: true, firstDifference: undefined });
+    assert.deepEqual({ recurred: report?.recurred, identical: report?.identical }, { recurred: true, identical: true });
     assert.match(out.text(), /the failure recurred\nthe trace is identical: \d+ events/);
   });
 
   it('against another implementation the failure does not recur and the first differing event is named', async () => {
     const out = sink();
-    const { status, outcome } = await replayCommand(file, { impl: referenceImplDir }, out.stream);
+    const { status, report } = await replayCommand(file, { impl: referenceImplDir }, out.stream);
     assert.equal(status, 1);
-    assert.equal(outcome?.recurred, false);
-    assert.equal(outcome?.identical, false);
-    assert.ok(outcome!.firstDifference! > 0, 'the two runs share their beginning');
+    assert.equal(report?.recurred, false);
+    assert.equal(report?.identical, false);
+    assert.ok(report!.firstDifference!.index > 0, 'the two runs share their beginning');
     assert.match(out.text(), /the outcome did NOT recur\nthe trace differs from event \d+ on/);
   });
 
@@ -68,16 +68,16 @@ describe('replay: a saved run re-runs from its trace file', () => {
     const bundle = readBundle(bundleFile)!;
     assert.equal(bundle.run.test, 'TestBackup2B');
     assert.equal(bundle.createdBy.node, process.version);
-    assert.match(bundle.command, /^npx raftlab test '\^TestBackup2B\$' --mode sim --seed \d+/);
-    // The bug's own file and the reference files it imports travel together.
-    assert.ok(bundle.impl.files['bugs/vote-without-up-to-date-check/index.ts'], Object.keys(bundle.impl.files).join(', '));
-    assert.ok(bundle.impl.files['raft/election.ts']);
-    assert.equal(bundle.impl.dir, 'bugs/vote-without-up-to-date-check');
+    // The bug's own file and the reference files it imports travel together, each with its hash.
+    const paths = bundle.sources.files.map((f) => f.path);
+    assert.ok(paths.includes('bugs/vote-without-up-to-date-check/index.ts'), paths.join(', '));
+    assert.ok(paths.includes('raft/election.ts'));
+    assert.equal(bundle.sources.implDir, 'bugs/vote-without-up-to-date-check');
     const out = sink();
-    const { status, outcome } = await replayCommand(bundleFile, {}, out.stream);
+    const { status, report } = await replayCommand(bundleFile, {}, out.stream);
     assert.equal(status, 0, out.text());
-    assert.deepEqual(outcome, { recurred: true, identical: true, firstDifference: undefined });
-    assert.match(out.text(), /implementation unpacked to .*bugs\/vote-without-up-to-date-check/);
+    assert.deepEqual({ recurred: report?.recurred, identical: report?.identical, code: report?.impl.code }, { recurred: true, identical: true, code: 'bundle' });
+    assert.match(out.text(), /bundle's own sources/);
   });
 
   it('a file that is not a trace is a clear error with status 2', async () => {

@@ -4,16 +4,14 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { runCommand, type RunCommandOptions } from '../../src/cli/run-command.ts';
-import { referenceImplDir } from '../../src/harness/tester/index.ts';
 import { clusterFailures, failureSite, normalizeMessage } from '../../src/runner/cluster.ts';
 import { History, resolveDataDir } from '../../src/runner/history.ts';
-import { WorkerPool } from '../../src/runner/pool.ts';
 import { escapeXml, type BatchJson } from '../../src/runner/report.ts';
 import { summarize, wilsonInterval } from '../../src/runner/stats.ts';
-import type { RunRecord, RunTask } from '../../src/runner/types.ts';
+import type { RunRecord } from '../../src/runner/types.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/impls/${name}/`, import.meta.url));
@@ -109,65 +107,6 @@ describe('runner: failure clustering', () => {
       { count: 3, site: 'one', first: 3, shortest: 3 },
     );
     assert.equal(clusters[1]!.count, 1);
-  });
-});
-
-describe('runner: isolated runs on worker threads', () => {
-  it('a looping, throwing, rejecting or memory-hungry implementation ends as one marked run; the reference runs around it pass', async () => {
-    const pool = new WorkerPool({ size: 2, timeoutMs: () => 5_000, maxOldGenerationSizeMb: 96 });
-    const task = (implDir: string, seed: number): RunTask => ({ testId: 'TestInitialElection2A', mode: 'sim', seed, implDir });
-    const planted = ['loops-forever', 'handler-throws', 'unhandled-rejection', 'allocates-forever'];
-    const tasks: RunTask[] = [];
-    planted.forEach((name, k) => tasks.push(task(referenceImplDir, 10 + k), task(fixture(name), 20 + k), task(referenceImplDir, 30 + k)));
-    try {
-      const records = await Promise.all(tasks.map((t) => pool.run(t)));
-      const byImpl = (name: string) => records.find((r) => r.implDir === fixture(name))!;
-      for (const r of records.filter((r) => r.implDir === referenceImplDir)) assert.equal(r.status, 'pass', `${r.seed}: ${r.message}`);
-      const loop = byImpl('loops-forever');
-      assert.equal(loop.status, 'timeout');
-      assert.equal(loop.errorCode, 'WATCHDOG_TIMEOUT');
-      assert.match(loop.message!, /did not finish within 5 s/);
-      const threw = byImpl('handler-throws');
-      assert.equal(threw.status, 'error');
-      assert.match(threw.message!, /planted: RequestVote threw/);
-      assert.ok(threw.completed, 'runTest itself reports a throwing handler');
-      const rejected = byImpl('unhandled-rejection');
-      assert.equal(rejected.status, 'error');
-      assert.equal(rejected.errorCode, 'UNHANDLED_REJECTION');
-      assert.match(rejected.message!, /planted: unhandled rejection on server \d/);
-      assert.match(rejected.stack!, /unhandled-rejection\/index\.ts/);
-      const hog = byImpl('allocates-forever');
-      assert.equal(hog.status, 'error');
-      assert.equal(hog.errorCode, 'WORKER_OUT_OF_MEMORY');
-      assert.match(hog.message!, /out of memory/);
-      assert.equal(pool.stats.replacedAfterCrash, 3, 'the looping, rejecting and hoarding runs each cost a worker');
-    } finally {
-      await pool.close();
-    }
-  });
-
-  it('an edited implementation is picked up by the next run (a fresh worker), an unchanged one reuses the worker', async () => {
-    const dir = tmp();
-    const reference = pathToFileURL(path.join(referenceImplDir, 'index.ts')).href;
-    const source = (broken: boolean) =>
-      `import { make as reference } from ${JSON.stringify(reference)};\n` +
-      `const broken = ${broken};\n` +
-      `export const make = broken ? () => ({ start: () => ({ index: -1, term: 0, isLeader: false }), getState: () => ({ term: 0, isLeader: false }), snapshot: () => {}, condInstallSnapshot: () => false, kill: () => {} }) : reference;\n`;
-    writeFileSync(path.join(dir, 'index.ts'), source(false));
-    const pool = new WorkerPool({ size: 1 });
-    const task: RunTask = { testId: 'TestInitialElection2A', mode: 'sim', seed: 3, implDir: dir };
-    try {
-      assert.equal((await pool.run(task)).status, 'pass');
-      assert.equal((await pool.run(task)).freshWorker, false);
-      writeFileSync(path.join(dir, 'index.ts'), source(true) + '// edited\n');
-      const edited = await pool.run(task);
-      assert.equal(edited.status, 'fail');
-      assert.equal(edited.message, 'expected one leader, got none');
-      assert.equal(edited.freshWorker, true);
-      assert.deepEqual(pool.stats, { workersStarted: 2, replacedAfterCrash: 0, replacedAfterEdit: 1 });
-    } finally {
-      await pool.close();
-    }
   });
 });
 

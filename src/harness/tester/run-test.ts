@@ -2,7 +2,7 @@ import type { MakeRaft } from '../../../labs/api/index.ts';
 import { chaosActive, type ChaosKnobs } from '../chaos.ts';
 import { Codec, type CodecWarning } from '../codec/index.ts';
 import type { NetObserver } from '../labrpc/index.ts';
-import { makeRuntime, wallClockMs, type ClockMode, type SimOptions } from '../runtime/index.ts';
+import { makeRuntime, wallClockMs, type ClockMode, type Runtime, type SimOptions } from '../runtime/index.ts';
 import { Config, type NodeLogLine, type PassedLine, type TesterTraceEvent } from './config.ts';
 import { TestFailure, makeTestingT } from './failure.ts';
 import type { RaftTest, TestEnv } from './types.ts';
@@ -29,6 +29,8 @@ export interface TestRunOptions {
   /** Harsher conditions than the course's (src/harness/chaos.ts); recorded in the result. */
   chaos?: ChaosKnobs;
   simOptions?: SimOptions;
+  /** Called once with the run's runtime, before the test starts (a run process reports progress from it). */
+  onRuntime?: (runtime: Runtime) => void;
 }
 
 export interface TestRunResult {
@@ -45,6 +47,8 @@ export interface TestRunResult {
   /** A code for errors that have one (SIM_DEADLOCK, IMPL_THREW, RPC_HANDLER_THREW, ...). */
   errorCode?: string;
   stack?: string;
+  /** Where an error fired in the implementation's own sources (`raft.ts:120:7`), when its stack passes through them. */
+  site?: string;
   output: string[];
   passed?: PassedLine;
   /** Run-relative time at the end: virtual in sim mode. */
@@ -75,6 +79,7 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
     options.onOutput?.(line);
   };
   const runtime = makeRuntime(options.mode, options.seed, options.simOptions);
+  options.onRuntime?.(runtime);
   const codecWarnings: CodecWarning[] = [];
   const codec = new Codec({
     onWarning: (warning) => {

@@ -25,7 +25,7 @@ export function createHandlers(runner: () => RunnerService): Handlers {
     // with one that asks where to save them: src/main/index.ts.)
     'trace:export': async ({ file, format }) => {
       const out = await runner().exportTrace(file, format);
-      return { fileName: out.fileName, mimeType: out.mimeType, size: out.bytes.length, data: out.bytes.toString('base64') };
+      return { fileName: out.fileName, mimeType: out.mimeType, size: out.bytes.length, data: out.bytes.toString('base64'), ...(out.warnings.length ? { warnings: out.warnings } : {}) };
     },
     'trace:replay': ({ file }) => runner().replayTrace(file),
     'trace:check': ({ file }) => runner().checkTrace(file),

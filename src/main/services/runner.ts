@@ -8,7 +8,6 @@
  */
 import { randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +31,7 @@ import {
 } from '../../runner/trace/file.ts';
 import type { TraceEvent } from '../../runner/trace/events.ts';
 import { checkTrace, invariants } from '../../checker/checker.ts';
-import { firstDifference } from '../../cli/replay-command.ts';
+import { replay, ReplayInputError, type ReplayReport } from '../../runner/replay.ts';
 import type { RunRecord } from '../../runner/types.ts';
 import type {
   AppEvent,
@@ -494,9 +493,9 @@ export class RunnerService {
   }
 
   /**
-   * Replay a kept sim-clock trace: the same test, seed, chaos knobs and implementation, run once in a worker of the
-   * pool (a sim run swaps the thread's timers and clock, so never on the server's own thread), then compared with
-   * the recording event for event, as `raftlab replay` does. Real-clock runs are replayed from the command line.
+   * Replay a kept sim-clock trace (src/runner/replay.ts, as `raftlab replay` does): the same test, seed, chaos knobs,
+   * checker and implementation, in a run process, compared with the recording event for event. Real-clock runs are
+   * replayed from the command line.
    */
   async replayTrace(file: string): Promise<TraceReplay> {
     const real = this.traceFile(file);
@@ -510,50 +509,26 @@ export class RunnerService {
     if (header.mode !== 'sim') {
       throw new InputError(`A real-clock run follows the machine's timing and is replayed from the command line: ${replayCommandLine(real)}`);
     }
-    if (!findTest(header.test)) throw new InputError(`The trace records test ${header.test}, which this raftlab does not have`);
-    const implDir = header.impl === 'reference' ? path.resolve(referenceImplDir) : header.impl;
-    if (!existsSync(implDir)) throw new InputError(`The implementation ${implDir} named by the trace is not here any more`);
-
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'raftlab-replay-'));
+    let report: ReplayReport;
     try {
-      const result = await runBatch({
-        tests: [{ id: header.test }],
-        count: 1,
-        baseSeed: header.seed,
-        mode: 'sim',
-        implDir,
-        parallel: 1,
-        trace: { keep: 'all', dir },
-        ...(header.chaos ? { chaos: header.chaos } : {}),
-        ...(this.timeoutMs ? { pool: { timeoutMs: () => this.timeoutMs! } } : {}),
-      });
-      const record = result.records[0];
-      if (!record) throw new Error('the replay ended without a result');
-      const recorded = await readAllEvents(real);
-      let replayedHeader: TraceHeader | undefined;
-      let replayed: TraceEvent[] = [];
-      if (record.traceFile) {
-        replayedHeader = await readTraceHeader(record.traceFile);
-        replayed = await readAllEvents(record.traceFile);
-      }
-      const status = replayedHeader?.status ?? record.status;
-      const message = replayedHeader ? replayedHeader.message : record.message;
-      const difference = firstDifference(recorded, replayed);
-      return {
-        test: header.test,
-        seed: header.seed,
-        recorded: { status: header.status, ...(header.message !== undefined ? { message: header.message } : {}), events: recorded.length },
-        replayed: { status, ...(message !== undefined ? { message } : {}), events: replayed.length },
-        recurred: status === header.status && (message ?? '') === (header.message ?? ''),
-        identical: difference === undefined,
-        ...(difference !== undefined
-          ? { firstDifference: { index: difference, recorded: eventSummary(recorded, difference), replayed: eventSummary(replayed, difference) } }
-          : {}),
-        wallMs: record.wallMs,
-      };
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+      report = await replay(real, this.timeoutMs ? { pool: { timeoutMs: () => this.timeoutMs!, stallMs: this.timeoutMs } } : {});
+    } catch (error) {
+      if (error instanceof ReplayInputError) throw new InputError(error.message);
+      throw error;
     }
+    const d = report.firstDifference;
+    return {
+      test: report.test,
+      seed: report.seed,
+      recorded: report.recorded,
+      replayed: { status: report.replayed.status, ...(report.replayed.message !== undefined ? { message: report.replayed.message } : {}), events: report.replayed.events },
+      recurred: report.recurred,
+      identical: report.identical ?? false,
+      ...(d ? { firstDifference: { index: d.index, recorded: eventSummary(d.recorded, d.index), replayed: eventSummary(d.replayed, d.index) } } : {}),
+      sourcesChanged: report.sourcesChanged,
+      checked: report.checked,
+      wallMs: report.wallMs,
+    };
   }
 }
 
@@ -562,6 +537,7 @@ export interface TraceExportFile {
   fileName: string;
   mimeType: string;
   bytes: Buffer;
+  warnings: string[];
 }
 
 const EXPORT_SUFFIX: Record<TraceExportFormat, { suffix: string; mimeType: string }> = {
@@ -581,8 +557,7 @@ export function replayCommandLine(file: string): string {
   return `npx raftlab replay ${JSON.stringify(file)}`;
 }
 
-function eventSummary(events: readonly TraceEvent[], index: number): TraceEventSummary | undefined {
-  const e = events[index];
+function eventSummary(e: TraceEvent | undefined, index: number): TraceEventSummary | undefined {
   if (!e) return undefined;
   const node = nodeOf(e);
   return { index, t: e.t, ...(node !== undefined ? { node } : {}), topic: topicOf(e), text: describeEvent(e).slice(0, 500) };
@@ -602,13 +577,17 @@ export async function exportTraceFile(real: string, format: TraceExportFormat): 
   try {
     const header = await readTraceHeader(real);
     let bytes: Buffer;
-    if (format === 'bundle') bytes = await createBundle(real);
-    else {
+    const warnings: string[] = [];
+    if (format === 'bundle') {
+      const bundle = await createBundle(real);
+      bytes = bundle.bytes;
+      warnings.push(...bundle.warnings);
+    } else {
       const chunks: string[] = [];
       await exportTrace(real, format, (chunk) => void chunks.push(chunk));
       bytes = Buffer.from(chunks.join(''), 'utf8');
     }
-    return { fileName: exportFileName(header, format), mimeType: EXPORT_SUFFIX[format].mimeType, bytes };
+    return { fileName: exportFileName(header, format), mimeType: EXPORT_SUFFIX[format].mimeType, bytes, warnings };
   } catch (error) {
     if (error instanceof TraceFileError || error instanceof BundleError) throw new InputError(error.message);
     throw error;

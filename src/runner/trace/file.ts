@@ -10,12 +10,17 @@
  * A reader takes the fixed-size footer from the end of the file, then the index, then only the members it needs.
  * Offsets are bytes from the start of the file. A truncated or corrupt file is a TraceFileError naming the file.
  */
-import { readFileSync } from 'node:fs';
-import { open, writeFile } from 'node:fs/promises';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { gunzipSync, gzip, gzipSync } from 'node:zlib';
 import type { ChaosKnobs } from '../../harness/chaos.ts';
 import type { TestRunResult } from '../../harness/tester/index.ts';
+import { raftlabVersion } from '../../harness/paths.ts';
+import type { SourceSnapshot } from '../../harness/loader/index.ts';
 import type { TraceEvent } from './events.ts';
+
+const gzipAsync = promisify(gzip);
 
 export const traceFormat = 'raftlab-trace/1';
 export const defaultPageSize = 2000;
@@ -30,8 +35,14 @@ export interface TraceHeader {
   raftlabVersion: string;
   /** The Node.js version that ran it. */
   node: string;
-  status: 'pass' | 'fail' | 'error';
+  status: 'pass' | 'fail' | 'error' | 'timeout';
   message?: string | undefined;
+  /** The safety checker judged the run too (run --check): a replay judges it the same way. */
+  checked?: boolean | undefined;
+  /** The run was stopped (watchdog, crash) before it ended: the trace holds what it recorded until then. */
+  truncated?: boolean | undefined;
+  /** The implementation's sources as they ran (their snapshot's hash); the file carries the snapshot itself. */
+  sources?: { hash: string; files: number } | undefined;
   /** How many servers the test ran (the text export's columns). */
   servers?: number | undefined;
   /** Filled in by the writer. */
@@ -40,10 +51,11 @@ export interface TraceHeader {
   chaos?: ChaosKnobs | undefined;
 }
 
-const raftlabVersion = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-
 /** The header for a finished run. */
-export function traceHeaderFor(result: TestRunResult, options: { impl?: string; servers?: number } = {}): TraceHeader {
+export function traceHeaderFor(
+  result: Pick<TestRunResult, 'id' | 'seed' | 'mode' | 'message' | 'chaos'> & { status: TraceHeader['status'] },
+  options: { impl?: string; servers?: number; sources?: TraceHeader['sources']; truncated?: boolean; checked?: boolean } = {},
+): TraceHeader {
   return {
     format: traceFormat,
     test: result.id,
@@ -56,6 +68,9 @@ export function traceHeaderFor(result: TestRunResult, options: { impl?: string; 
     ...(result.message !== undefined ? { message: result.message } : {}),
     ...(options.servers !== undefined ? { servers: options.servers } : {}),
     ...(result.chaos ? { chaos: result.chaos } : {}),
+    ...(options.sources ? { sources: options.sources } : {}),
+    ...(options.truncated ? { truncated: true } : {}),
+    ...(options.checked ? { checked: true } : {}),
   };
 }
 
@@ -72,6 +87,8 @@ export interface TraceIndex {
   header: { offset: number; length: number };
   pages: TracePageInfo[];
   events: number;
+  /** Where the implementation's source snapshot is (gzip'd JSON), when the file carries it. */
+  sources?: { offset: number; length: number };
 }
 
 export type TraceFileErrorCode = 'TRACE_UNREADABLE' | 'TRACE_CORRUPT' | 'TRACE_BAD_PAGE' | 'TRACE_FORMAT';
@@ -129,6 +146,68 @@ export async function writeTraceFile(
   const bytes = encodeTrace(header, events, options);
   await writeFile(file, bytes);
   return bytes.length;
+}
+
+/**
+ * Write a trace from NDJSON chunks (what a run process streams: one event a line) to `file`, atomically: the bytes
+ * go to a temporary file beside it that is renamed over it, so a failed write (a full disk) never leaves a partial
+ * trace behind. Pages are compressed off the event loop. Returns the file's size.
+ */
+export async function writeTraceFromChunks(
+  file: string,
+  header: TraceHeader,
+  chunks: readonly { text: string }[],
+  options: { pageSize?: number; sources?: SourceSnapshot } = {},
+): Promise<number> {
+  const pageSize = options.pageSize ?? defaultPageSize;
+  const lines: string[] = [];
+  for (const chunk of chunks) if (chunk.text) for (const line of chunk.text.split('\n')) lines.push(line);
+  const pageTexts: string[] = [];
+  const pageInfo: Array<{ count: number; firstT: number; lastT: number }> = [];
+  for (let i = 0; i < lines.length; i += pageSize) {
+    const page = lines.slice(i, i + pageSize);
+    pageTexts.push(page.join('\n') + '\n');
+    const t = (line: string): number => (JSON.parse(line) as { t: number }).t;
+    pageInfo.push({ count: page.length, firstT: t(page[0]!), lastT: t(page.at(-1)!) });
+  }
+  const headerBytes = await gzipAsync(Buffer.from(JSON.stringify({ ...header, format: traceFormat, events: lines.length }) + '\n', 'utf8'));
+  const pageBytes = await Promise.all(pageTexts.map((text) => gzipAsync(Buffer.from(text, 'utf8'), { level: 6 })));
+  const sourcesBytes = options.sources ? await gzipAsync(Buffer.from(JSON.stringify(options.sources), 'utf8')) : undefined;
+  const parts: Buffer[] = [headerBytes];
+  let offset = headerBytes.length;
+  const pages: TracePageInfo[] = pageBytes.map((bytes, k) => {
+    parts.push(bytes);
+    const span = { offset, length: bytes.length };
+    offset += bytes.length;
+    return { ...span, ...pageInfo[k]! };
+  });
+  let sources: TraceIndex['sources'];
+  if (sourcesBytes) {
+    parts.push(sourcesBytes);
+    sources = { offset, length: sourcesBytes.length };
+    offset += sourcesBytes.length;
+  }
+  const index: TraceIndex = { header: { offset: 0, length: headerBytes.length }, pages, events: lines.length, ...(sources ? { sources } : {}) };
+  const indexBytes = gzipSync(Buffer.from(JSON.stringify({ $index: index }) + '\n', 'utf8'), { level: 6 });
+  parts.push(indexBytes, gzipStored(footerText(offset)));
+  const bytes = Buffer.concat(parts);
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, bytes);
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  return bytes.length;
+}
+
+/** The source snapshot a trace file carries, or undefined when it has none (traces from before raftlab 0.2). */
+export async function readTraceSources(file: string, index?: TraceIndex): Promise<SourceSnapshot | undefined> {
+  const idx = index ?? (await readTraceIndex(file));
+  if (!idx.sources) return undefined;
+  const text = inflate(file, await readSpan(file, idx.sources.offset, idx.sources.length), 'the sources');
+  return parseJson(file, text, 'the sources') as SourceSnapshot;
 }
 
 // --- Reading ---------------------------------------------------------------------------------------------------
@@ -194,7 +273,7 @@ export async function readTraceIndex(file: string): Promise<TraceIndex> {
   const index = parsed?.$index;
   const inside = (s: { offset: number; length: number } | undefined): boolean =>
     !!s && Number.isSafeInteger(s.offset) && Number.isSafeInteger(s.length) && s.offset >= 0 && s.length > 0 && s.offset + s.length <= indexAt;
-  if (!index || !inside(index.header) || !Array.isArray(index.pages) || !index.pages.every(inside)) {
+  if (!index || !inside(index.header) || !Array.isArray(index.pages) || !index.pages.every(inside) || (index.sources !== undefined && !inside(index.sources))) {
     throw new TraceFileError('TRACE_CORRUPT', file, 'the index is malformed');
   }
   return index;

@@ -1,0 +1,108 @@
+// @ts-check
+/**
+ * raftlab's own code, precompiled on demand: esbuild bundles an entry point (the CLI, the run process) into one
+ * ES module under node_modules/.cache/raftlab/self/, with packages left to node_modules. A manifest lists every
+ * input file with its size and mtime; while none changed, the built module is reused, so a start costs a few
+ * dozen stat calls instead of compiling TypeScript. Plain JavaScript, because it runs before anything can be
+ * compiled (bin/raftlab.js).
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** raftlab's folder: up from this file (or from the build of it that bundles it) to raftlab's package.json. */
+function findRoot() {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      if (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).name === 'raftlab') return dir;
+    } catch {
+      // no package.json here, or not raftlab's
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`raftlab: cannot find raftlab's package.json above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
+}
+
+const root = findRoot();
+const outDir = path.join(root, 'node_modules', '.cache', 'raftlab', 'self');
+
+/** The entry points raftlab builds of itself. */
+export const selfEntries = {
+  cli: 'src/cli/main.ts',
+  child: 'src/runner/child/main.ts',
+};
+
+/**
+ * @param {{ inputs: Array<[string, number, number]>, esbuild: string, output: string } | undefined} manifest
+ */
+function fresh(manifest) {
+  if (!manifest || !existsSync(path.join(outDir, manifest.output))) return false;
+  for (const [file, size, mtimeMs] of manifest.inputs) {
+    try {
+      const st = statSync(path.join(root, file));
+      if (st.size !== size || st.mtimeMs !== mtimeMs) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** @param {string} file */
+function readManifest(file) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The built module for one entry point: reused while fresh, rebuilt otherwise. Returns its absolute path.
+ * @param {keyof typeof selfEntries} name
+ * @returns {Promise<string>}
+ */
+export async function ensureBuilt(name) {
+  const manifestFile = path.join(outDir, `${name}.manifest.json`);
+  const manifest = readManifest(manifestFile);
+  if (fresh(manifest)) return path.join(outDir, manifest.output);
+
+  const esbuild = await import('esbuild');
+  const result = await esbuild.build({
+    entryPoints: [path.join(root, selfEntries[name])],
+    absWorkingDir: root,
+    bundle: true,
+    write: false,
+    metafile: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'linked',
+    keepNames: true,
+    logLevel: 'silent',
+    outfile: path.join(outDir, `${name}.mjs`),
+    banner: { js: "import { createRequire as __raftlabCreateRequire } from 'node:module'; const require = __raftlabCreateRequire(import.meta.url);" },
+  });
+  const code = result.outputFiles.find((f) => f.path.endsWith('.mjs'));
+  const map = result.outputFiles.find((f) => f.path.endsWith('.map'));
+  if (!code) throw new Error(`raftlab: building ${selfEntries[name]} produced no module`);
+  // A unique name per build, so a process still running an older build keeps its file.
+  const stamp = `${name}-${Date.now().toString(36)}-${process.pid}`;
+  mkdirSync(outDir, { recursive: true });
+  // The map's name changes with the module's: point the module's own (last) sourceMappingURL comment at it.
+  const at = code.text.lastIndexOf('//# sourceMappingURL=');
+  const text = at < 0 ? code.text : `${code.text.slice(0, at)}//# sourceMappingURL=${stamp}.mjs.map\n`;
+  writeFileSync(path.join(outDir, `${stamp}.mjs`), text);
+  if (map) writeFileSync(path.join(outDir, `${stamp}.mjs.map`), map.contents);
+  const inputs = Object.keys(result.metafile.inputs).map((file) => {
+    const st = statSync(path.join(root, file));
+    return [file, st.size, st.mtimeMs];
+  });
+  const temp = `${manifestFile}.${process.pid}.tmp`;
+  writeFileSync(temp, JSON.stringify({ esbuild: esbuild.version, output: `${stamp}.mjs`, inputs }));
+  renameSync(temp, manifestFile);
+  return path.join(outDir, `${stamp}.mjs`);
+}

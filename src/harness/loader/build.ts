@@ -1,0 +1,253 @@
+/**
+ * Building an implementation folder: esbuild bundles its entry (index.ts, .mts, .js) and every local file it
+ * imports — TypeScript or JavaScript, side-effect imports included — into one ES module in raftlab's build cache,
+ * with an inline source map so stacks name the student's own file and line. The build reads each file once,
+ * through a plugin that also records it, so the snapshot (src/harness/loader/snapshot.ts) is exactly what was
+ * compiled. Building never runs the implementation's code: that happens only in a run process.
+ *
+ * `raftlab/api` (and `raftlab`) resolve to this raftlab's API wherever the folder is, so a student's folder needs
+ * neither raftlab's sources beside it nor a build step.
+ */
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type * as esbuild from 'esbuild';
+import { apiEntry, cacheDir } from '../paths.ts';
+import { sha256, snapshotHash, sourcesFormat, type SourceFile, type SourceSnapshot } from './snapshot.ts';
+
+export type ImplLoadErrorCode = 'IMPL_NOT_FOUND' | 'IMPL_BUILD_FAILED' | 'IMPL_LOAD_FAILED' | 'IMPL_NO_MAKE' | 'IMPL_TOO_LARGE';
+
+/** An implementation folder that cannot be used; the message says which and why, in one line where it can. */
+export class ImplLoadError extends Error {
+  readonly code: ImplLoadErrorCode;
+  constructor(code: ImplLoadErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ImplLoadError';
+    this.code = code;
+  }
+}
+
+/** The entry files an implementation folder may have, in the order they are looked for. */
+export const entryNames = ['index.ts', 'index.mts', 'index.js', 'index.mjs'] as const;
+
+/** Sources larger than this in total are refused: a Raft is a few thousand lines, not a node_modules. */
+export const sourcesMaxBytes = 8 * 1024 * 1024;
+
+export interface BuiltImpl {
+  /** The implementation folder, absolute. */
+  dir: string;
+  /** The built module (an ES module file in the build cache). */
+  file: string;
+  /** SHA-256 of the built module's text. */
+  buildHash: string;
+  snapshot: SourceSnapshot;
+  /** Absolute folder the snapshot's relative paths start from. */
+  root: string;
+}
+
+const loaders: Record<string, esbuild.Loader> = {
+  '.ts': 'ts',
+  '.mts': 'ts',
+  '.cts': 'ts',
+  '.js': 'js',
+  '.mjs': 'js',
+  '.cjs': 'js',
+  '.json': 'json',
+};
+
+// ESM output cannot `require`; CommonJS code a student bundles (or its packages) still may.
+const banner = "import { createRequire as __raftlabCreateRequire } from 'node:module'; const require = __raftlabCreateRequire(import.meta.url);";
+
+function findEntry(dir: string): string {
+  let info;
+  try {
+    info = statSync(dir);
+  } catch {
+    throw new ImplLoadError('IMPL_NOT_FOUND', `implementation folder ${dir} does not exist`);
+  }
+  if (!info.isDirectory()) throw new ImplLoadError('IMPL_NOT_FOUND', `${dir} is not a folder`);
+  const entry = entryNames.map((name) => path.join(dir, name)).find((file) => existsSync(file));
+  if (!entry) throw new ImplLoadError('IMPL_NOT_FOUND', `implementation folder ${dir} has no index.ts (or index.mts / index.js) exporting make`);
+  return entry;
+}
+
+function commonRoot(paths: readonly string[]): string {
+  let root = paths[0]!;
+  for (const p of paths) {
+    while (root !== path.dirname(root) && path.relative(root, p).startsWith('..')) root = path.dirname(root);
+  }
+  return root;
+}
+
+const posix = (p: string): string => p.split(path.sep).join('/');
+
+function formatBuildErrors(errors: readonly esbuild.Message[], dir: string): string {
+  const shown = errors.slice(0, 5).map((m) => {
+    const where = m.location ? `${path.relative(dir, path.resolve(dir, m.location.file)) || m.location.file}:${m.location.line}:${m.location.column + 1}: ` : '';
+    return `${where}${m.text}`;
+  });
+  const more = errors.length > shown.length ? ` (and ${errors.length - shown.length} more)` : '';
+  return shown.join('; ') + more;
+}
+
+/** The package a file in node_modules belongs to, as name@version. */
+function packageOf(file: string): string | undefined {
+  const parts = file.split(path.sep);
+  const at = parts.lastIndexOf('node_modules');
+  const name = parts[at + 1]?.startsWith('@') ? `${parts[at + 1]}/${parts[at + 2]}` : parts[at + 1];
+  if (at < 0 || !name) return undefined;
+  try {
+    const pkgFile = path.join(parts.slice(0, at + 1).join(path.sep), ...name.split('/'), 'package.json');
+    return `${name}@${(JSON.parse(readFileSync(pkgFile, 'utf8')) as { version?: string }).version ?? '?'}`;
+  } catch {
+    return name;
+  }
+}
+
+interface CacheEntry {
+  built: BuiltImpl;
+  /** Every file the build read, with what it looked like then: a changed one means rebuild. */
+  stamps: Array<{ file: string; mtimeMs: number; size: number }>;
+}
+
+const cache = new Map<string, CacheEntry>();
+
+function stillFresh(entry: CacheEntry): boolean {
+  if (!existsSync(entry.built.file)) return false;
+  for (const stamp of entry.stamps) {
+    try {
+      const st = statSync(stamp.file);
+      if (st.mtimeMs !== stamp.mtimeMs || st.size !== stamp.size) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Keep the build cache bounded: the newest `keep` built modules stay. */
+function pruneBuilds(dir: string, keep = 300): void {
+  let files: Array<{ file: string; mtimeMs: number }>;
+  try {
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.mjs'))
+      .map((f) => ({ file: path.join(dir, f), mtimeMs: statSync(path.join(dir, f)).mtimeMs }));
+  } catch {
+    return;
+  }
+  if (files.length <= keep) return;
+  files.sort((a, b) => b.mtimeMs - a.mtimeMs);
+  for (const { file } of files.slice(keep)) {
+    try {
+      unlinkSync(file);
+    } catch {
+      // another process may have pruned it
+    }
+  }
+}
+
+/**
+ * Build an implementation folder (absolute or relative to the working directory) into one ES module. Reuses the
+ * previous build while none of the files it read has changed. Throws ImplLoadError for a folder that is missing,
+ * has no entry, or does not compile (with file:line of the first errors).
+ */
+export async function buildImplementation(dir: string): Promise<BuiltImpl> {
+  const absolute = path.resolve(dir);
+  const cached = cache.get(absolute);
+  if (cached && stillFresh(cached)) return cached.built;
+
+  const entry = findEntry(absolute);
+  const outDir = path.join(cacheDir(), 'impl');
+  const read = new Map<string, string>();
+  const stamps: CacheEntry['stamps'] = [];
+  let total = 0;
+  const recorder: esbuild.Plugin = {
+    name: 'raftlab-sources',
+    setup(build) {
+      // The API, wherever the student's folder is: this raftlab's own labs/api.
+      build.onResolve({ filter: /^raftlab(\/api)?$/ }, () => ({ path: apiEntry, namespace: 'raftlab-api' }));
+      build.onLoad({ filter: /.*/, namespace: 'raftlab-api' }, async (args) => ({
+        contents: await readFile(args.path, 'utf8'),
+        loader: 'ts',
+        resolveDir: path.dirname(args.path),
+      }));
+      build.onLoad({ filter: /.*/, namespace: 'file' }, async (args) => {
+        const loader = loaders[path.extname(args.path)];
+        if (args.path.split(path.sep).includes('node_modules')) return undefined;
+        const text = await readFile(args.path, 'utf8');
+        const st = statSync(args.path);
+        total += text.length;
+        if (total > sourcesMaxBytes) {
+          throw new ImplLoadError('IMPL_TOO_LARGE', `the sources of ${absolute} pass ${sourcesMaxBytes / 1024 / 1024} MB; is a data file imported?`);
+        }
+        read.set(args.path, text);
+        stamps.push({ file: args.path, mtimeMs: st.mtimeMs, size: st.size });
+        return { contents: text, ...(loader ? { loader } : {}) };
+      });
+    },
+  };
+
+  // Loaded on first build: commands that build nothing (list, check, export) never pay for it.
+  const { build } = await import('esbuild');
+  let result: esbuild.BuildResult<{ metafile: true; write: false }>;
+  try {
+    result = await build({
+      entryPoints: [entry],
+      absWorkingDir: absolute,
+      bundle: true,
+      write: false,
+      metafile: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      sourcemap: 'inline',
+      sourcesContent: false,
+      keepNames: true,
+      logLevel: 'silent',
+      outfile: path.join(outDir, 'impl.mjs'),
+      banner: { js: banner },
+      plugins: [recorder],
+    });
+  } catch (error) {
+    const failure = error as esbuild.BuildFailure;
+    const cause = failure.errors?.find((m) => m.detail instanceof ImplLoadError)?.detail as ImplLoadError | undefined;
+    if (cause) throw cause;
+    if (Array.isArray(failure.errors) && failure.errors.length > 0) {
+      throw new ImplLoadError('IMPL_BUILD_FAILED', `${absolute} does not compile: ${formatBuildErrors(failure.errors, absolute)}`, { cause: error });
+    }
+    throw error;
+  }
+
+  const inputs = Object.keys(result.metafile.inputs).map((p) => (p.startsWith('raftlab-api:') ? undefined : path.resolve(absolute, p)));
+  const packages = [...new Set(inputs.filter((p): p is string => !!p && p.split(path.sep).includes('node_modules')).map(packageOf))]
+    .filter((p): p is string => !!p)
+    .sort();
+  const root = commonRoot([absolute, ...read.keys()]);
+  const files: SourceFile[] = [...read.entries()]
+    .map(([file, text]) => ({ path: posix(path.relative(root, file)), sha256: sha256(text), text }))
+    .sort((a, b) => (a.path < b.path ? -1 : 1));
+  const implDir = posix(path.relative(root, absolute)) || '.';
+  const entryRel = posix(path.relative(root, entry));
+  const snapshot: SourceSnapshot = {
+    format: sourcesFormat,
+    implDir,
+    entry: entryRel,
+    files,
+    packages,
+    hash: snapshotHash(files, entryRel, implDir),
+  };
+
+  const output = result.outputFiles.find((f) => f.path.endsWith('.mjs'))!;
+  const buildHash = sha256(output.contents);
+  const file = path.join(outDir, `${buildHash.slice(0, 24)}.mjs`);
+  if (!existsSync(file)) {
+    mkdirSync(outDir, { recursive: true });
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, output.contents);
+    renameSync(temp, file);
+    pruneBuilds(outDir);
+  }
+  const built: BuiltImpl = { dir: absolute, file, buildHash, snapshot, root };
+  cache.set(absolute, { built, stamps });
+  return built;
+}

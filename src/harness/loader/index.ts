@@ -1,0 +1,5 @@
+export * from './build.ts';
+export * from './load.ts';
+export * from './snapshot.ts';
+export * from './project.ts';
+export * from './site.ts';

@@ -1,0 +1,280 @@
+/**
+ * A run process: the only place the code under test runs. The pool starts it (src/runner/pool.ts), hands it one
+ * run at a time on its private channel (./protocol.ts), and reads back progress, output, trace chunks and the
+ * result. Before any implementation code is loaded it keeps its own copies of what its plumbing needs, so code
+ * under test that rewrites a global later does not reach them; after each run it checks that the run left nothing
+ * behind (timers, listeners, globals, changed built-ins) and says so, and the pool starts a fresh process when not.
+ * Each run imports a fresh instance of the built module, so module-level state never leaks from one run to the
+ * next: a seed replays the same whether it ran first or hundredth.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import { checkTrace, invariants, type Violation } from '../../checker/index.ts';
+import { ImplLoadError, describeThrown, implementationSite, importBuilt } from '../../harness/loader/index.ts';
+import type { Runtime } from '../../harness/runtime/index.ts';
+import { findTest, runTest, type NodeLogLine, type TestRunResult } from '../../harness/tester/index.ts';
+import { createTraceRecorder, type TraceEvent, type TraceRecorder } from '../trace/index.ts';
+import { encodeFrame, FrameReader, type ChildFrame, type ChildTask, type ParentFrame } from './protocol.ts';
+import { captureIntrinsics, describeLeftovers, type ProcessBaseline } from './integrity.ts';
+
+// --- Our own copies, taken before any implementation code runs. ---------------------------------------------
+const writeSync = fs.writeSync;
+const stringify = JSON.stringify as (value: unknown) => string;
+const hrtime = process.hrtime.bigint;
+const realSetInterval = setInterval;
+const realClearInterval = clearInterval;
+const nowMs = (): number => Number(hrtime() / 1_000_000n);
+const exitProcess = process.exit.bind(process) as (code?: number) => never;
+const resultFd = 3;
+const taskFd = 4;
+
+process.setSourceMapsEnabled(true);
+
+/** Send a frame; blocking, so it leaves even when the event loop never turns again. */
+function send(frame: ChildFrame): void {
+  const bytes = encodeFrame(frame, stringify);
+  let offset = 0;
+  while (offset < bytes.length) {
+    try {
+      offset += writeSync(resultFd, bytes, offset, bytes.length - offset);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    }
+  }
+}
+
+// Code under test may not end raftlab's process or reach Node's internal bindings on its own.
+let exitCalled: { code: unknown; stack: string } | undefined;
+process.exit = ((code?: unknown) => {
+  const error = new Error(`the implementation called process.exit(${code === undefined ? '' : String(code)})`);
+  exitCalled ??= { code, stack: error.stack ?? '' };
+  throw error;
+}) as typeof process.exit;
+for (const name of ['binding', '_linkedBinding'] as const) {
+  Object.defineProperty(process, name, {
+    value: () => {
+      throw new Error(`process.${name} is not available to a Raft under raftlab`);
+    },
+    configurable: false,
+    writable: false,
+  });
+}
+
+interface CurrentRun {
+  runId: string;
+  nonce: string;
+  task: ChildTask;
+  runtime: Runtime | undefined;
+  recorder: TraceRecorder | undefined;
+  /** Events [0, flushed) have gone out as trace chunks. */
+  flushed: number;
+  lastFlushMs: number;
+  logBuffer: NodeLogLine[];
+  crash: { code: string; error: unknown } | undefined;
+}
+
+let current: CurrentRun | undefined;
+
+function flushTrace(run: CurrentRun, upTo: number): void {
+  const events = run.recorder?.events;
+  if (!events || upTo <= run.flushed) return;
+  const slice = events.slice(run.flushed, upTo);
+  run.flushed = upTo;
+  run.lastFlushMs = nowMs();
+  send({
+    type: 'trace',
+    runId: run.runId,
+    nonce: run.nonce,
+    text: slice.map((e) => stringify(e)).join('\n'),
+    count: slice.length,
+    firstT: slice[0]!.t,
+    lastT: slice.at(-1)!.t,
+  });
+}
+
+function flushLogs(run: CurrentRun): void {
+  if (run.logBuffer.length === 0) return;
+  send({ type: 'log', runId: run.runId, nonce: run.nonce, lines: run.logBuffer });
+  run.logBuffer = [];
+}
+
+// A throw nobody catches belongs to the run in flight: it fails that run (with its stack and its trace so far)
+// instead of ending the process, and the process is replaced afterwards.
+function onStray(code: string) {
+  return (reason: unknown): void => {
+    const run = current;
+    if (!run) return; // between runs: the pool sees the process as unclean at the next check
+    run.crash ??= { code, error: reason };
+    run.runtime?.fail(reason);
+  };
+}
+process.on('unhandledRejection', onStray('UNHANDLED_REJECTION'));
+process.on('uncaughtException', onStray('UNCAUGHT_EXCEPTION'));
+
+function errorResult(task: ChildTask, code: string, error: unknown): TestRunResult {
+  const test = findTest(task.testId);
+  const message = error instanceof ImplLoadError ? error.message : describeThrown(error);
+  const stack = error instanceof Error ? (error.cause instanceof Error ? error.cause.stack : error.stack) : undefined;
+  return {
+    id: task.testId,
+    part: test?.part ?? '?',
+    description: test?.description ?? '',
+    mode: task.mode,
+    seed: task.seed,
+    status: 'error',
+    message,
+    failureMessages: [message],
+    errorCode: code,
+    ...(stack ? { stack } : {}),
+    output: [],
+    testMs: 0,
+    wallMs: 0,
+    codecWarnings: [],
+  };
+}
+
+const strayMessages: Record<string, string> = {
+  UNHANDLED_REJECTION: 'the implementation threw inside an async function nobody awaited (an unhandled rejection)',
+  UNCAUGHT_EXCEPTION: 'the implementation threw where nothing could catch it (an uncaught exception)',
+};
+
+async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<void> {
+  const { runId, nonce, task } = frame;
+  const test = findTest(task.testId);
+  const run: CurrentRun = {
+    runId,
+    nonce,
+    task,
+    runtime: undefined,
+    recorder: undefined,
+    flushed: 0,
+    lastFlushMs: nowMs(),
+    logBuffer: [],
+    crash: undefined,
+  };
+  current = run;
+  exitCalled = undefined;
+  const ticker = realSetInterval(() => {
+    if (run.runtime) send({ type: 'progress', runId, nonce, virtualMs: run.runtime.now(), events: run.runtime.stats().events });
+    flushLogs(run);
+    if (run.task.streamTrace && run.recorder) flushTrace(run, run.recorder.events.length);
+  }, 250);
+
+  let result: TestRunResult;
+  let violations: Violation[] = [];
+  try {
+    if (!test) throw new Error(`unknown test ${task.testId}`);
+    const mod = await importBuilt(task.file, runId);
+    let seen = 0;
+    const recorder = task.trace
+      ? createTraceRecorder({
+          // Long runs send their events as they go, so a run that then hangs still leaves its trace so far.
+          onEvent: () => {
+            if (!task.streamTrace || ++seen % 256 !== 0) return;
+            if (nowMs() - run.lastFlushMs >= 100) flushTrace(run, recorder!.events.length);
+          },
+        })
+      : undefined;
+    run.recorder = recorder;
+    const hooks = recorder?.options;
+    result = await runTest(test, {
+      mode: task.mode,
+      seed: task.seed,
+      make: mod.make,
+      onRuntime: (runtime) => {
+        run.runtime = runtime;
+      },
+      ...(task.streamOutput ? { onOutput: (line: string) => send({ type: 'output', runId, nonce, lines: [line] }) } : {}),
+      ...(hooks ? { netObserver: hooks.netObserver, onTraceEvent: hooks.onTraceEvent } : {}),
+      onLog: (line: NodeLogLine) => {
+        hooks?.onLog(line);
+        if (task.streamLogs) {
+          run.logBuffer.push(line);
+          if (run.logBuffer.length >= 500) flushLogs(run);
+        }
+      },
+      ...(task.chaos ? { chaos: task.chaos } : {}),
+      ...(task.persistDir ? { persistDir: task.persistDir } : {}),
+    });
+    if (run.crash) {
+      const stray = run.crash;
+      const message = `${strayMessages[stray.code] ?? stray.code}: ${describeThrown(stray.error)}`;
+      result = { ...result, status: 'error', message, errorCode: stray.code, failureMessages: [...result.failureMessages.filter((m) => m !== result.message), message] };
+      const stack = stray.error instanceof Error ? stray.error.stack : undefined;
+      if (stack) result.stack = stack;
+      else delete result.stack;
+    }
+    const exit = exitCalled as { code: unknown; stack: string } | undefined;
+    if (exit) {
+      const message = `the implementation called process.exit(${exit.code === undefined ? '' : String(exit.code)}): a Raft must never end the tester's process`;
+      result = { ...result, status: 'error', message, errorCode: 'IMPL_EXIT', failureMessages: [message], stack: exit.stack };
+    }
+    if (task.check && recorder) {
+      violations = checkTrace(recorder.events as TraceEvent[]).violations;
+      if (violations.length > 0) {
+        const said = violations.map((v) => `safety violation: ${invariants[v.invariant].title}: ${v.message}`);
+        // The tester's own verdict stays first when it failed too; a violation alone fails a run that passed.
+        result =
+          result.status === 'pass'
+            ? { ...result, status: 'fail', message: said[0]!, failureMessages: said }
+            : { ...result, failureMessages: [...result.failureMessages, ...said] };
+      }
+    }
+  } catch (error) {
+    result = errorResult(task, error instanceof ImplLoadError ? error.code : 'HARNESS_ERROR', error);
+  } finally {
+    realClearInterval(ticker);
+  }
+  const site = implementationSite(result.stack, task.sourceRoot);
+  if (site) result = { ...result, site };
+
+  const leftovers = describeLeftovers(baseline);
+  const tampered = leftovers.filter((l) => l.startsWith('built-in'));
+  if (tampered.length > 0) {
+    const message = `the implementation changed JavaScript's built-ins (${tampered.join('; ')}): this run's verdict cannot be trusted`;
+    result = { ...result, status: 'error', message, errorCode: 'IMPL_TAMPERED', failureMessages: [message] };
+  }
+  flushLogs(run);
+  const traceKept = !!run.recorder && (result.status !== 'pass' || task.keepPassing);
+  if (traceKept) flushTrace(run, run.recorder!.events.length);
+  current = undefined;
+  send({
+    type: 'result',
+    runId,
+    nonce,
+    result,
+    violations,
+    traceKept,
+    clean: leftovers.length === 0 && !run.crash && !exitCalled,
+    leftovers,
+    heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1024 / 1024),
+  });
+}
+
+async function probe(frame: Extract<ParentFrame, { type: 'probe' }>): Promise<void> {
+  current = undefined;
+  try {
+    const mod = await importBuilt(frame.file, frame.runId);
+    send({ type: 'probed', runId: frame.runId, nonce: frame.nonce, ok: true, describeState: !!mod.describeState });
+  } catch (error) {
+    const code = error instanceof ImplLoadError ? error.code : 'IMPL_LOAD_FAILED';
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+    const stack = cause instanceof Error ? cause.stack : undefined;
+    send({ type: 'probed', runId: frame.runId, nonce: frame.nonce, ok: false, code, message: (error as Error).message, ...(stack ? { stack } : {}) });
+  }
+}
+
+const reader = new FrameReader();
+const tasks = new net.Socket({ fd: taskFd, readable: true, writable: false });
+const baseline: ProcessBaseline = captureIntrinsics();
+let queue = Promise.resolve();
+tasks.on('data', (chunk: Buffer) => {
+  for (const frame of reader.push(chunk) as ParentFrame[]) {
+    queue = queue.then(() => (frame.type === 'run' ? runOne(frame) : probe(frame)));
+  }
+});
+// The pool closed our channel: nothing more will come.
+tasks.on('end', () => exitProcess(0));
+tasks.on('error', () => exitProcess(0));
+send({ type: 'ready', pid: process.pid, node: process.version });
