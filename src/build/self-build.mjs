@@ -6,7 +6,8 @@
  * dozen stat calls instead of compiling TypeScript. Plain JavaScript, because it runs before anything can be
  * compiled (bin/raftlab.js).
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,7 +27,8 @@ function findRoot() {
 }
 
 const root = findRoot();
-const outDir = path.join(root, 'node_modules', '.cache', 'raftlab', 'self');
+// One folder per raftlab checkout: two checkouts may share a node_modules (a symlink), never a build.
+const outDir = path.join(root, 'node_modules', '.cache', 'raftlab', 'self', createHash('sha256').update(root).digest('hex').slice(0, 12));
 
 /** The entry points raftlab builds of itself. */
 export const selfEntries = {
@@ -60,6 +62,22 @@ function readManifest(file) {
 }
 
 /**
+ * Remove older builds of an entry point, keeping the newest few (a process started a moment ago may still be
+ * loading one).
+ * @param {string} name
+ * @param {string} current
+ */
+function prune(name, current) {
+  const builds = readdirSync(outDir)
+    .filter((f) => f.startsWith(`${name}-`) && f.endsWith('.mjs') && f !== current)
+    .map((f) => ({ f, mtimeMs: statSync(path.join(outDir, f)).mtimeMs }))
+    .sort((a, b) => b.mtimeMs - a.mtimeMs);
+  for (const { f } of builds.slice(2)) {
+    for (const file of [f, `${f}.map`]) rmSync(path.join(outDir, file), { force: true });
+  }
+}
+
+/**
  * The built module for one entry point: reused while fresh, rebuilt otherwise. Returns its absolute path.
  * @param {keyof typeof selfEntries} name
  * @returns {Promise<string>}
@@ -83,6 +101,8 @@ export async function ensureBuilt(name) {
     sourcemap: 'linked',
     keepNames: true,
     logLevel: 'silent',
+    // The build knows which checkout it is of, even when node_modules (where it lives) is shared by a symlink.
+    define: { __RAFTLAB_ROOT__: JSON.stringify(root) },
     outfile: path.join(outDir, `${name}.mjs`),
     banner: { js: "import { createRequire as __raftlabCreateRequire } from 'node:module'; const require = __raftlabCreateRequire(import.meta.url);" },
   });
@@ -104,5 +124,6 @@ export async function ensureBuilt(name) {
   const temp = `${manifestFile}.${process.pid}.tmp`;
   writeFileSync(temp, JSON.stringify({ esbuild: esbuild.version, output: `${stamp}.mjs`, inputs }));
   renameSync(temp, manifestFile);
+  prune(name, `${stamp}.mjs`);
   return path.join(outDir, `${stamp}.mjs`);
 }

@@ -34,6 +34,8 @@ export interface RunCommandOptions {
   data?: string;
   /** Watchdog per run, in seconds of wall time. */
   timeout?: number;
+  /** Seconds without progress before a run is stopped. */
+  stall?: number;
   freshWorkers?: boolean;
   /** Force the TTY progress renderer on or off (tests). */
   tty?: boolean;
@@ -76,6 +78,7 @@ export async function runCommand(pattern: string | undefined, options: RunComman
   let prepared: PreparedImpl;
   const poolOptions = {
     ...(options.timeout ? { timeoutMs: () => options.timeout! * 1000 } : {}),
+    ...(options.stall ? { stallMs: options.stall * 1000 } : {}),
     ...(options.freshWorkers ? { freshWorkerPerRun: true } : {}),
   };
   try {
@@ -191,6 +194,7 @@ export function registerRunCommand(program: Command): void {
     .option('--no-history', 'do not record this batch in the results history')
     .option('--data <dir>', 'the history folder (default: $RAFTLAB_DATA, $XDG_DATA_HOME/raftlab or ~/.local/share/raftlab)')
     .option('--timeout <seconds>', 'wall-clock watchdog per run (default: 150 real, 1800 sim)', integerOption('--timeout', 1))
+    .addOption(new Option('--stall <seconds>', 'stop a run that made no progress for this long (default 15)').argParser(integerOption('--stall', 1)).hideHelp())
     .addOption(new Option('--keep <which>', 'which runs keep a trace file').choices(['failed', 'all', 'none']).default('failed'))
     .option('--out <dir>', 'where trace files go (default: <data>/traces/<batch>)')
     .option('--chaos <knobs>', `harsher conditions, e.g. drop=0.05,quantum=250,crash=6 (${chaosKnobNames})`, parseChaosOption)

@@ -13,7 +13,11 @@ interface PackageJson {
   description: string;
 }
 
+// Set by raftlab's own build (src/build/self-build.mjs) to the checkout it was built from; undefined from sources.
+declare const __RAFTLAB_ROOT__: string | undefined;
+
 function findRoot(): string {
+  if (typeof __RAFTLAB_ROOT__ === 'string') return __RAFTLAB_ROOT__;
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const file = path.join(dir, 'package.json');

@@ -34,6 +34,8 @@ export interface SimOptions {
    * for the duration of the run (default true), so student code that reaches for them stays deterministic.
    */
   virtualizeGlobals?: boolean;
+  /** Called each time virtual time moves forward, with the new time (a run process reports progress from it). */
+  onAdvance?: (nowMs: number) => void;
 }
 
 interface Scheduled {
@@ -113,6 +115,7 @@ export class SimRuntime implements Runtime {
   readonly #streams: RngStreams;
   readonly #queue = new TimerQueue();
   readonly #virtualizeGlobals: boolean;
+  readonly #onAdvance: ((nowMs: number) => void) | undefined;
   readonly #globalUses: Record<string, number> = {};
   #nowMs = 0;
   #seq = 0;
@@ -126,6 +129,7 @@ export class SimRuntime implements Runtime {
     this.seed = seed;
     this.limits = { ...defaultSimLimits, ...options.limits };
     this.#virtualizeGlobals = options.virtualizeGlobals ?? true;
+    this.#onAdvance = options.onAdvance;
     this.#streams = new RngStreams(seed);
     this.random = this.#streams.get('default');
   }
@@ -256,6 +260,7 @@ export class SimRuntime implements Runtime {
     if (dueMs > this.#nowMs) {
       this.#nowMs = dueMs;
       this.#eventsAtInstant = 1;
+      this.#onAdvance?.(dueMs);
     } else if (++this.#eventsAtInstant > this.limits.eventsPerInstantMax) {
       throw new RuntimeError(
         'SIM_NO_PROGRESS',

@@ -156,7 +156,7 @@ async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<voi
   current = run;
   exitCalled = undefined;
   const ticker = realSetInterval(() => {
-    if (run.runtime) send({ type: 'progress', runId, nonce, virtualMs: run.runtime.now(), events: run.runtime.stats().events });
+    send({ type: 'progress', runId, nonce, virtualMs: run.runtime?.now() ?? 0, events: run.runtime?.stats().events ?? 0 });
     flushLogs(run);
     if (run.task.streamTrace && run.recorder) flushTrace(run, run.recorder.events.length);
   }, 250);
@@ -169,19 +169,36 @@ async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<voi
     let seen = 0;
     const recorder = task.trace
       ? createTraceRecorder({
-          // Long runs send their events as they go, so a run that then hangs still leaves its trace so far.
+          // Events leave as they come (in batches, every 10 ms or so), so a run that then hangs or dies still leaves
+          // its trace up to the moment it stopped.
           onEvent: () => {
-            if (!task.streamTrace || ++seen % 256 !== 0) return;
-            if (nowMs() - run.lastFlushMs >= 100) flushTrace(run, recorder!.events.length);
+            if (!task.streamTrace || ++seen % 32 !== 0) return;
+            if (nowMs() - run.lastFlushMs >= 10) flushTrace(run, recorder!.events.length);
           },
         })
       : undefined;
     run.recorder = recorder;
     const hooks = recorder?.options;
+    let lastReportMs = nowMs();
+    let lastReportVirtualMs = -Infinity;
     result = await runTest(test, {
       mode: task.mode,
       seed: task.seed,
       make: mod.make,
+      // Virtual time moving is progress: say so every 100 ms of it (or 20 ms of wall time), so a run that then stops
+      // turning is reported with about the time it stopped at.
+      simOptions: {
+        onAdvance: (virtualMs) => {
+          const now = nowMs();
+          if (virtualMs - lastReportVirtualMs < 100 && now - lastReportMs < 20) return;
+          lastReportMs = now;
+          lastReportVirtualMs = virtualMs;
+          // The trace so far leaves with the progress report: a run that stops turning next keeps all of it but
+          // the last 100 ms of virtual time.
+          if (task.streamTrace && run.recorder) flushTrace(run, run.recorder.events.length);
+          send({ type: 'progress', runId, nonce, virtualMs, events: run.runtime?.stats().events ?? 0 });
+        },
+      },
       onRuntime: (runtime) => {
         run.runtime = runtime;
       },

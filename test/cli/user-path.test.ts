@@ -1,0 +1,219 @@
+// The student's path, driven as a student drives it: bin/raftlab.js spawned as a child process, from folders
+// outside the repository, with nothing preloaded (no tsx, no NODE_OPTIONS), and bundles replayed from a second
+// fresh copy of the repository in another folder.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const fixture = (name: string): string => path.join(repo, 'test', 'fixtures', 'impls', name);
+const dirs: string[] = [];
+/** A folder outside the repository. */
+const outside = (name: string): string => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `raftlab-user-${name}-`));
+  dirs.push(dir);
+  return dir;
+};
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+interface Spawned {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a raftlab CLI (this repository's, or another copy's) as a user would: a plain `node bin/raftlab.js`. */
+function raftlab(args: string[], options: { cwd: string; bin?: string; env?: NodeJS.ProcessEnv }): Promise<Spawned> {
+  const env = { ...process.env, ...options.env };
+  delete env.NODE_OPTIONS;
+  const child = spawn(process.execPath, [options.bin ?? path.join(repo, 'bin', 'raftlab.js'), ...args], { cwd: options.cwd, env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+}
+
+/** A copy of the repository as a fresh clone has it (tracked and untracked-but-not-ignored files), sharing node_modules. */
+function freshCopy(name: string): string {
+  const dir = path.join(outside(name), 'raftlab');
+  const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: repo, encoding: 'utf8' }).split('\0').filter(Boolean);
+  for (const file of files) {
+    if (!existsSync(path.join(repo, file))) continue;
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    cpSync(path.join(repo, file), path.join(dir, file));
+  }
+  symlinkSync(path.join(repo, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  return dir;
+}
+
+const copySkeleton = (into: string): string => {
+  const dir = path.join(into, 'my-raft');
+  cpSync(path.join(repo, 'labs', 'skeleton'), dir, { recursive: true });
+  return dir;
+};
+
+/** No line of raftlab's own stack: a student's failure is reported in words, not with a Node stack trace. */
+const noRaftlabStack = (text: string): void => assert.doesNotMatch(text, /at .*(src\/(runner|harness|cli)|node_modules\/\.cache|node:internal)/);
+
+describe("a student's own folder, driven through the spawned CLI", function () {
+  this.timeout(180_000);
+
+  it('a plain copy of labs/skeleton outside the repository loads and fails honestly (exit 1)', async () => {
+    const cwd = outside('skeleton');
+    copySkeleton(cwd);
+    const r = await raftlab(['test', 'TestInitialElection2A', '--impl', 'my-raft', '--seed', '1'], { cwd });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /Test \(2A\): initial election \.\.\.\n--- FAIL: TestInitialElection2A \(5\.\d\ds\)\n {4}expected one leader, got none\n/);
+    assert.match(r.stdout, /replay: npx raftlab test '\^TestInitialElection2A\$' --mode sim --seed 1 --impl "my-raft"/);
+    assert.match(r.stdout, /^FAIL\nFAIL {2}raft /m);
+    assert.equal(r.stderr, '');
+    noRaftlabStack(r.stdout);
+  });
+
+  it('raftlab init makes a project that type-checks against raftlab/api, and `raftlab test 2A` inside it runs that folder', async () => {
+    const home = outside('init');
+    const init = await raftlab(['init', 'lab2'], { cwd: home });
+    assert.equal(init.status, 0, init.stderr);
+    assert.match(init.stdout, /Next:\n {2}cd lab2\n {2}npx raftlab test 2A/);
+    const project = path.join(home, 'lab2');
+    assert.deepEqual(readdirSync(project).sort(), ['.gitignore', 'index.ts', 'node_modules', 'package.json', 'raft.ts', 'tsconfig.json', 'types.ts']);
+    assert.match(readFileSync(path.join(project, 'raft.ts'), 'utf8'), /from 'raftlab\/api'/);
+    // The editor's view: tsc resolves raftlab/api through the linked package and finds no error in the skeleton.
+    execFileSync(process.execPath, [path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { encoding: 'utf8' });
+    // `npx raftlab` finds the linked bin; no --impl: the project's own folder.
+    const r = await raftlab(['test', '2A', '--seed', '1'], { cwd: project, bin: path.join(project, 'node_modules', '.bin', 'raftlab') });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.equal((r.stdout.match(/--- FAIL: Test\w+2A/g) ?? []).length, 3, r.stdout);
+    assert.doesNotMatch(r.stderr, /reference/);
+    // A second init into the same folder is refused, and loses nothing.
+    const again = await raftlab(['init', 'lab2'], { cwd: home });
+    assert.equal(again.status, 2);
+    assert.match(again.stderr, /^raftlab: .*lab2 is not empty/);
+    assert.ok(existsSync(path.join(project, 'raft.ts')));
+  });
+
+  it('a folder whose index.ts has a side-effect import runs, and its bundle carries the imported file', async () => {
+    const cwd = outside('side-effect');
+    const dir = path.join(cwd, 'raft-with-setup');
+    cpSync(path.join(repo, 'labs', 'raft'), dir, { recursive: true });
+    writeFileSync(path.join(dir, 'registry.ts'), 'export const registry = { ready: false };\n');
+    writeFileSync(path.join(dir, 'setup.ts'), "import { registry } from './registry.ts';\nregistry.ready = true;\n");
+    // The reference's own index.ts, renamed; the new index.ts needs setup.ts to have run.
+    cpSync(path.join(dir, 'index.ts'), path.join(dir, 'reference.ts'));
+    writeFileSync(
+      path.join(dir, 'index.ts'),
+      "import './setup.ts';\nimport { registry } from './registry.ts';\nimport { make as reference } from './reference.ts';\n" +
+        "export const make: typeof reference = (...args) => {\n  if (!registry.ready) throw new Error('setup.ts did not run');\n  return reference(...args);\n};\n",
+    );
+    const r = await raftlab(['run', 'TestInitialElection2A', '--impl', 'raft-with-setup', '--count', '2', '--seed', '1', '--keep', 'all', '--data', 'data'], { cwd });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /PASS: 2 runs, 0 failed/);
+    const traces = path.join(cwd, 'data', 'traces');
+    const batch = readdirSync(traces)[0]!;
+    const trace = path.join(traces, batch, readdirSync(path.join(traces, batch)).find((f) => f.endsWith('.trace.gz'))!);
+    const bundle = path.join(cwd, 'run.bundle.gz');
+    const exported = await raftlab(['export', trace, '--format', 'bundle', '--out', bundle], { cwd });
+    assert.equal(exported.status, 0, exported.stderr);
+    const { gunzipSync } = await import('node:zlib');
+    const files = (JSON.parse(gunzipSync(readFileSync(bundle)).toString('utf8')) as { sources: { files: Array<{ path: string }> } }).sources.files.map((f) => f.path);
+    assert.ok(files.includes('setup.ts') && files.includes('registry.ts'), files.join(', '));
+  });
+
+  it('a bundle made in one fresh copy of raftlab replays from another, in another folder: same verdict, identical trace', async () => {
+    const first = freshCopy('clone-a');
+    const second = freshCopy('clone-b');
+    const work = outside('student-a');
+    copySkeleton(work);
+    const bin = (clone: string): string => path.join(clone, 'bin', 'raftlab.js');
+    const run = await raftlab(['run', 'TestInitialElection2A', '--impl', 'my-raft', '--count', '1', '--seed', '7', '--data', 'data'], { cwd: work, bin: bin(first) });
+    assert.equal(run.status, 1, run.stdout + run.stderr);
+    const trace = /trace: (\S+\.trace\.gz)/.exec(run.stdout)?.[1];
+    assert.ok(trace && existsSync(trace), run.stdout);
+    const bundle = path.join(outside('share'), 'TestInitialElection2A-seed7.bundle.gz');
+    const exported = await raftlab(['export', trace, '--format', 'bundle', '--out', bundle], { cwd: work, bin: bin(first) });
+    assert.equal(exported.status, 0, exported.stderr);
+    rmSync(work, { recursive: true, force: true }); // the student's folder is gone: the bundle must carry everything
+
+    const elsewhere = outside('ta');
+    const tempBefore = new Set(readdirSync(os.tmpdir()));
+    const replayed = await raftlab(['replay', bundle], { cwd: elsewhere, bin: bin(second) });
+    assert.equal(replayed.status, 0, replayed.stdout + replayed.stderr);
+    assert.match(replayed.stdout, /recorded: fail -- expected one leader, got none\nreplayed: fail -- expected one leader, got none/);
+    assert.match(replayed.stdout, /the failure recurred\nthe trace is identical: \d+ events/);
+    // Replay leaves no temporary folder behind.
+    assert.deepEqual(readdirSync(os.tmpdir()).filter((f) => f.startsWith('raftlab-replay') && !tempBefore.has(f)), []);
+  });
+
+  it('a bundle exported after the sources changed carries the sources the run had, and export says so', async () => {
+    const cwd = outside('edited');
+    const dir = copySkeleton(cwd);
+    const run = await raftlab(['run', 'TestInitialElection2A', '--impl', 'my-raft', '--count', '1', '--seed', '2', '--data', 'data'], { cwd });
+    assert.equal(run.status, 1, run.stdout + run.stderr);
+    const trace = /trace: (\S+\.trace\.gz)/.exec(run.stdout)![1]!;
+    // The student edits raft.ts after the run.
+    writeFileSync(path.join(dir, 'raft.ts'), readFileSync(path.join(dir, 'raft.ts'), 'utf8').replace('isLeader = false', 'isLeader = true'));
+    const exported = await raftlab(['export', trace, '--format', 'bundle', '--out', 'b.bundle.gz'], { cwd });
+    assert.equal(exported.status, 0, exported.stderr);
+    assert.match(exported.stderr, /^raftlab: warning: the sources in .*my-raft changed since this run \(raft\.ts edited\)/);
+    const replayed = await raftlab(['replay', 'b.bundle.gz'], { cwd });
+    assert.equal(replayed.status, 0, replayed.stdout);
+    assert.match(replayed.stdout, /the failure recurred\nthe trace is identical/);
+    // The trace itself replays the folder as it is now, and says the sources changed; --as-recorded replays the run's.
+    const now = await raftlab(['replay', trace], { cwd });
+    assert.match(now.stdout, /note: these sources differ from the ones the run had/);
+    const recorded = await raftlab(['replay', trace, '--as-recorded'], { cwd });
+    assert.equal(recorded.status, 0, recorded.stdout);
+    assert.match(recorded.stdout, /the sources the run had[\s\S]*the trace is identical/);
+  });
+});
+
+describe('planted fixtures end as marked runs in `test` and in `run`, and the rest goes on', function () {
+  this.timeout(180_000);
+
+  it('a throw inside an async loop nobody awaits: an error naming the file and line; the other 2A tests still run', async () => {
+    const cwd = outside('async-throw');
+    const t = await raftlab(['test', '2A', '--impl', fixture('async-loop-throws'), '--seed', '1'], { cwd });
+    assert.equal(t.status, 1);
+    assert.equal((t.stdout.match(/error \(UNHANDLED_REJECTION\) at test\/fixtures\/impls\/async-loop-throws\/index\.ts:16:\d+: .*TypeError: Cannot read properties of undefined \(reading 'term'\)/g) ?? []).length, 3, t.stdout);
+    assert.match(t.stdout, /at applyCommitted \(.*async-loop-throws\/index\.ts:16:\d+\)/);
+    noRaftlabStack(t.stdout);
+    const json = path.join(cwd, 'batch.json');
+    const r = await raftlab(['run', 'TestInitialElection2A', '--impl', fixture('async-loop-throws'), '--count', '2', '--seed', '1', '--json', json, '--no-history'], { cwd });
+    assert.equal(r.status, 1);
+    const runs = (JSON.parse(readFileSync(json, 'utf8')) as { runs: Array<{ status: string; errorCode: string; site: string; stack: string }> }).runs;
+    assert.deepEqual(runs.map((x) => [x.status, x.errorCode]), [['error', 'UNHANDLED_REJECTION'], ['error', 'UNHANDLED_REJECTION']]);
+    assert.match(runs[0]!.site, /async-loop-throws\/index\.ts:16:\d+$/);
+    assert.match(runs[0]!.stack, /async-loop-throws\/index\.ts:16/);
+  });
+
+  it('a loop that awaits only settled promises: stopped when no virtual time passes, and said so', async () => {
+    const cwd = outside('settled');
+    const t = await raftlab(['test', '2A', '--impl', fixture('settled-promise-loop'), '--seed', '1', '--stall', '1'], { cwd });
+    assert.equal(t.status, 1);
+    const said = t.stdout.match(/timeout \(STALLED\): no virtual time passed in 1 s of wall time \(stuck at t=0\.3\d\d s\): .*awaits only already-settled promises/g) ?? [];
+    assert.equal(said.length, 3, t.stdout);
+    const r = await raftlab(['run', 'TestInitialElection2A', '--impl', fixture('settled-promise-loop'), '--count', '2', '--seed', '1', '--stall', '1', '--data', 'data'], { cwd });
+    assert.equal(r.status, 1);
+    assert.match(r.stdout, /TestInitialElection2A\s+2\s+2\s+100\.0%/);
+    // The trace recorded until it stopped is kept.
+    const trace = /trace: (\S+\.trace\.gz)/.exec(r.stdout)?.[1];
+    assert.ok(trace && existsSync(trace), r.stdout);
+    const check = await raftlab(['export', trace, '--format', 'ndjson'], { cwd });
+    assert.match(check.stdout, /"kind":"test-begin"/);
+  });
+
+  it('a slow but steady correct run with tracing on passes: time on the wall is not a hang', async () => {
+    const cwd = outside('slow');
+    const r = await raftlab(['run', 'TestInitialElection2A', '--impl', fixture('slow-but-steady'), '--count', '2', '--seed', '1', '--keep', 'all', '--stall', '1', '--data', 'data'], { cwd });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /PASS: 2 runs, 0 failed/);
+    const t = await raftlab(['test', 'TestInitialElection2A', '--impl', fixture('slow-but-steady'), '--seed', '1', '--stall', '1'], { cwd });
+    assert.equal(t.status, 0, t.stdout);
+  });
+});
