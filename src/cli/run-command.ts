@@ -4,7 +4,7 @@
  * and a results history.
  */
 import { randomInt } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
@@ -15,7 +15,7 @@ import { ImplLoadError } from '../harness/loader/index.ts';
 import { TestSelectionError, selectTests } from '../harness/tester/index.ts';
 import { runBatch } from '../runner/batch.ts';
 import { prepareImpl, type PreparedImpl } from '../runner/impl.ts';
-import { History, resolveDataDir, type BatchRecorder } from '../runner/history.ts';
+import { History, resolveDataDir, writeAtomic, type BatchRecorder } from '../runner/history.ts';
 import { Progress } from '../runner/progress.ts';
 import { batchJson, formatClusters, formatSummaryTable, junitXml, replayCommand } from '../runner/report.ts';
 import type { RunRecord, TraceKeep } from '../runner/types.ts';
@@ -53,6 +53,25 @@ export interface RunCommandIo {
   out: Pick<NodeJS.WriteStream, 'write'> & { isTTY?: boolean };
   err: Pick<NodeJS.WriteStream, 'write'>;
   argv: string[];
+  /** Stop on Ctrl-C and write the partial reports (default true; tests that run in-process turn it off). */
+  handleSigint?: boolean;
+}
+
+/** Why a report file cannot be written there, checked before a batch runs (so no batch is lost to a typo). */
+export function outputFileProblem(file: string): string | undefined {
+  const target = path.resolve(file);
+  try {
+    if (statSync(target).isDirectory()) return 'is a folder, not a file';
+  } catch {
+    // does not exist yet: fine, if its folder can hold it
+  }
+  try {
+    mkdirSync(path.dirname(target), { recursive: true });
+    accessSync(path.dirname(target), constants.W_OK);
+  } catch (error) {
+    return `its folder cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+  }
+  return undefined;
 }
 
 function failureLines(record: RunRecord, implArg: string | undefined): string[] {
@@ -92,6 +111,13 @@ export async function runCommand(pattern: string | undefined, options: RunComman
     throw error;
   }
   const parallel = options.parallel ?? Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 0);
+  for (const [flag, file] of [['--json', options.json], ['--junit', options.junit]] as const) {
+    const problem = file === undefined ? undefined : outputFileProblem(file);
+    if (problem) {
+      err.write(`raftlab: ${flag} ${file}: ${problem}\n`);
+      return 2;
+    }
+  }
   const implDir = prepared.dir;
   const baseSeed = options.seed ?? randomInt(1, 2 ** 31);
   const implArg = options.impl;
@@ -109,8 +135,10 @@ export async function runCommand(pattern: string | undefined, options: RunComman
         count: options.count,
         parallel,
         implDir,
+        sourcesHash: prepared.ref.sourcesHash,
         argv,
         ...(options.chaos && formatChaos(options.chaos) ? { chaos: options.chaos } : {}),
+        ...(options.check ? { check: true } : {}),
       });
     } catch (error) {
       err.write(`raftlab: not recording history: ${(error as Error).message}\n`);
@@ -127,6 +155,13 @@ export async function runCommand(pattern: string | undefined, options: RunComman
   const keep = options.keep ?? 'failed';
   const traceDir = path.resolve(options.out ?? path.join(resolveDataDir(options.data), 'traces', recorder?.id ?? `batch-${baseSeed}`));
   const progress = new Progress({ out, testIds: tests.map((t) => t.id), total, ...(options.tty !== undefined ? { tty: options.tty } : {}) });
+  // Ctrl-C stops dispatching; the runs done so far still get their table, --json and --junit.
+  const interrupt = new AbortController();
+  const onSigint = (): void => {
+    err.write('\nraftlab: interrupted; writing what the finished runs say\n');
+    interrupt.abort();
+  };
+  if (io?.handleSigint ?? true) process.once('SIGINT', onSigint);
   const batch = await runBatch({
     tests,
     count: options.count,
@@ -139,19 +174,26 @@ export async function runCommand(pattern: string | undefined, options: RunComman
     ...(options.check ? { check: true } : {}),
     ...(options.chaos ? { chaos: options.chaos } : {}),
     stopOnFail: options.stopOnFail ?? false,
+    signal: interrupt.signal,
     pool: poolOptions,
     onRun: (record) => {
       try {
         recorder?.recordRun(record);
       } catch (error) {
-        err.write(`raftlab: could not record run in history: ${(error as Error).message}\n`);
+        err.write(`raftlab: could not record the run in history (${(error as Error).message}); the batch goes on without it\n`);
         recorder = undefined;
       }
+      if (record.traceError) err.write(`raftlab: ${record.traceError}\n`);
       progress.run(record, failureLines(record, implArg));
     },
   });
+  process.off('SIGINT', onSigint);
   progress.end();
-  recorder?.finish({ runs: batch.records.length, failed: batch.failed, wallMs: batch.wallMs, stopped: batch.stopped });
+  try {
+    recorder?.finish({ runs: batch.records.length, failed: batch.failed, wallMs: batch.wallMs, stopped: batch.stopped || interrupt.signal.aborted });
+  } catch (error) {
+    err.write(`raftlab: could not record the batch's end in history (${(error as Error).message})\n`);
+  }
 
   write('');
   for (const line of formatSummaryTable(batch)) write(line);
@@ -162,20 +204,26 @@ export async function runCommand(pattern: string | undefined, options: RunComman
   }
   const rate = (batch.records.length / (batch.wallMs / 1000)).toFixed(1);
   write('');
-  if (batch.stopped) write(`stopped after the first failure (--stop-on-fail): ${batch.records.length} of ${total} runs done`);
+  if (interrupt.signal.aborted) write(`interrupted: ${batch.records.length} of ${total} runs done`);
+  else if (batch.stopped) write(`stopped after the first failure (--stop-on-fail): ${batch.records.length} of ${total} runs done`);
   write(
     `${batch.failed === 0 ? 'PASS' : 'FAIL'}: ${batch.records.length} runs, ${batch.failed} failed, ${(batch.wallMs / 1000).toFixed(1)}s wall (${rate} runs/s)` +
       (recorder ? `; history batch ${recorder.id}` : ''),
   );
 
+  let saved = true;
   const save = (file: string, text: string): void => {
-    const target = path.resolve(file);
-    mkdirSync(path.dirname(target), { recursive: true });
-    writeFileSync(target, text);
+    try {
+      writeAtomic(path.resolve(file), text);
+    } catch (error) {
+      err.write(`raftlab: could not write ${file}: ${(error as Error).message}\n`);
+      saved = false;
+    }
   };
   if (options.json) save(options.json, JSON.stringify(batchJson(batch, { pattern: pattern ?? '', ...(recorder ? { historyId: recorder.id } : {}) }), null, 2) + '\n');
   if (options.junit) save(options.junit, junitXml(batch, implArg));
-  return batch.failed === 0 ? 0 : 1;
+  if (interrupt.signal.aborted) return 130;
+  return batch.failed === 0 && saved ? 0 : 1;
 }
 
 export function registerRunCommand(program: Command): void {

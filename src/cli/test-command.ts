@@ -61,8 +61,13 @@ export function failureReport(record: RunRecord, implArg: string | undefined, ve
     lines.push(`    ${what}${record.errorCode ? ` (${record.errorCode})` : ''}${record.site ? ` at ${record.site}` : ''}: ${record.message ?? ''}`);
   }
   if (record.stack && (verbose || record.status === 'error')) {
-    const frames = record.stack.split('\n').slice(1, verbose ? undefined : 6);
-    for (const frame of frames) lines.push(`    ${frame.trim()}`);
+    // The implementation's frames; raftlab's own and Node's only with -v.
+    const frames = record.stack
+      .split('\n')
+      .slice(1)
+      .map((f) => f.trim())
+      .filter((f) => f.startsWith('at ') && (verbose || !/node_modules\/\.cache\/raftlab|node:internal|\(node:/.test(f)));
+    for (const frame of frames.slice(0, verbose ? undefined : 6)) lines.push(`    ${frame}`);
   }
   if (record.consoleOutput) {
     lines.push('    console output:');

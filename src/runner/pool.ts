@@ -359,6 +359,7 @@ class Slot {
           ...(task.chaos ? { chaos: task.chaos } : {}),
           streamOutput: !!hooks.onOutput,
           streamLogs: !!hooks.onLog,
+          consoleCapBytes: o.consoleCapBytes ?? 64 * 1024,
           ...(task.persistDir ? { persistDir: task.persistDir } : {}),
         },
       });
@@ -366,7 +367,7 @@ class Slot {
     proc.capturing = false;
     const dispatchWallMs = performance.now() - started;
     const consoleOutput = proc.console || undefined;
-    const consoleDroppedBytes = proc.consoleDropped || undefined;
+    const consoleDroppedBytes = proc.consoleDropped + (done.kind === 'result' ? done.frame.consoleDroppedBytes : 0) || undefined;
 
     let record: RunRecord;
     if (done.kind === 'result') {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -203,11 +203,14 @@ describe('cli: raftlab run', () => {
       child.on('exit', () => reject(new Error(`exited before 12 runs: ${seen}`)));
     });
     await new Promise((resolve) => child.once('exit', resolve));
+    // The next raftlab to open the history sees that the batch's process is gone: interrupted, with its runs.
     const history = new History(data, { warn: (m) => assert.fail(m) });
     const [entry] = history.listBatches();
-    assert.equal(entry?.state, 'running');
+    assert.equal(entry?.state, 'interrupted');
     const batch = history.readBatch(entry!.id)!;
+    assert.equal(batch.state, 'interrupted');
     assert.ok(batch.runs.length >= 12 && batch.runs.length < 600, `${batch.runs.length} runs`);
+    assert.equal(entry!.totals?.runs, batch.runs.length);
     assert.ok(batch.runs.every((r) => r.status === 'pass'));
     assert.equal(batch.settings.count, 200);
   });
@@ -221,22 +224,23 @@ describe('runner: history', () => {
     assert.equal(resolveDataDir(undefined, {}), path.join(os.homedir(), '.local/share/raftlab'));
   });
 
-  it('a corrupt history file is reported, set aside, and a fresh history starts', () => {
+  it('an unreadable or wrong-shaped index is rebuilt from the batch folders: nothing recorded is lost', () => {
     const data = tmp();
     const warnings: string[] = [];
     const warn = (m: string) => void warnings.push(m);
-    writeFileSync(path.join(data, 'history.json'), '{"version":1,"batches":[{"id":');
     const history = new History(data, { warn });
-    assert.deepEqual(history.listBatches(), []);
-    assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /history\.json is unreadable .*moved it to .*history\.json\.corrupt-1/);
-    assert.ok(existsSync(path.join(data, 'history.json.corrupt-1')));
-    const rec = history.startBatch({ pattern: '2A', tests: ['TestInitialElection2A'], mode: 'sim', baseSeed: 1, count: 1, parallel: 1, implDir: '/i', argv: [] });
-    rec.finish({ runs: 0, failed: 0, wallMs: 1, stopped: false });
-    assert.equal(history.listBatches().length, 1);
-    writeFileSync(path.join(data, 'history.json'), 'not json');
-    assert.deepEqual(history.listBatches(), []);
-    assert.ok(existsSync(path.join(data, 'history.json.corrupt-2')));
+    const settings = { pattern: '2A', tests: ['TestInitialElection2A'], mode: 'sim', baseSeed: 1, count: 1, parallel: 1, implDir: '/i', argv: [] };
+    history.startBatch(settings).finish({ runs: 0, failed: 0, wallMs: 1, stopped: false });
+    history.startBatch({ ...settings, pattern: '2B' }).finish({ runs: 0, failed: 0, wallMs: 1, stopped: false });
+    for (const damage of ['{"version":2,"batches":[{"id":', 'not json', '{"version":2,"batches":"nope"}', '[]']) {
+      writeFileSync(path.join(data, 'history.json'), damage);
+      assert.deepEqual(history.listBatches().map((b) => b.pattern), ['2A', '2B'], damage);
+    }
+    assert.ok(warnings.every((w) => /unreadable or of the wrong shape; rebuilding it/.test(w)) && warnings.length === 4, warnings.join('\n'));
+    // A new batch after damage keeps the earlier ones too.
+    writeFileSync(path.join(data, 'history.json'), 'garbage');
+    history.startBatch({ ...settings, pattern: '2C' }).finish({ runs: 0, failed: 0, wallMs: 1, stopped: false });
+    assert.deepEqual(history.listBatches().map((b) => b.pattern), ['2A', '2B', '2C']);
   });
 
   it('keeps at most maxBatches batches, deleting older batch files', () => {

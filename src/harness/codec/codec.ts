@@ -37,6 +37,7 @@
 // rejects the bytes), and anything else msgpackr throws on.
 
 import { C1, Packr } from 'msgpackr';
+import { messageOf } from '../thrown.ts';
 
 export type CodecWarningKind =
   | 'class-instance'
@@ -123,7 +124,7 @@ function withArticle(noun: string): string {
 }
 
 function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return messageOf(error);
 }
 
 export class Codec {

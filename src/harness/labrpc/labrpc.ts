@@ -9,6 +9,7 @@ import { Codec } from '../codec/index.ts';
 import type { ChaosKnobs } from '../chaos.ts';
 import type { Rng, Runtime } from '../runtime/index.ts';
 import type { DropReason, NetEvent, NetObserver, ReplyLostReason, ServerName } from './events.ts';
+import { messageOf } from '../thrown.ts';
 
 /** What a call resolves to. A network failure is `{ ok: false }`, never an exception, as in the original. */
 export type RpcResult<Reply> = { readonly ok: true; readonly reply: Reply } | { readonly ok: false };
@@ -399,5 +400,5 @@ export class Network {
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return messageOf(error);
 }

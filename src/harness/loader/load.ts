@@ -9,6 +9,9 @@ import type { MakeRaft } from '../../../labs/api/index.ts';
 import { referenceImplDir } from '../paths.ts';
 import { buildImplementation, ImplLoadError, type BuiltImpl } from './build.ts';
 import { implementationSite } from './site.ts';
+import { describeThrown } from '../thrown.ts';
+
+export { describeThrown };
 
 /** What an implementation module gives the tester. */
 export interface ImplModule {
@@ -20,24 +23,6 @@ export interface ImplModule {
 export interface LoadedImpl extends ImplModule {
   dir: string;
   built: BuiltImpl;
-}
-
-/** Describe any thrown value in one line, whatever it is (a null-prototype object, a revoked proxy…). */
-export function describeThrown(value: unknown): string {
-  try {
-    if (value instanceof Error) return `${value.name}: ${value.message}`;
-    if (typeof value === 'string') return value;
-    if (value === null || value === undefined || typeof value !== 'object') return String(value);
-    try {
-      const json = JSON.stringify(value);
-      if (json !== undefined) return `non-error value ${json.slice(0, 300)}`;
-    } catch {
-      // fall through
-    }
-    return `non-error value of type ${Object.prototype.toString.call(value)}`;
-  } catch {
-    return 'a value that cannot be described';
-  }
 }
 
 /**

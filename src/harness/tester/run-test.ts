@@ -6,6 +6,7 @@ import { makeRuntime, wallClockMs, type ClockMode, type Runtime, type SimOptions
 import { Config, type NodeLogLine, type PassedLine, type TesterTraceEvent } from './config.ts';
 import { TestFailure, makeTestingT } from './failure.ts';
 import type { RaftTest, TestEnv } from './types.ts';
+import { messageOf } from '../thrown.ts';
 
 /** pass; fail: the test's own verdict (t.Fatalf, an apply error); error: anything else went wrong. */
 export type TestStatus = 'pass' | 'fail' | 'error';
@@ -151,7 +152,7 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
     if (t.failed()) throw new TestFailure(t.messages[0]!);
   } catch (error) {
     result.status = error instanceof TestFailure ? 'fail' : 'error';
-    result.message = error instanceof Error ? error.message : String(error);
+    result.message = messageOf(error);
     const code = (error as { code?: unknown } | null)?.code;
     if (result.status === 'error' && typeof code === 'string') result.errorCode = code;
     if (result.status === 'error' && error instanceof Error && error.stack) result.stack = error.stack;

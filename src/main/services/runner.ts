@@ -325,6 +325,7 @@ export class RunnerService {
       implDir,
       argv: ['(app)', ...(chaos ? ['--chaos', formatChaos(chaos)] : [])],
       ...(chaos ? { chaos } : {}),
+      ...(settings.check ? { check: true } : {}),
     });
     const id = recorder.id;
     const view: BatchView = {

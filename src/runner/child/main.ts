@@ -61,6 +61,32 @@ for (const name of ['binding', '_linkedBinding'] as const) {
   });
 }
 
+// Console output is the implementation's; a run may write only so much of it (the rest is counted, not sent), so a
+// flood neither fills this process's memory nor the pool's.
+let consoleBudget = { left: Infinity, dropped: 0 };
+for (const stream of [process.stdout, process.stderr]) {
+  const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  stream.write = ((chunk: unknown, ...rest: unknown[]): boolean => {
+    const size = typeof chunk === 'string' ? Buffer.byteLength(chunk) : ((chunk as Uint8Array | undefined)?.byteLength ?? 0);
+    if (size <= consoleBudget.left) {
+      consoleBudget.left -= size;
+      return write(chunk, ...rest);
+    }
+    // What fits is written; the rest is counted.
+    const fits = consoleBudget.left;
+    consoleBudget.left = 0;
+    consoleBudget.dropped += size - fits;
+    const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+    if (fits > 0) return write(Buffer.from(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array)).subarray(0, fits), callback);
+    callback?.();
+    return true;
+  }) as typeof stream.write;
+}
+
+/** Until what the run printed has left this process (bounded by its budget). */
+const drained = (stream: NodeJS.WriteStream): Promise<void> =>
+  stream.writableLength === 0 ? Promise.resolve() : new Promise((resolve) => stream.once('drain', () => resolve()));
+
 interface CurrentRun {
   runId: string;
   nonce: string;
@@ -155,6 +181,7 @@ async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<voi
   };
   current = run;
   exitCalled = undefined;
+  consoleBudget = { left: task.consoleCapBytes, dropped: 0 };
   const ticker = realSetInterval(() => {
     send({ type: 'progress', runId, nonce, virtualMs: run.runtime?.now() ?? 0, events: run.runtime?.stats().events ?? 0 });
     flushLogs(run);
@@ -253,6 +280,7 @@ async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<voi
     result = { ...result, status: 'error', message, errorCode: 'IMPL_TAMPERED', failureMessages: [message] };
   }
   flushLogs(run);
+  await Promise.all([drained(process.stdout), drained(process.stderr)]);
   const traceKept = !!run.recorder && (result.status !== 'pass' || task.keepPassing);
   if (traceKept) flushTrace(run, run.recorder!.events.length);
   current = undefined;
@@ -266,7 +294,9 @@ async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<voi
     clean: leftovers.length === 0 && !run.crash && !exitCalled,
     leftovers,
     heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1024 / 1024),
+    consoleDroppedBytes: consoleBudget.dropped,
   });
+  consoleBudget = { left: Infinity, dropped: 0 };
 }
 
 async function probe(frame: Extract<ParentFrame, { type: 'probe' }>): Promise<void> {

@@ -44,6 +44,8 @@ export interface ChildTask {
   streamOutput: boolean;
   streamLogs: boolean;
   persistDir?: string;
+  /** Console output a run may write (stdout and stderr together); the rest is counted and dropped here. */
+  consoleCapBytes: number;
 }
 
 export interface TraceChunk {
@@ -76,6 +78,8 @@ export type ChildFrame =
       /** What was left behind, when not clean. */
       leftovers: string[];
       heapUsedMb: number;
+      /** Console bytes the run wrote past its cap, dropped before they left the process. */
+      consoleDroppedBytes: number;
     };
 
 /** Encode a frame: length, then the JSON. `stringify` is passed in so the run process can use a copy captured early. */

@@ -1,0 +1,131 @@
+// Code under test is untrusted: it must not forge a verdict, hang or crash raftlab, or touch another run. Each
+// planted fixture here ends as the right marked run (or a clear error), and the reference runs around it keep
+// their verdicts.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { referenceImplDir } from '../../src/harness/paths.ts';
+import { buildForRunning, type PreparedImpl } from '../../src/runner/impl.ts';
+import { WorkerPool, type PoolOptions } from '../../src/runner/pool.ts';
+import type { RunRecord, RunTask } from '../../src/runner/types.ts';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const fixture = (name: string): string => path.join(repo, 'test', 'fixtures', 'impls', name);
+const dirs: string[] = [];
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+const prepared = new Map<string, PreparedImpl>();
+async function task(dir: string, seed: number, testId = 'TestInitialElection2A', extra: Partial<RunTask> = {}): Promise<RunTask> {
+  const impl = prepared.get(dir) ?? (await buildForRunning(dir));
+  prepared.set(dir, impl);
+  return { testId, mode: 'sim', seed, implDir: impl.dir, impl: impl.ref, ...extra };
+}
+
+async function withPool<T>(options: Omit<PoolOptions, 'size'> & { size?: number }, fn: (pool: WorkerPool) => Promise<T>): Promise<T> {
+  const pool = new WorkerPool({ size: 1, ...options });
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.close();
+  }
+}
+
+function raftlab(args: string[], cwd: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  const child = spawn(process.execPath, [path.join(repo, 'bin', 'raftlab.js'), ...args], { cwd, env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+}
+
+const cwd = (): string => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'raftlab-untrusted-'));
+  dirs.push(dir);
+  return dir;
+};
+
+describe('untrusted code: no forged verdict', function () {
+  this.timeout(120_000);
+
+  it('an implementation that writes a "pass" on every channel it can find fails, and the CLI says so (exit 1)', async () => {
+    const record = await withPool({}, async (pool) => pool.run(await task(fixture('forges-verdict'), 1)));
+    assert.notEqual(record.status, 'pass');
+    assert.equal(record.errorCode, 'CHANNEL_TAMPERED');
+    assert.match(record.message!, /result channel/);
+    const r = await raftlab(['run', 'TestInitialElection2A', '--impl', fixture('forges-verdict'), '--count', '4', '--seed', '1', '--no-history'], cwd());
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(r.stdout, /FAIL: 4 runs, 4 failed/);
+  });
+
+  it('one that prints PASS and calls process.exit(0) fails with its own file and line; raftlab test exits 1', async () => {
+    const r = await raftlab(['test', '2A', '--impl', fixture('exits-with-pass'), '--seed', '1'], cwd());
+    assert.equal(r.status, 1, r.stdout);
+    assert.equal((r.stdout.match(/error \(IMPL_EXIT\) at index\.ts:8:\d+: the implementation called process\.exit\(0\)/g) ?? []).length, 3, r.stdout);
+    // What it printed is shown as its console output, never as raftlab's own verdict.
+    assert.match(r.stdout, /console output:\n {6}.*Passed --[\s\S]* {6}PASS\n/);
+    assert.match(r.stdout, /^FAIL\nFAIL {2}raft /m);
+    assert.doesNotMatch(r.stdout, /^ok /m);
+  });
+});
+
+describe('untrusted code: raftlab itself is never stuck or swamped', function () {
+  this.timeout(120_000);
+
+  it('a module whose top level never returns is a clear error (exit 2), found in a run process', async () => {
+    const r = await raftlab(['run', '2A', '--impl', fixture('top-level-loop'), '--count', '1', '--stall', '2', '--no-history'], cwd());
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^raftlab: could not load .*top-level-loop\/index\.ts: the implementation did not finish loading within 2 s \(a loop at the top level of a module\?\)\n$/);
+  });
+
+  it('Buffers outside the V8 heap count against the memory cap: an error, and the next run passes', async () => {
+    const records = await withPool({ memoryMb: 400 }, async (pool) => [await pool.run(await task(fixture('buffer-growth'), 1)), await pool.run(await task(referenceImplDir, 2))]);
+    assert.equal(records[0]!.status, 'error');
+    assert.equal(records[0]!.errorCode, 'WORKER_OUT_OF_MEMORY');
+    assert.match(records[0]!.message!, /grew past 400 MB \(\d+ MB resident, Buffers included\)/);
+    assert.equal(records[1]!.status, 'pass');
+  });
+
+  it('a flood of console output is capped (the rest counted, not kept) and the run keeps its verdict', async () => {
+    const rssBefore = process.memoryUsage().rss;
+    const record = await withPool({ consoleCapBytes: 4096 }, async (pool) => pool.run(await task(fixture('output-flood'), 1)));
+    assert.equal(record.status, 'pass', record.message);
+    assert.equal(record.consoleOutput!.length, 4096);
+    assert.ok(record.consoleDroppedBytes! > 190_000_000, `${record.consoleDroppedBytes}`);
+    assert.ok(process.memoryUsage().rss - rssBefore < 100 * 1024 * 1024, 'the parent did not hold the flood');
+  });
+});
+
+describe('untrusted code: one run cannot touch the next', function () {
+  this.timeout(120_000);
+
+  for (const name of ['leftover-interval', 'deletes-global']) {
+    it(`${name}: its process is not reused, and correct runs after it pass`, async () => {
+      const records: RunRecord[] = [];
+      const stats = await withPool({}, async (pool) => {
+        records.push(await pool.run(await task(fixture(name), 1)));
+        for (let seed = 2; seed <= 4; seed++) records.push(await pool.run(await task(referenceImplDir, seed)));
+        return pool.stats;
+      });
+      assert.deepEqual(records.map((r) => r.status), ['pass', 'pass', 'pass', 'pass'], records.map((r) => r.message).join('; '));
+      assert.equal(stats.replacedUnclean, 1);
+      assert.equal(records[1]!.freshWorker, true, 'the run after it got a fresh process');
+      assert.equal(records[2]!.freshWorker, false, 'clean processes are reused');
+    });
+  }
+
+  it('a promise rejected with a null-prototype object is reported as such, at once (not as a hang)', async () => {
+    const record = await withPool({ stallMs: 5_000 }, async (pool) => pool.run(await task(fixture('null-prototype-rejection'), 1)));
+    assert.equal(record.status, 'error');
+    assert.equal(record.errorCode, 'UNHANDLED_REJECTION');
+    assert.match(record.message!, /non-error value \{"why":"planted"\}/);
+    assert.ok(record.wallMs < 5_000, `${record.wallMs} ms`);
+  });
+});
