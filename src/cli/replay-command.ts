@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ImplLoadError, findTest, loadImplementation, referenceImplDir, runTest } from '../harness/tester/index.ts';
+import { BugPatchError, ImplLoadError, findTest, loadImplementation, referenceImplDir, resolveImplDir, runTest } from '../harness/tester/index.ts';
 import { formatChaos } from '../harness/chaos.ts';
 import { BundleError, extractBundle, readBundle } from '../runner/bundle.ts';
 import { TraceFileError, createTraceRecorder, readTraceEvents, readTraceHeader, type TraceEvent } from '../runner/trace/index.ts';
@@ -79,9 +79,9 @@ export async function replayCommand(
   }
   let make;
   try {
-    ({ make } = await loadImplementation(implDir));
+    ({ make } = await loadImplementation(resolveImplDir(implDir)));
   } catch (error) {
-    if (error instanceof ImplLoadError) {
+    if (error instanceof ImplLoadError || error instanceof BugPatchError) {
       err.write(`raftlab: ${error.message}\n`);
       return { status: 2 };
     }

@@ -11,7 +11,15 @@ import { Option, type Command } from 'commander';
 import { chaosKnobNames, formatChaos, type ChaosKnobs } from '../harness/chaos.ts';
 import type { ClockMode } from '../harness/runtime/index.ts';
 import { parseChaosOption } from './test-command.ts';
-import { ImplLoadError, TestSelectionError, loadImplementation, referenceImplDir, selectTests } from '../harness/tester/index.ts';
+import {
+  BugPatchError,
+  ImplLoadError,
+  TestSelectionError,
+  loadImplementation,
+  referenceImplDir,
+  resolveImplDir,
+  selectTests,
+} from '../harness/tester/index.ts';
 import { runBatch } from '../runner/batch.ts';
 import { History, resolveDataDir, type BatchRecorder } from '../runner/history.ts';
 import { Progress } from '../runner/progress.ts';
@@ -80,9 +88,12 @@ export async function runCommand(pattern: string | undefined, options: RunComman
   let implDir;
   try {
     tests = selectTests(pattern);
-    implDir = (await loadImplementation(options.impl ?? referenceImplDir)).dir;
+    // Load it once here to report a bad folder before the batch starts. A planted bug is recorded by its own folder;
+    // the workers load its materialized copy.
+    implDir = path.resolve(options.impl ?? referenceImplDir);
+    await loadImplementation(resolveImplDir(implDir));
   } catch (error) {
-    if (error instanceof TestSelectionError || error instanceof ImplLoadError) {
+    if (error instanceof TestSelectionError || error instanceof ImplLoadError || error instanceof BugPatchError) {
       err.write(`raftlab: ${error.message}\n`);
       return 2;
     }

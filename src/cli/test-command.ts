@@ -6,10 +6,12 @@ import { ChaosSpecError, chaosKnobNames, parseChaos, type ChaosKnobs } from '../
 import type { ClockMode } from '../harness/runtime/index.ts';
 import { replayCommand } from '../runner/report.ts';
 import {
+  BugPatchError,
   ImplLoadError,
   TestSelectionError,
   loadImplementation,
   referenceImplDir,
+  resolveImplDir,
   runTest,
   selectTests,
   type NodeLogLine,
@@ -48,9 +50,9 @@ export async function testCommand(
   let impl;
   try {
     tests = selectTests(pattern);
-    impl = await loadImplementation(options.impl ?? referenceImplDir);
+    impl = await loadImplementation(resolveImplDir(options.impl ?? referenceImplDir));
   } catch (error) {
-    if (error instanceof TestSelectionError || error instanceof ImplLoadError) {
+    if (error instanceof TestSelectionError || error instanceof ImplLoadError || error instanceof BugPatchError) {
       process.stderr.write(`raftlab: ${error.message}\n`);
       return 2;
     }

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { referenceImplDir } from '../harness/tester/index.ts';
+import { BugPatchError, referenceImplDir, resolveImplDir } from '../harness/tester/index.ts';
 import { readTraceHeader, type TraceHeader } from './trace/index.ts';
 
 export const bundleFormat = 'raftlab-bundle/1';
@@ -88,9 +88,19 @@ export async function createBundle(traceFile: string, implDir?: string): Promise
   if (!existsSync(dir)) {
     throw new BundleError('BUNDLE_NO_IMPL', `the implementation ${dir} named by ${traceFile} is not here; pass --impl DIR`);
   }
-  const sources = collectSources(dir);
+  // A planted bug travels as the code it ran: the reference with its patch applied.
+  let sourceDir: string;
+  try {
+    sourceDir = resolveImplDir(dir);
+  } catch (error) {
+    if (error instanceof BugPatchError) throw new BundleError('BUNDLE_NO_IMPL', error.message);
+    throw error;
+  }
+  const sources = collectSources(sourceDir);
   if (sources.length === 0) throw new BundleError('BUNDLE_NO_IMPL', `${dir} holds no source files`);
-  const root = commonRoot([...sources, path.join(dir, 'index.ts')]);
+  const root = commonRoot([...sources, path.join(sourceDir, 'index.ts')]);
+  // A bug's files go in a folder named after it, as if it were a folder of its own.
+  const prefix = sourceDir === dir ? '' : path.basename(dir);
   const files: Record<string, string> = {};
   let total = 0;
   for (const file of sources) {
@@ -99,7 +109,7 @@ export async function createBundle(traceFile: string, implDir?: string): Promise
     if (total > bundleSourceMaxBytes) {
       throw new BundleError('BUNDLE_TOO_LARGE', `the sources under ${root} exceed ${bundleSourceMaxBytes} bytes; bundle a smaller folder`);
     }
-    files[path.relative(root, file).split(path.sep).join('/')] = text;
+    files[path.posix.join(prefix, path.relative(root, file).split(path.sep).join('/'))] = text;
   }
   const bundle: Bundle = {
     format: bundleFormat,
@@ -108,7 +118,7 @@ export async function createBundle(traceFile: string, implDir?: string): Promise
     command: `npx raftlab test '^${header.test}$' --mode ${header.mode} --seed ${header.seed} --impl <extracted impl folder>`,
     impl: {
       name: header.impl === 'reference' && !implDir ? 'reference' : path.basename(dir),
-      dir: path.relative(root, dir).split(path.sep).join('/') || '.',
+      dir: path.posix.join(prefix, path.relative(root, sourceDir).split(path.sep).join('/')) || '.',
       files,
     },
     trace: readFileSync(traceFile).toString('base64'),

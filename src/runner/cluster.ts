@@ -5,6 +5,7 @@
  * stack frame inside the implementation.
  */
 import path from 'node:path';
+import { resolveImplDir } from '../harness/tester/index.ts';
 import type { RunRecord } from './types.ts';
 
 /** The Go tester's checks, recognised by the shape of their messages (config.go / test_test.go). */
@@ -47,9 +48,25 @@ export function failureSite(record: Pick<RunRecord, 'status' | 'message' | 'erro
   return handler ? `${code} in ${handler[1]}` : code;
 }
 
+const loadedDirs = new Map<string, string>();
+
+/** The folder the implementation ran from: a planted bug runs from its materialized copy. */
+function loadedFrom(implDir: string): string {
+  let dir = loadedDirs.get(implDir);
+  if (dir === undefined) {
+    try {
+      dir = path.resolve(resolveImplDir(implDir));
+    } catch {
+      dir = path.resolve(implDir); // a patch that no longer applies ran nowhere: its folder is as good as any
+    }
+    loadedDirs.set(implDir, dir);
+  }
+  return dir;
+}
+
 /** The first stack frame inside the implementation folder, as `file.ts:line` (no column, so edits elsewhere move it less). */
 function implFrame(stack: string, implDir: string): string | undefined {
-  const dir = path.resolve(implDir);
+  const dir = loadedFrom(implDir);
   for (const line of stack.split('\n').slice(1)) {
     const m = /(?:file:\/\/)?(\/[^\s():]+):(\d+):\d+/.exec(line);
     if (m && m[1]!.startsWith(dir + path.sep)) return `${path.relative(dir, m[1]!)}:${m[2]}`;

@@ -8,7 +8,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { findTest } from '../harness/tester/index.ts';
+import { findTest, resolveImplDir } from '../harness/tester/index.ts';
 import type { RunRecord, RunTask, WorkerReply } from './types.ts';
 
 export interface PoolOptions {
@@ -28,8 +28,17 @@ export const defaultTimeoutMs = (task: Pick<RunTask, 'mode'>): number => (task.m
 const consoleCap = 8_192;
 const workerEntry = new URL('./worker-entry.mjs', import.meta.url);
 
-/** A cheap fingerprint of an implementation folder: file count, newest mtime, total size (recursive). */
-export function implFingerprint(dir: string): string {
+/**
+ * A cheap fingerprint of an implementation folder: file count, newest mtime, total size (recursive). For a planted
+ * bug, of its materialized copy, which changes with the patch and with the reference.
+ */
+export function implFingerprint(implDir: string): string {
+  let dir: string;
+  try {
+    dir = resolveImplDir(implDir);
+  } catch {
+    return 'unresolvable';
+  }
   let files = 0;
   let newest = 0;
   let bytes = 0;

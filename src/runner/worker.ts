@@ -8,7 +8,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import type { MakeRaft } from '../../labs/api/index.ts';
-import { findTest, loadImplementation, referenceImplDir, runTest, type TestRunResult } from '../harness/tester/index.ts';
+import { findTest, loadImplementation, referenceImplDir, resolveImplDir, runTest, type TestRunResult } from '../harness/tester/index.ts';
 import { checkTrace, invariants, type Violation } from '../checker/index.ts';
 import { createTraceRecorder, encodeTrace, traceHeaderFor, type TraceRecorder } from './trace/index.ts';
 import type { RunTask, WorkerReply, WorkerRequest } from './types.ts';
@@ -85,7 +85,7 @@ async function run(request: WorkerRequest): Promise<{ result: TestRunResult; tra
   if (!test) throw new Error(`unknown test ${task.testId}`);
   let make = impls.get(task.implDir);
   if (!make) {
-    make = (await loadImplementation(task.implDir)).make;
+    make = (await loadImplementation(resolveImplDir(task.implDir))).make;
     impls.set(task.implDir, make);
   }
   output = [];

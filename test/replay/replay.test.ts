@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { exportCommand } from '../../src/cli/export-command.ts';
 import { replayCommand } from '../../src/cli/replay-command.ts';
 import { readBundle } from '../../src/runner/bundle.ts';
-import { findTest, loadImplementation, referenceImplDir, runTest } from '../../src/harness/tester/index.ts';
+import { findTest, loadImplementation, referenceImplDir, resolveImplDir, runTest } from '../../src/harness/tester/index.ts';
 import { createTraceRecorder, encodeTrace, traceHeaderFor } from '../../src/runner/trace/index.ts';
 
 const buggy = fileURLToPath(new URL('../../labs/bugs/vote-without-up-to-date-check/', import.meta.url));
@@ -29,7 +29,7 @@ describe('replay: a saved run re-runs from its trace file', () => {
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'raftlab-replay-'));
     // A failing sim run of a planted bug, saved as the runner saves it.
-    const { make } = await loadImplementation(buggy);
+    const { make } = await loadImplementation(resolveImplDir(buggy));
     let recorder = createTraceRecorder();
     let result = await runTest(findTest('TestBackup2B')!, { mode: 'sim', seed: 1, make, ...recorder.options });
     for (let seed = 2; result.status === 'pass' && seed <= 50; seed++) {
@@ -69,15 +69,16 @@ describe('replay: a saved run re-runs from its trace file', () => {
     assert.equal(bundle.run.test, 'TestBackup2B');
     assert.equal(bundle.createdBy.node, process.version);
     assert.match(bundle.command, /^npx raftlab test '\^TestBackup2B\$' --mode sim --seed \d+/);
-    // The bug's own file and the reference files it imports travel together.
-    assert.ok(bundle.impl.files['bugs/vote-without-up-to-date-check/index.ts'], Object.keys(bundle.impl.files).join(', '));
-    assert.ok(bundle.impl.files['raft/election.ts']);
-    assert.equal(bundle.impl.dir, 'bugs/vote-without-up-to-date-check');
+    // A planted bug travels as the code it ran: the reference with its patch applied, in a folder named after it.
+    assert.ok(bundle.impl.files['vote-without-up-to-date-check/index.ts'], Object.keys(bundle.impl.files).join(', '));
+    assert.match(bundle.impl.files['vote-without-up-to-date-check/raft.ts']!, /if \(!free\) \{ \/\/ The mistake/);
+    assert.equal(bundle.impl.dir, 'vote-without-up-to-date-check');
+    assert.equal(bundle.impl.name, 'vote-without-up-to-date-check');
     const out = sink();
     const { status, outcome } = await replayCommand(bundleFile, {}, out.stream);
     assert.equal(status, 0, out.text());
     assert.deepEqual(outcome, { recurred: true, identical: true, firstDifference: undefined });
-    assert.match(out.text(), /implementation unpacked to .*bugs\/vote-without-up-to-date-check/);
+    assert.match(out.text(), /implementation unpacked to .*src\/vote-without-up-to-date-check/);
   });
 
   it('a file that is not a trace is a clear error with status 2', async () => {
