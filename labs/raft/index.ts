@@ -1,6 +1,6 @@
 /**
  * The reference Raft for the 6.824 (2021) lab. The tester loads this folder and calls `make` once per server
- * (and again at every restart).
+ * (and again at every restart). The peer itself is one class, in raft.ts.
  */
 import type { MakeRaft } from '../api/index.ts';
 import { Raft } from './raft.ts';

@@ -33,14 +33,15 @@ export function normalizeMessage(message: string): string {
 }
 
 /** Where a failure fired: the tester check for a verdict, the error code and first implementation frame for errors. */
-export function failureSite(record: Pick<RunRecord, 'status' | 'message' | 'errorCode' | 'stack' | 'implDir'>): string {
+export function failureSite(record: Pick<RunRecord, 'status' | 'message' | 'errorCode' | 'stack' | 'implDir' | 'site'>): string {
   const message = record.message ?? '';
   if (record.status === 'fail') {
     for (const [shape, check] of checkShapes) if (shape.test(message)) return check;
     return 'test';
   }
   const code = record.errorCode ?? record.status;
-  const frame = record.stack ? implFrame(record.stack, record.implDir) : undefined;
+  // The run process sets the site where the error fired (src/harness/loader/site.ts); older records have only a stack.
+  const frame = record.site ? record.site.replace(/:\d+$/, '') : record.stack ? implFrame(record.stack, record.implDir) : undefined;
   if (frame) return `${code} at ${frame}`;
   // labrpc wraps a throwing handler; its message names the handler.
   const handler = /^RPC handler (\S+) on server/.exec(message);

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { loadImplementation, runTest, selectTests, type TestRunResult } from '../../src/harness/tester/index.ts';
+import { loadImplementation, resolveImplDir, runTest, selectTests, type TestRunResult } from '../../src/harness/tester/index.ts';
 
 const bug = (name: string) => fileURLToPath(new URL(`../../labs/bugs/${name}/`, import.meta.url));
 
 /** Run the selected tests over seeds first..last (sim clock) and return the first failing run, if any. */
 async function firstFailure(implName: string, pattern: string, seeds: number): Promise<TestRunResult | undefined> {
-  const { make } = await loadImplementation(bug(implName));
+  const { make } = await loadImplementation(resolveImplDir(bug(implName)));
   for (let seed = 1; seed <= seeds; seed++) {
     for (const test of selectTests(pattern)) {
       const r = await runTest(test, { mode: 'sim', seed, make });

@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { BugAbout } from '../../labs/bugs/about.ts';
 import { checkTrace, invariants } from '../../src/checker/index.ts';
 import { parseChaos } from '../../src/harness/chaos.ts';
-import { loadImplementation, runTest, selectTests } from '../../src/harness/tester/index.ts';
+import { loadImplementation, resolveImplDir, runTest, selectTests } from '../../src/harness/tester/index.ts';
+import { bugsDir, listBugs, readBugAbout, type BugAbout } from '../../src/runner/bug-about.ts';
 import { createTraceRecorder } from '../../src/runner/trace/index.ts';
 
-const bugsDir = fileURLToPath(new URL('../../labs/bugs/', import.meta.url));
-const bugs = readdirSync(bugsDir, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .map((d) => d.name)
-  .sort();
-const abouts = new Map<string, BugAbout>();
-for (const name of bugs) {
-  abouts.set(name, ((await import(pathToFileURL(path.join(bugsDir, name, 'index.ts')).href)) as { about: BugAbout }).about);
-}
+const bugs = listBugs();
+const abouts = new Map<string, BugAbout>(bugs.map((name) => [name, readBugAbout(path.join(bugsDir, name))]));
 
 describe('bug catalog: each bug is caught within the sweep it states', () => {
   it('has at least 12 planted bugs, each with a title and an explanation for the app', () => {
@@ -27,7 +18,7 @@ describe('bug catalog: each bug is caught within the sweep it states', () => {
   for (const name of bugs) {
     it(`${name}`, async () => {
       const { tests, seeds, chaos, invariant } = abouts.get(name)!.catch;
-      const { make } = await loadImplementation(path.join(bugsDir, name));
+      const { make } = await loadImplementation(resolveImplDir(path.join(bugsDir, name)));
       let found: { id: string; seed: number; failed: boolean; invariants: string[] } | undefined;
       for (let seed = 1; seed <= seeds && !found; seed++) {
         for (const test of selectTests(tests)) {

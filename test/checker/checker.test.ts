@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { checkTrace } from '../../src/checker/index.ts';
-import { findTest, loadImplementation, runTest, selectTests } from '../../src/harness/tester/index.ts';
+import { findTest, loadImplementation, resolveImplDir, runTest, selectTests } from '../../src/harness/tester/index.ts';
 import { runBatch } from '../../src/runner/batch.ts';
 import { createTraceRecorder, type TraceEvent } from '../../src/runner/trace/index.ts';
 
 const bug = (name: string) => fileURLToPath(new URL(`../../labs/bugs/${name}/`, import.meta.url));
 
 async function tracedRun(implDir: string | undefined, testId: string, seed: number) {
-  const { make } = await loadImplementation(implDir);
+  const { make } = await loadImplementation(implDir === undefined ? undefined : resolveImplDir(implDir));
   const recorder = createTraceRecorder();
   const result = await runTest(findTest(testId)!, { mode: 'sim', seed, make, ...recorder.options });
   return { result, events: recorder.events, check: checkTrace(recorder.events) };

@@ -13,6 +13,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type * as esbuild from 'esbuild';
 import { apiEntry, cacheDir } from '../paths.ts';
+import { BugPatchError, resolveImplDir } from './bug-patch.ts';
 import { sha256, snapshotHash, sourcesFormat, type SourceFile, type SourceSnapshot } from './snapshot.ts';
 
 export type ImplLoadErrorCode = 'IMPL_NOT_FOUND' | 'IMPL_BUILD_FAILED' | 'IMPL_LOAD_FAILED' | 'IMPL_NO_MAKE' | 'IMPL_TOO_LARGE';
@@ -34,7 +35,7 @@ export const entryNames = ['index.ts', 'index.mts', 'index.js', 'index.mjs'] as 
 export const sourcesMaxBytes = 8 * 1024 * 1024;
 
 export interface BuiltImpl {
-  /** The implementation folder, absolute. */
+  /** The implementation folder, absolute, as named (a planted bug's own folder, not its patched copy). */
   dir: string;
   /** The built module (an ES module file in the build cache). */
   file: string;
@@ -152,9 +153,17 @@ function pruneBuilds(dir: string, keep = 300): void {
  * has no entry, or does not compile (with file:line of the first errors).
  */
 export async function buildImplementation(dir: string): Promise<BuiltImpl> {
-  const absolute = path.resolve(dir);
+  const named = path.resolve(dir);
+  // A planted bug (a folder with bug.patch) builds from the reference with its patch applied.
+  let absolute: string;
+  try {
+    absolute = resolveImplDir(named);
+  } catch (error) {
+    if (error instanceof BugPatchError) throw new ImplLoadError('IMPL_BUILD_FAILED', error.message, { cause: error });
+    throw error;
+  }
   const cached = cache.get(absolute);
-  if (cached && stillFresh(cached)) return cached.built;
+  if (cached && stillFresh(cached)) return { ...cached.built, dir: named };
 
   const entry = findEntry(absolute);
   const outDir = path.join(cacheDir(), 'impl');
@@ -247,7 +256,7 @@ export async function buildImplementation(dir: string): Promise<BuiltImpl> {
     renameSync(temp, file);
     pruneBuilds(outDir);
   }
-  const built: BuiltImpl = { dir: absolute, file, buildHash, snapshot, root };
+  const built: BuiltImpl = { dir: named, file, buildHash, snapshot, root };
   cache.set(absolute, { built, stamps });
   return built;
 }

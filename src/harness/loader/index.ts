@@ -3,3 +3,4 @@ export * from './load.ts';
 export * from './snapshot.ts';
 export * from './project.ts';
 export * from './site.ts';
+export * from './bug-patch.ts';

@@ -5,3 +5,4 @@ export * from './registry.ts';
 export * from './run-test.ts';
 export * from './load-impl.ts';
 export { RendezvousChannel } from './apply-channel.ts';
+export * from '../loader/bug-patch.ts';

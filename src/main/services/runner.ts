@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { LowSync } from 'lowdb';
 import { JSONFileSync } from 'lowdb/node';
 import { chaosActive, formatChaos } from '../../harness/chaos.ts';
-import { allTests, findTest, referenceImplDir } from '../../harness/tester/index.ts';
+import { BugPatchError, allTests, findTest, isBugDir, referenceImplDir, resolveImplDir } from '../../harness/tester/index.ts';
 import { runBatch, type BatchResult } from '../../runner/batch.ts';
 import { failureSite, normalizeMessage } from '../../runner/cluster.ts';
 import { History, resolveDataDir, type BatchFile, type BatchRecorder } from '../../runner/history.ts';
@@ -210,7 +210,11 @@ export class RunnerService {
 
   // --- implementations -------------------------------------------------------------------------
 
-  /** The folder an implementation choice names; a typed-in folder must exist and hold an index.ts. */
+  /**
+   * The folder an implementation choice names; a typed-in folder must exist and hold an index.ts, or be a planted
+   * bug (labs/bugs/<name>) whose patch still applies. Batches record this folder; the workers load what
+   * resolveImplDir makes of it.
+   */
   resolveImpl(impl: ImplChoice): string {
     if (impl === 'reference') return path.resolve(referenceImplDir);
     if (impl === 'skeleton') return path.resolve(skeletonImplDir);
@@ -223,6 +227,15 @@ export class RunnerService {
       throw new InputError(`No such folder: ${dir}`);
     }
     if (!info.isDirectory()) throw new InputError(`Not a folder: ${dir}`);
+    if (isBugDir(dir)) {
+      try {
+        resolveImplDir(dir);
+      } catch (error) {
+        if (error instanceof BugPatchError) throw new InputError(error.message);
+        throw error;
+      }
+      return dir;
+    }
     if (!existsSync(path.join(dir, 'index.ts')) && !existsSync(path.join(dir, 'index.js'))) {
       throw new InputError(`${dir} has no index.ts exporting make (see labs/api/index.ts)`);
     }
