@@ -18,7 +18,13 @@ export interface PreparedImpl {
 }
 
 export function implRef(built: BuiltImpl): ImplRef {
-  return { file: built.file, sourceRoot: built.root, sourcesHash: built.snapshot.hash, sourceFiles: built.snapshot.files.length };
+  return {
+    file: built.file,
+    sourceRoot: built.root,
+    sourceDir: path.join(built.root, ...built.snapshot.implDir.split('/')),
+    sourcesHash: built.snapshot.hash,
+    sourceFiles: built.snapshot.files.length,
+  };
 }
 
 /** Build an implementation folder; throws ImplLoadError when it is missing or does not compile. */
@@ -37,7 +43,7 @@ export async function prepareImpl(dir: string, pool?: Omit<PoolOptions, 'size'>)
   try {
     const probe = await probePool.probe(prepared.built.file);
     if (!probe.ok) {
-      const where = implementationSite(probe.stack, prepared.built.root);
+      const where = implementationSite(probe.stack, prepared.built.root, prepared.ref.sourceDir);
       const entry = path.join(prepared.built.root, ...prepared.built.snapshot.entry.split('/'));
       throw new ImplLoadError((probe.code as ImplLoadError['code']) ?? 'IMPL_LOAD_FAILED', `could not load ${entry}: ${probe.message}${where ? ` (at ${where})` : ''}`);
     }

@@ -352,6 +352,7 @@ class Slot {
           seed: task.seed,
           file: task.impl.file,
           sourceRoot: task.impl.sourceRoot,
+          sourceDir: task.impl.sourceDir,
           trace: !!task.trace || !!task.check,
           streamTrace: !!task.trace,
           keepPassing: task.trace?.keep === 'all',

@@ -10,6 +10,8 @@ export interface ImplRef {
   file: string;
   /** Absolute folder the snapshot's paths start from (to point stacks at the student's own files). */
   sourceRoot: string;
+  /** The folder the build read the implementation from (for a planted bug, its patched copy). */
+  sourceDir: string;
   /** The source snapshot's hash: which code ran. */
   sourcesHash: string;
   /** How many files the snapshot holds. */

@@ -151,7 +151,7 @@ describe('cli: raftlab run', () => {
     assert.ok(text.includes('\x1b[31m'), 'red once a run failed');
     assert.ok(text.includes(`replay: npx raftlab test '^TestInitialElection2A$' --mode sim --seed 7 --impl ${JSON.stringify(impl)}`));
     assert.match(text, /Failure clusters \(2\):/);
-    assert.match(text, /3 x TestInitialElection2A \[RPC_HANDLER_THREW in Raft\.RequestVote\] RPC handler Raft\.RequestVote on server N threw: planted: RequestVote threw for candidate N in term N$/m);
+    assert.match(text, /3 x TestInitialElection2A \[RPC_HANDLER_THREW at index\.ts:\d+\] RPC handler Raft\.RequestVote on server N threw: planted: RequestVote threw for candidate N in term N$/m);
     const doc = new XMLParser({ ignoreAttributes: false, isArray: (name) => ['testsuite', 'testcase'].includes(name) }).parse(readFileSync(junit, 'utf8'));
     const cases = (doc.testsuites.testsuite as Array<{ testcase: Array<{ failure?: { '@_message': string; '#text': string } }> }>).flatMap((s) => s.testcase);
     assert.equal(cases.length, 6);

@@ -209,7 +209,7 @@ export async function buildImplementation(dir: string): Promise<BuiltImpl> {
       format: 'esm',
       platform: 'node',
       target: 'node20',
-      sourcemap: 'inline',
+      sourcemap: 'external',
       sourcesContent: false,
       keepNames: true,
       logLevel: 'silent',
@@ -247,12 +247,20 @@ export async function buildImplementation(dir: string): Promise<BuiltImpl> {
   };
 
   const output = result.outputFiles.find((f) => f.path.endsWith('.mjs'))!;
-  const buildHash = sha256(output.contents);
+  // The source map goes inline, naming each source by its absolute path, so a stack reads /home/you/raft/raft.ts:120.
+  const mapFile = result.outputFiles.find((f) => f.path.endsWith('.map'));
+  let code = output.text.replace(/\n\/\/# sourceMappingURL=[^\n]*\n?$/, '\n');
+  if (mapFile) {
+    const map = JSON.parse(mapFile.text) as { sources: string[] };
+    map.sources = map.sources.map((source) => (source.includes(':') && !source.startsWith('.') ? source : path.resolve(outDir, source)));
+    code += `//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}\n`;
+  }
+  const buildHash = sha256(code);
   const file = path.join(outDir, `${buildHash.slice(0, 24)}.mjs`);
   if (!existsSync(file)) {
     mkdirSync(outDir, { recursive: true });
     const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, output.contents);
+    writeFileSync(temp, code);
     renameSync(temp, file);
     pruneBuilds(outDir);
   }

@@ -67,7 +67,7 @@ export async function loadImplementation(dir: string = referenceImplDir): Promis
     return { ...(await mod), dir: built.dir, built };
   } catch (error) {
     if (!(error instanceof ImplLoadError)) throw error;
-    const site = implementationSite(error.cause instanceof Error ? error.cause.stack : undefined, built.root);
+    const site = implementationSite(error.cause instanceof Error ? error.cause.stack : undefined, built.root, path.join(built.root, ...built.snapshot.implDir.split('/')));
     const entry = path.join(built.root, ...built.snapshot.entry.split('/'));
     throw new ImplLoadError(error.code, `could not load ${entry}: ${error.message}${site ? ` (at ${site})` : ''}`, { cause: error.cause });
   }

@@ -4,11 +4,12 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The first frame of a stack that is in the implementation's own sources (under `root`, outside node_modules),
- * as `path:line:column` relative to `root`. Stacks are source-mapped, so this names the student's file and line.
+ * as `path:line:column` relative to the implementation's folder (or, for a file outside it, to `root`). Stacks are source-mapped, so this names the student's file and line.
  */
-export function implementationSite(stack: string | undefined, root: string): string | undefined {
+export function implementationSite(stack: string | undefined, root: string, implDir?: string): string | undefined {
   if (!stack || !root) return undefined;
   const base = path.resolve(root);
+  const own = implDir ? path.resolve(implDir) : base;
   for (const line of stack.split('\n')) {
     const m = /\(?((?:file:\/\/)?[^\s()]+):(\d+):(\d+)\)?\s*$/.exec(line.trim());
     if (!m || !line.trim().startsWith('at ')) continue;
@@ -20,7 +21,10 @@ export function implementationSite(stack: string | undefined, root: string): str
     }
     const rel = path.relative(base, path.resolve(base, file));
     if (rel.startsWith('..') || path.isAbsolute(rel) || rel.split(path.sep).includes('node_modules')) continue;
-    return `${rel.split(path.sep).join('/')}:${m[2]}:${m[3]}`;
+    // Named from the implementation's own folder when it is in it (raft.ts:120:7), else from the sources' root.
+    const fromOwn = path.relative(own, path.resolve(base, file));
+    const shown = fromOwn.startsWith('..') ? rel : fromOwn;
+    return `${shown.split(path.sep).join('/')}:${m[2]}:${m[3]}`;
   }
   return undefined;
 }

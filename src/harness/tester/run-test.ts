@@ -155,7 +155,13 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
     result.message = messageOf(error);
     const code = (error as { code?: unknown } | null)?.code;
     if (result.status === 'error' && typeof code === 'string') result.errorCode = code;
-    if (result.status === 'error' && error instanceof Error && error.stack) result.stack = error.stack;
+    if (result.status === 'error' && error instanceof Error) {
+      // The stack that says where it went wrong: the innermost cause's (a handler's own throw inside RPC_HANDLER_THREW).
+      let inner: unknown = error;
+      while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
+      const stack = (inner as Error).stack ?? error.stack;
+      if (stack) result.stack = stack;
+    }
   }
   result.failureMessages = [...t.messages];
   if (result.message !== undefined && !result.failureMessages.includes(result.message)) result.failureMessages.push(result.message);

@@ -270,7 +270,7 @@ async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<voi
   } finally {
     realClearInterval(ticker);
   }
-  const site = implementationSite(result.stack, task.sourceRoot);
+  const site = implementationSite(result.stack, task.sourceRoot, task.sourceDir);
   if (site) result = { ...result, site };
 
   const leftovers = describeLeftovers(baseline);

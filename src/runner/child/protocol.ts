@@ -32,6 +32,7 @@ export interface ChildTask {
   file: string;
   /** Absolute folder of the implementation's sources, to point a stack at the student's own file. */
   sourceRoot: string;
+  sourceDir: string;
   /** Record the trace (for keeping or checking). */
   trace: boolean;
   /** Stream trace chunks as the run goes (so a run that hangs keeps what it recorded). */
