@@ -129,3 +129,132 @@ describe('untrusted code: one run cannot touch the next', function () {
     assert.ok(record.wallMs < 5_000, `${record.wallMs} ms`);
   });
 });
+
+describe('hostile bundles are validated before anything is written or run', function () {
+  this.timeout(120_000);
+  let good: Record<string, unknown>;
+  let work: string;
+
+  before(async () => {
+    work = cwd();
+    const { gunzipSync } = await import('node:zlib');
+    const { readFileSync, cpSync } = await import('node:fs');
+    cpSync(path.join(repo, 'labs', 'skeleton'), path.join(work, 'sk'), { recursive: true });
+    const run = await raftlab(['run', 'TestInitialElection2A', '--impl', 'sk', '--count', '1', '--seed', '4', '--data', 'data'], work);
+    const trace = /trace: (\S+\.trace\.gz)/.exec(run.stdout)![1]!;
+    assert.equal((await raftlab(['export', trace, '--format', 'bundle', '--out', 'good.bundle.gz'], work)).status, 0);
+    good = JSON.parse(gunzipSync(readFileSync(path.join(work, 'good.bundle.gz'))).toString('utf8')) as Record<string, unknown>;
+  });
+
+  async function replayed(bundle: unknown, ...flags: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    const { gzipSync } = await import('node:zlib');
+    const { writeFileSync } = await import('node:fs');
+    const file = path.join(work, `b-${Math.random().toString(36).slice(2)}.bundle.gz`);
+    writeFileSync(file, gzipSync(JSON.stringify(bundle)));
+    return raftlab(['replay', file, ...flags], work);
+  }
+  const edit = (f: (b: { run: Record<string, unknown>; sources: { implDir: string; entry: string; files: Array<{ path: string; text: string; sha256: string }> } }) => void): unknown => {
+    const copy = structuredClone(good) as Parameters<typeof f>[0];
+    f(copy);
+    return copy;
+  };
+
+  it('the untouched bundle replays (the baseline)', async () => {
+    const r = await replayed(good);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+  });
+
+  it('a file path that leaves the folder, an absolute implementation folder, a test id with ../: refused, nothing written', async () => {
+    const marker = path.join(os.tmpdir(), 'raftlab-escaped.ts');
+    rmSync(marker, { force: true });
+    const cases = [
+      edit((b) => (b.sources.files[0]!.path = '../../../../../../../../tmp/raftlab-escaped.ts')),
+      edit((b) => (b.sources.implDir = '/etc')),
+      edit((b) => (b.sources.implDir = '../..')),
+      edit((b) => (b.run.test = '../../TestInitialElection2A')),
+      edit((b) => (b.run.seed = -1)),
+      edit((b) => (b.sources.entry = '../index.ts')),
+    ];
+    for (const bundle of cases) {
+      const r = await replayed(bundle);
+      assert.equal(r.status, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, /^raftlab: .* is not a valid raftlab bundle: .+\n$/);
+    }
+    assert.ok(!(await import('node:fs')).existsSync(marker), 'nothing was written outside');
+  });
+
+  it('sources altered after the bundle was made: refused unless --allow-modified, which runs them and says the outcome differs', async () => {
+    const tampered = edit((b) => {
+      const raft = b.sources.files.find((f) => f.path === 'raft.ts')!;
+      raft.text = raft.text.replace('isLeader = false', 'isLeader = true');
+    });
+    const refused = await replayed(tampered);
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /was modified after it was made: raft\.ts does not match the recorded hash \(replay --allow-modified runs it anyway\)/);
+    const allowed = await replayed(tampered, '--allow-modified');
+    assert.notEqual(allowed.status, 2, allowed.stderr);
+  });
+});
+
+describe('disk trouble never changes a verdict, and history survives its writers', function () {
+  this.timeout(180_000);
+
+  it('traces that cannot be written (a full tmpfs, or a path under a file) are reported; the runs keep their verdicts', async () => {
+    const work = cwd();
+    const { execFileSync } = await import('node:child_process');
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const full = path.join(work, 'full');
+    mkdirSync(full);
+    let outDir: string;
+    let mounted = false;
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', full], { stdio: 'ignore' });
+      mounted = true;
+      outDir = full;
+    } catch {
+      // Not allowed to mount here: a folder under a plain file cannot be written either.
+      writeFileSync(path.join(work, 'plain-file'), '');
+      outDir = path.join(work, 'plain-file', 'traces');
+    }
+    try {
+      const json = path.join(work, 'batch.json');
+      const r = await raftlab(['run', '2A', '--count', '3', '--seed', '1', '--keep', 'all', '--out', outDir, '--json', json, '--no-history'], work);
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /PASS: 9 runs, 0 failed/);
+      assert.match(r.stderr, mounted ? /raftlab: could not save the trace: disk full/ : /raftlab: could not save the trace:/);
+      const runs = (JSON.parse((await import('node:fs')).readFileSync(json, 'utf8')) as { runs: Array<{ status: string; traceError?: string }> }).runs;
+      assert.equal(runs.length, 9);
+      assert.ok(runs.every((x) => x.status === 'pass'));
+      assert.ok(runs.some((x) => x.traceError), 'the runs say their trace was not kept');
+      if (mounted) assert.deepEqual((await import('node:fs')).readdirSync(full).filter((f) => f.endsWith('.tmp')), [], 'no partial file is left');
+    } finally {
+      if (mounted) execFileSync('umount', [full]);
+    }
+  });
+
+  it('four raftlab runs writing one history at once: every batch is recorded, none lost, none crashed', async () => {
+    const work = cwd();
+    const data = path.join(work, 'data');
+    const results = await Promise.all([1, 2, 3, 4].map((k) => raftlab(['run', 'TestInitialElection2A', '--count', '3', '--seed', String(k * 10), '--parallel', '1', '--data', data], work)));
+    for (const r of results) assert.equal(r.status, 0, r.stdout + r.stderr);
+    const { History } = await import('../../src/runner/history.ts');
+    const history = new History(data);
+    const batches = history.listBatches();
+    assert.equal(batches.length, 4);
+    for (const b of batches) {
+      assert.equal(b.state, 'done');
+      assert.equal(history.readBatch(b.id)!.runs.length, 3);
+    }
+  });
+
+  it('the app keeps answering over a history of the wrong shape', async () => {
+    const data = cwd();
+    const { writeFileSync } = await import('node:fs');
+    const { RunnerService } = await import('../../src/main/services/runner.ts');
+    writeFileSync(path.join(data, 'history.json'), JSON.stringify({ version: 2, batches: [{ id: '../../etc/passwd', state: 'done' }] }));
+    const service = new RunnerService({ dataDir: data });
+    assert.equal(service.catalog().length, 24);
+    assert.deepEqual(service.historyBatches(), []);
+    await service.close();
+  });
+});
