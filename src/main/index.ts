@@ -4,12 +4,13 @@
  * Only this file and electron-ipc.ts import electron; the handlers (services/) are shared with the
  * web server.
  */
-import { app, BrowserWindow, dialog, ipcMain, session, shell, type SaveDialogOptions, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell, type SaveDialogOptions, type WebContents } from 'electron';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { contentSecurityPolicy } from '../shared/csp.ts';
 import { EVENT_CHANNEL } from '../shared/ipc.ts';
+import { appHost, appOrigin, appScheme, externalAllowed, resolveAppFile } from './app-protocol.ts';
 import { registerIpc } from './electron-ipc.ts';
 import { createDispatcher, type Handlers } from './rpc.ts';
 import { handlers } from './services/index.ts';
@@ -53,13 +54,13 @@ function isAppUrl(url: string): boolean {
     return false;
   }
   if (devServerUrl) return parsed.origin === new URL(devServerUrl).origin;
-  return parsed.protocol === 'file:' && parsed.pathname === pathToFileURL(rendererIndex).pathname;
+  return parsed.protocol === `${appScheme}:` && parsed.host === appHost;
 }
 
 function harden(contents: WebContents): void {
   // No new windows; web links open in the user's browser.
   contents.setWindowOpenHandler(({ url }) => {
-    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
+    if (externalAllowed(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
   // The window never navigates away from the app.
@@ -89,11 +90,13 @@ function createWindow(): BrowserWindow {
   });
   win.once('ready-to-show', () => win.show());
   if (devServerUrl) void win.loadURL(devServerUrl);
-  else void win.loadFile(rendererIndex);
+  else void win.loadURL(`${appOrigin}/index.html`);
   return win;
 }
 
 app.enableSandbox();
+// The renderer's own origin (app://raftlab/), registered before the app is ready as Electron requires.
+protocol.registerSchemesAsPrivileged([{ scheme: appScheme, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -109,7 +112,17 @@ if (!app.requestSingleInstanceLock()) {
   app.on('web-contents-created', (_event, contents) => harden(contents));
 
   void app.whenReady().then(() => {
-    // The CSP also comes in a meta tag of the built index.html (file:// responses have no headers).
+    const rendererDir = path.dirname(rendererIndex);
+    protocol.handle(appScheme, async (request) => {
+      const file = resolveAppFile(rendererDir, request.url);
+      if (!file) return new Response('Not found', { status: 404 });
+      const response = await net.fetch(pathToFileURL(file).href);
+      const headers = new Headers(response.headers);
+      headers.set('Content-Security-Policy', csp);
+      headers.set('X-Content-Type-Options', 'nosniff');
+      return new Response(response.body, { status: response.status, headers });
+    });
+    // The CSP also comes in a meta tag of the built index.html, and with every app:// response.
     session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
       callback({
         responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] },

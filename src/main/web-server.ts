@@ -101,8 +101,9 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<We
   if (token.length < 16 || !/^[A-Za-z0-9_-]+$/.test(token)) throw new Error('the API token must be at least 16 URL-safe characters');
 
   let origin = '';
+  const streams = { open: 0 };
   const server: Server = createServer((req, res) => {
-    handle(req, res, { rendererDir, dispatch, origin, token, events }).catch((err: unknown) => {
+    handle(req, res, { rendererDir, dispatch, origin, token, events, streams }).catch((err: unknown) => {
       console.error('raftlab: web request failed:', err);
       if (!res.headersSent) sendText(res, 500, 'Internal error');
       else res.destroy();
@@ -112,6 +113,8 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<We
   await new Promise<void>((resolveListen, rejectListen) => {
     const onError = (err: NodeJS.ErrnoException) => rejectListen(listenError(port, err));
     server.once('error', onError);
+    // One user's page needs a handful of connections; a flood of them is refused at the socket.
+    server.maxConnections = MAX_CONNECTIONS;
     server.listen({ port, host: HOST, exclusive: true }, () => {
       server.off('error', onError);
       resolveListen();
@@ -142,7 +145,15 @@ interface RequestContext {
   origin: string;
   token: string;
   events: () => EventHub;
+  /** Event streams open now (each holds a connection for as long as its page lives). */
+  streams: { open: number };
 }
+
+/** Connections the server accepts at once, and event streams among them. */
+export const MAX_CONNECTIONS = 64;
+export const MAX_EVENT_STREAMS = 16;
+/** The cookie that carries the token once the page has been opened with it. */
+export const TOKEN_COOKIE = 'raftlab-token';
 
 const SECURITY_HEADERS = {
   'content-security-policy': contentSecurityPolicy({ header: true }),
@@ -160,6 +171,22 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: RequestCon
     return;
   }
   const [path = '/', query = ''] = (req.url ?? '/').split('?', 2);
+  // The address raftlab prints carries the token: trade it for an HttpOnly cookie at once and send the browser to the
+  // same page without it, so the token stays out of the address bar, the history and any page's reach.
+  const offered = new URLSearchParams(query).get('token');
+  if (offered !== null && !(path === '/api' || path.startsWith('/api/')) && (req.method === 'GET' || req.method === 'HEAD')) {
+    const rest = new URLSearchParams(query);
+    rest.delete('token');
+    const location = path + (rest.size ? `?${rest}` : '');
+    res.writeHead(303, {
+      ...SECURITY_HEADERS,
+      location,
+      'cache-control': 'no-store',
+      ...(sameToken(offered, ctx.token) ? { 'set-cookie': `${TOKEN_COOKIE}=${ctx.token}; HttpOnly; SameSite=Strict; Path=/` } : {}),
+    });
+    res.end();
+    return;
+  }
   if (path === '/api' || path.startsWith('/api/')) {
     if (!hasToken(req, query, ctx.token)) {
       sendResult(res, 401, ipcError('UNAUTHORIZED', 'This API needs the token from the address raftlab printed at start-up (?token=…)'));
@@ -175,13 +202,25 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: RequestCon
   }
 }
 
-/** The token, from the header or the query; compared in constant time. */
-function hasToken(req: IncomingMessage, query: string, token: string): boolean {
-  const header = req.headers[TOKEN_HEADER];
-  const given = typeof header === 'string' ? header : (new URLSearchParams(query).get('token') ?? '');
+function sameToken(given: string, token: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(token);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function cookieToken(req: IncomingMessage): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === TOKEN_COOKIE) return value.join('=');
+  }
+  return undefined;
+}
+
+/** The token, from the header, the page's cookie or the query; compared in constant time. */
+function hasToken(req: IncomingMessage, query: string, token: string): boolean {
+  const header = req.headers[TOKEN_HEADER];
+  const given = typeof header === 'string' ? header : (cookieToken(req) ?? new URLSearchParams(query).get('token') ?? '');
+  return sameToken(given, token);
 }
 
 /** Server-sent events: each AppEvent as one `data:` JSON line; a comment every 15 s keeps the connection open. */
@@ -189,6 +228,10 @@ function handleEvents(req: IncomingMessage, res: ServerResponse, ctx: RequestCon
   const requestOrigin = req.headers.origin;
   if (requestOrigin !== undefined && requestOrigin !== ctx.origin) {
     sendResult(res, 403, ipcError('FORBIDDEN', `Calls from ${requestOrigin} are not accepted`));
+    return;
+  }
+  if (ctx.streams.open >= MAX_EVENT_STREAMS) {
+    sendResult(res, 503, ipcError('BAD_REQUEST', `${MAX_EVENT_STREAMS} event streams are open already; close a tab of raftlab`));
     return;
   }
   res.writeHead(200, {
@@ -202,9 +245,14 @@ function handleEvents(req: IncomingMessage, res: ServerResponse, ctx: RequestCon
     return;
   }
   res.write(': raftlab events\n\n');
+  ctx.streams.open++;
   const unsubscribe = ctx.events().subscribe((event) => void res.write(`data: ${JSON.stringify(event)}\n\n`));
   const keepAlive = setInterval(() => void res.write(': keep-alive\n\n'), 15_000);
+  let stopped = false;
   const stop = (): void => {
+    if (stopped) return;
+    stopped = true;
+    ctx.streams.open--;
     clearInterval(keepAlive);
     unsubscribe();
   };

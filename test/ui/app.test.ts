@@ -29,6 +29,9 @@ describe('ui: the app in Chromium (web mode)', function () {
   it('shows the About view with the real version and shell "web"', async () => {
     const response = await page.goto(`${server.appUrl}#/about`);
     assert.equal(response?.status(), 200);
+    // The token came in the address and left it at once: the page runs on the cookie it was traded for.
+    assert.doesNotMatch(page.url(), /token/);
+    assert.equal(await page.evaluate(() => document.cookie), '', 'the cookie is HttpOnly: no script on the page reads it');
     assert.match(response?.headers()['content-security-policy'] ?? '', /script-src 'self'/);
 
     await page.getByRole('heading', { name: 'About this installation' }).waitFor();

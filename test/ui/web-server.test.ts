@@ -195,4 +195,43 @@ describe('ui: web server', () => {
     );
     assert.doesNotMatch(stderr, /\n\s+at /);
   });
+
+  it('trades the token in the printed address for an HttpOnly cookie and sends the browser on without it', async () => {
+    const res = await http(`${server.url}?token=${TOKEN}&view=history`, { path: `/?token=${TOKEN}&view=history` });
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.location, '/?view=history');
+    const cookie = String(res.headers['set-cookie']);
+    assert.match(cookie, new RegExp(`^raftlab-token=${TOKEN}; HttpOnly; SameSite=Strict; Path=/$`));
+    // The cookie alone opens the API and the event stream.
+    const withCookie = await http(`${server.url}api/app:info`, { method: 'POST', headers: { cookie: `other=1; raftlab-token=${TOKEN}` } });
+    assert.equal(withCookie.status, 200);
+    // A wrong token in the address gets no cookie.
+    const wrong = await http(server.url, { path: '/?token=nope' });
+    assert.equal(wrong.status, 303);
+    assert.equal(wrong.headers['set-cookie'], undefined);
+    assert.equal((await http(`${server.url}api/app:info`, { method: 'POST', headers: { cookie: 'raftlab-token=nope' } })).status, 401);
+  });
+
+  it('caps the event streams one server holds open', async () => {
+    const { MAX_EVENT_STREAMS } = await import('../../src/main/web-server.ts');
+    const open: Array<{ destroy: () => void }> = [];
+    try {
+      for (let i = 0; i < MAX_EVENT_STREAMS; i++) {
+        await new Promise<void>((resolve, reject) => {
+          const req = request({ host: '127.0.0.1', port: server.port, path: `/api/events?token=${TOKEN}` }, (res) => {
+            assert.equal(res.statusCode, 200);
+            res.once('data', () => resolve());
+          });
+          req.on('error', reject);
+          req.end();
+          open.push(req);
+        });
+      }
+      const refused = await http(`${server.url}api/events`, { path: `/api/events?token=${TOKEN}` });
+      assert.equal(refused.status, 503);
+      assert.match(refused.body, /event streams are open already/);
+    } finally {
+      for (const req of open) req.destroy();
+    }
+  });
 });

@@ -87,6 +87,8 @@ interface LiveBatch {
 }
 
 const HISTOGRAM_BINS = 12;
+/** Batches the app runs at once: each starts its own run processes, so more would only compete for the CPUs. */
+export const MAX_RUNNING_BATCHES = 2;
 
 /** Equal-width bins over [min, max] of the values (one bin when they are all equal). */
 export function histogram(values: readonly number[], bins = HISTOGRAM_BINS): HistogramBin[] {
@@ -319,6 +321,10 @@ export class RunnerService {
 
   /** Start a batch; resolves once it is recorded and dispatching (not when it ends: see `whenDone`). */
   start(settings: RunSettings): BatchView {
+    const running = [...this.batches.values()].filter((b) => b.view.state === 'running').length;
+    if (running >= MAX_RUNNING_BATCHES) {
+      throw new InputError(`${running} batches are running already: wait for one to end, or cancel it (each runs its own processes on this machine)`);
+    }
     const unknown = settings.tests.filter((id) => !findTest(id));
     if (unknown.length) throw new InputError(`Unknown test${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
     const testIds = [...new Set(settings.tests)];

@@ -14,22 +14,18 @@ const bridge = window.raftlab;
 /** Which transport this page uses. */
 export const transport: Shell = bridge ? 'electron' : 'web';
 
-/** Web mode's API token: from the address the server printed, kept for reloads of this tab. */
+/**
+ * Web mode's API token. The server trades the token in the printed address for an HttpOnly cookie and sends the
+ * browser on without it, so the page normally never sees it: calls carry the cookie. Should a page still arrive
+ * with `?token=` (a server of an older raftlab), it is used and taken out of the address bar.
+ */
 function webToken(): string {
-  const fromUrl = new URLSearchParams(window.location.search).get('token');
-  if (fromUrl) {
-    try {
-      window.sessionStorage.setItem('raftlab-token', fromUrl);
-    } catch {
-      // storage disabled: the address still has it
-    }
-    return fromUrl;
-  }
-  try {
-    return window.sessionStorage.getItem('raftlab-token') ?? '';
-  } catch {
-    return '';
-  }
+  const url = new URL(window.location.href);
+  const fromUrl = url.searchParams.get('token');
+  if (!fromUrl) return '';
+  url.searchParams.delete('token');
+  window.history.replaceState(window.history.state, '', url.pathname + url.search + url.hash);
+  return fromUrl;
 }
 
 const token = bridge ? '' : webToken();
@@ -50,7 +46,7 @@ export function subscribe(listener: Listener): () => void {
   listeners.add(listener);
   if (bridge) unhook ??= bridge.onEvent(deliver);
   else if (!source) {
-    source = new EventSource(`/api/events?token=${encodeURIComponent(token)}`);
+    source = new EventSource(token ? `/api/events?token=${encodeURIComponent(token)}` : '/api/events');
     source.onmessage = (message: MessageEvent<string>) => {
       try {
         deliver(JSON.parse(message.data) as AppEvent);
