@@ -6,6 +6,7 @@ import benchCodec from './codec.bench.ts';
 import benchLabrpc from './labrpc.bench.ts';
 import benchPersister from './persister.bench.ts';
 import benchRunner from './runner.bench.ts';
+import benchSweep from './sweep.bench.ts';
 import benchTraceViewer from './trace-viewer.bench.ts';
 import { benchSuiteReal, benchSuiteSim } from './suite.bench.ts';
 
@@ -15,6 +16,8 @@ const benches: Record<string, () => Promise<void>> = {
   persister: benchPersister,
   'suite-sim': benchSuiteSim,
   runner: benchRunner,
+  // About 3 minutes: 24 000 runs.
+  sweep: benchSweep,
   'trace-viewer': benchTraceViewer,
   // About 7 minutes: the real clock runs every test's sleeps for real.
   'suite-real': benchSuiteReal,

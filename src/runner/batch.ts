@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ClockMode } from '../harness/runtime/index.ts';
-import type { RaftTest } from '../harness/tester/index.ts';
+import { findTest, type RaftTest } from '../harness/tester/index.ts';
 import { clusterFailures, type FailureCluster } from './cluster.ts';
 import { prepareImpl, type PreparedImpl } from './impl.ts';
 import { PoolClosedError, WorkerPool, type PoolOptions, type PoolStats, type RunHooks } from './pool.ts';
@@ -113,10 +113,31 @@ export function summarizeTests(testIds: readonly string[], records: readonly Run
   });
 }
 
+const none: never[] = [];
+Object.freeze(none);
+
+/**
+ * What a batch keeps of a finished run: a failure whole; a pass without the lines it printed, its strings shared
+ * with the registry and the batch, so a sweep of thousands of runs keeps only a few hundred bytes each.
+ */
+export function keptRecord(record: RunRecord, shared: { implDir: string; sourcesHash: string }): RunRecord {
+  const test = findTest(record.id);
+  const common = {
+    ...record,
+    implDir: shared.implDir,
+    sourcesHash: shared.sourcesHash,
+    ...(test ? { part: test.part, description: test.description } : {}),
+  };
+  if (record.status !== 'pass') return common;
+  const { consoleOutput: _console, runId: _runId, ...rest } = common;
+  return { ...rest, output: none, failureMessages: none, codecWarnings: none };
+}
+
 export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const started = performance.now();
   const prepared = options.prepared ?? (await prepareImpl(options.implDir, options.pool));
   const tasks = batchTasks(options, prepared);
+  const shared = { implDir: prepared.dir, sourcesHash: prepared.ref.sourcesHash };
   const pool = new WorkerPool({ ...options.pool, size: Math.max(1, Math.min(options.parallel, tasks.length)) });
   const records: RunRecord[] = [];
   let stopped = false;
@@ -140,8 +161,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
         throw error;
       }
       if (stopped) return; // finished after the stop: not part of the batch
-      records.push(record);
       options.onRun?.(record);
+      records.push(keptRecord(record, shared));
       if (record.status !== 'pass' && options.stopOnFail) {
         stopped = true;
         await pool.close();
