@@ -169,7 +169,7 @@ export class Raft implements RaftNode {
    * call() is guaranteed to return (perhaps after a delay) *except* if the handler function on the server side
    * does not return. Thus there is no need to implement your own timeouts around call().
    *
-   * Look at the comments in labs/api/index.ts for more details.
+   * Look at the comments of raftlab's API (`raftlab/api`: labs/api/index.ts in raftlab) for more details.
    */
   private sendRequestVote(server: number, args: RequestVoteArgs): Promise<CallResult<RequestVoteReply>> {
     return this.peers[server]!.call<RequestVoteReply>('Raft.RequestVote', args);

@@ -199,36 +199,66 @@ describe('hostile bundles are validated before anything is written or run', func
 describe('disk trouble never changes a verdict, and history survives its writers', function () {
   this.timeout(180_000);
 
-  it('traces that cannot be written (a full tmpfs, or a path under a file) are reported; the runs keep their verdicts', async () => {
+  it('traces that cannot be written (a full disk, a read-only folder, a path under a file) are reported; the runs keep their verdicts', async () => {
     const work = cwd();
     const { execFileSync } = await import('node:child_process');
-    const { mkdirSync, writeFileSync } = await import('node:fs');
-    const full = path.join(work, 'full');
-    mkdirSync(full);
-    let outDir: string;
-    let mounted = false;
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', full], { stdio: 'ignore' });
-      mounted = true;
-      outDir = full;
-    } catch {
-      // Not allowed to mount here: a folder under a plain file cannot be written either.
-      writeFileSync(path.join(work, 'plain-file'), '');
-      outDir = path.join(work, 'plain-file', 'traces');
+    const { mkdirSync, readFileSync, readdirSync, writeFileSync } = await import('node:fs');
+    writeFileSync(path.join(work, 'plain-file'), '');
+    const targets: Array<{ dir: string; said: RegExp; mount?: string }> = [
+      { dir: path.join(work, 'plain-file', 'traces'), said: /could not save the trace: ENOTDIR/ },
+    ];
+    for (const [name, options, said] of [['full', 'size=16k', /could not save the trace: disk full/], ['readonly', 'ro', /could not save the trace: the folder is not writable/]] as const) {
+      const dir = path.join(work, name);
+      mkdirSync(dir);
+      try {
+        execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { stdio: 'ignore' });
+        targets.push({ dir, said, mount: dir });
+      } catch {
+        // Not allowed to mount here: the path under a plain file is still tested.
+      }
     }
     try {
-      const json = path.join(work, 'batch.json');
-      const r = await raftlab(['run', '2A', '--count', '3', '--seed', '1', '--keep', 'all', '--out', outDir, '--json', json, '--no-history'], work);
-      assert.equal(r.status, 0, r.stdout + r.stderr);
-      assert.match(r.stdout, /PASS: 9 runs, 0 failed/);
-      assert.match(r.stderr, mounted ? /raftlab: could not save the trace: disk full/ : /raftlab: could not save the trace:/);
-      const runs = (JSON.parse((await import('node:fs')).readFileSync(json, 'utf8')) as { runs: Array<{ status: string; traceError?: string }> }).runs;
-      assert.equal(runs.length, 9);
-      assert.ok(runs.every((x) => x.status === 'pass'));
-      assert.ok(runs.some((x) => x.traceError), 'the runs say their trace was not kept');
-      if (mounted) assert.deepEqual((await import('node:fs')).readdirSync(full).filter((f) => f.endsWith('.tmp')), [], 'no partial file is left');
+      for (const { dir, said, mount } of targets) {
+        const json = path.join(work, 'batch.json');
+        const r = await raftlab(['run', '2A', '--count', '3', '--seed', '1', '--keep', 'all', '--out', dir, '--json', json, '--no-history'], work);
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, /PASS: 9 runs, 0 failed/);
+        assert.match(r.stderr, said);
+        const runs = (JSON.parse(readFileSync(json, 'utf8')) as { runs: Array<{ status: string; traceError?: string }> }).runs;
+        assert.equal(runs.length, 9);
+        assert.ok(runs.every((x) => x.status === 'pass'));
+        assert.ok(runs.some((x) => x.traceError), 'the runs say their trace was not kept');
+        if (mount) assert.deepEqual(readdirSync(mount).filter((f) => f.endsWith('.tmp')), [], 'no partial file is left');
+      }
     } finally {
-      if (mounted) execFileSync('umount', [full]);
+      for (const { mount } of targets) if (mount) execFileSync('umount', [mount]);
+    }
+  });
+
+  it('a history folder that fills up or is read-only: the batch goes on, and the table, --json and --junit are written', async function () {
+    const work = cwd();
+    const { execFileSync } = await import('node:child_process');
+    const { mkdirSync, readFileSync } = await import('node:fs');
+    const data = path.join(work, 'data');
+    mkdirSync(data);
+    for (const options of ['size=24k', 'ro']) {
+      try {
+        execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', data], { stdio: 'ignore' });
+      } catch {
+        this.skip(); // a machine where raftlab's tests may not mount: the tmpfs cases above still ran without it
+      }
+      try {
+        const json = path.join(work, `batch-${options}.json`);
+        const junit = path.join(work, `junit-${options}.xml`);
+        const r = await raftlab(['run', '2A', '--count', '40', '--seed', '1', '--keep', 'none', '--data', data, '--json', json, '--junit', junit], work);
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, /PASS: 120 runs, 0 failed/);
+        assert.match(r.stderr, /raftlab: (not recording history|could not record the run in history|could not record the batch's end in history)/);
+        assert.equal((JSON.parse(readFileSync(json, 'utf8')) as { runs: unknown[] }).runs.length, 120);
+        assert.match(readFileSync(junit, 'utf8'), /<testsuites/);
+      } finally {
+        execFileSync('umount', [data]);
+      }
     }
   });
 
