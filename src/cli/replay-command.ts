@@ -78,8 +78,9 @@ export async function replayCommand(
     return { status: 2 };
   }
   let make;
+  let describeState;
   try {
-    ({ make } = await loadImplementation(implDir));
+    ({ make, describeState } = await loadImplementation(implDir));
   } catch (error) {
     if (error instanceof ImplLoadError) {
       err.write(`raftlab: ${error.message}\n`);
@@ -93,15 +94,20 @@ export async function replayCommand(
   const recorder = createTraceRecorder();
   // The recorded chaos knobs are part of the run: a replay turns them on again.
   if (header.chaos) write(`chaos knobs: ${formatChaos(header.chaos)}`);
-  const result = await runTest(test, { mode: header.mode, seed: header.seed, make, ...(header.chaos ? { chaos: header.chaos } : {}), ...recorder.options });
+  const recorded: TraceEvent[] = [];
+  for await (const event of readTraceEvents(file)) recorded.push(event);
+  // Read saved states as the recording did: through the implementation's describeState, or by field names.
+  const firstSave = recorded.find((e) => e.kind === 'persist');
+  const describe = !firstSave || firstSave.source === 'describeState' ? describeState : undefined;
+  const result = await runTest(test, {
+    mode: header.mode, seed: header.seed, make, describeState: describe, ...(header.chaos ? { chaos: header.chaos } : {}), ...recorder.options,
+  });
   write(`replayed: ${result.status}${result.message ? ` -- ${result.message}` : ''}`);
 
   const recurred = result.status === header.status && (result.message ?? '') === (header.message ?? '');
   let identical: boolean | undefined;
   let difference: number | undefined;
-  const recorded: TraceEvent[] = [];
   if (header.mode === 'sim') {
-    for await (const event of readTraceEvents(file)) recorded.push(event);
     difference = firstDifference(recorded, recorder.events);
     identical = difference === undefined;
   }

@@ -7,8 +7,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
-import type { MakeRaft } from '../../labs/api/index.ts';
-import { findTest, loadImplementation, referenceImplDir, runTest, type TestRunResult } from '../harness/tester/index.ts';
+import { findTest, loadImplementation, referenceImplDir, runTest, type LoadedImpl, type TestRunResult } from '../harness/tester/index.ts';
 import { checkTrace, invariants, type Violation } from '../checker/index.ts';
 import { createTraceRecorder, encodeTrace, traceHeaderFor, type TraceRecorder } from './trace/index.ts';
 import type { RunTask, WorkerReply, WorkerRequest } from './types.ts';
@@ -16,7 +15,7 @@ import type { RunTask, WorkerReply, WorkerRequest } from './types.ts';
 const port = parentPort;
 if (!port) throw new Error('src/runner/worker.ts must run in a worker thread');
 
-const impls = new Map<string, MakeRaft>();
+const impls = new Map<string, LoadedImpl>();
 let output: string[] = [];
 let crashed = false;
 let current: { task: RunTask; recorder: TraceRecorder | undefined } | undefined;
@@ -83,10 +82,10 @@ async function run(request: WorkerRequest): Promise<{ result: TestRunResult; tra
   const { task } = request;
   const test = findTest(task.testId);
   if (!test) throw new Error(`unknown test ${task.testId}`);
-  let make = impls.get(task.implDir);
-  if (!make) {
-    make = (await loadImplementation(task.implDir)).make;
-    impls.set(task.implDir, make);
+  let impl = impls.get(task.implDir);
+  if (!impl) {
+    impl = await loadImplementation(task.implDir);
+    impls.set(task.implDir, impl);
   }
   output = [];
   const recorder = task.trace || task.check ? createTraceRecorder() : undefined;
@@ -94,7 +93,8 @@ async function run(request: WorkerRequest): Promise<{ result: TestRunResult; tra
   let result = await runTest(test, {
     mode: task.mode,
     seed: task.seed,
-    make,
+    make: impl.make,
+    describeState: impl.describeState,
     onOutput: (line) => output.push(line),
     ...(task.chaos ? { chaos: task.chaos } : {}),
     ...(recorder ? recorder.options : {}),

@@ -27,12 +27,12 @@ describe('bug catalog: each bug is caught within the sweep it states', () => {
   for (const name of bugs) {
     it(`${name}`, async () => {
       const { tests, seeds, chaos, invariant } = abouts.get(name)!.catch;
-      const { make } = await loadImplementation(path.join(bugsDir, name));
+      const { make, describeState } = await loadImplementation(path.join(bugsDir, name));
       let found: { id: string; seed: number; failed: boolean; invariants: string[] } | undefined;
       for (let seed = 1; seed <= seeds && !found; seed++) {
         for (const test of selectTests(tests)) {
           const recorder = createTraceRecorder();
-          const r = await runTest(test, { mode: 'sim', seed, make, ...(chaos ? { chaos: parseChaos(chaos) } : {}), ...recorder.options });
+          const r = await runTest(test, { mode: 'sim', seed, make, describeState, ...(chaos ? { chaos: parseChaos(chaos) } : {}), ...recorder.options });
           const named = checkTrace(recorder.events).violations.map((v) => v.invariant);
           const caught = invariant ? named.includes(invariant) : r.status !== 'pass';
           if (caught) {

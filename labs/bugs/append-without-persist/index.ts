@@ -24,3 +24,6 @@ export const about: BugAbout = {
 };
 
 export const make: MakeRaft = (...args) => new RepliesBeforeSaving(...args);
+
+/** The reference's persisted format, unchanged by this bug: the checker reads it the same way. */
+export { describeState } from '../../raft/index.ts';

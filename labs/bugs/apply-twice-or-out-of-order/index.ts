@@ -40,3 +40,6 @@ export const about: BugAbout = {
 };
 
 export const make: MakeRaft = (...args) => new AppliesOnlyTheNewest(...args);
+
+/** The reference's persisted format, unchanged by this bug: the checker reads it the same way. */
+export { describeState } from '../../raft/index.ts';

@@ -26,3 +26,6 @@ export const about: BugAbout = {
 };
 
 export const make: MakeRaft = (...args) => new CommitsByCounting(...args);
+
+/** The reference's persisted format, unchanged by this bug: the checker reads it the same way. */
+export { describeState } from '../../raft/index.ts';

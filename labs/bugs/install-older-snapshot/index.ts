@@ -28,3 +28,6 @@ export const about: BugAbout = {
 };
 
 export const make: MakeRaft = (...args) => new InstallsStaleSnapshots(...args);
+
+/** The reference's persisted format, unchanged by this bug: the checker reads it the same way. */
+export { describeState } from '../../raft/index.ts';

@@ -27,3 +27,6 @@ export const about: BugAbout = {
 };
 
 export const make: MakeRaft = (...args) => new ResetsOnEveryRequest(...args);
+
+/** The reference's persisted format, unchanged by this bug: the checker reads it the same way. */
+export { describeState } from '../../raft/index.ts';

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { MakeRaft } from '../../../labs/api/index.ts';
+import type { DescribeState, MakeRaft } from '../../../labs/api/index.ts';
 
 /** The reference implementation's folder. */
 export const referenceImplDir = fileURLToPath(new URL('../../../labs/raft/', import.meta.url));
@@ -21,6 +21,8 @@ export class ImplLoadError extends Error {
 export interface LoadedImpl {
   dir: string;
   make: MakeRaft;
+  /** The folder's optional `describeState` export (labs/api: DescribeState), for runTest's options. */
+  describeState?: DescribeState | undefined;
 }
 
 /**
@@ -45,5 +47,9 @@ export async function loadImplementation(dir: string = referenceImplDir): Promis
   if (typeof make !== 'function') {
     throw new ImplLoadError('IMPL_NO_MAKE', `${entry} must export a function named make (export const make: MakeRaft = ...)`);
   }
-  return { dir: absolute, make: make as MakeRaft };
+  const describeState = mod.describeState ?? (mod.default as Record<string, unknown> | undefined)?.describeState;
+  if (describeState !== undefined && typeof describeState !== 'function') {
+    throw new ImplLoadError('IMPL_LOAD_FAILED', `${entry} exports describeState, but not as a function (labs/api: DescribeState)`);
+  }
+  return { dir: absolute, make: make as MakeRaft, ...(describeState ? { describeState: describeState as DescribeState } : {}) };
 }
