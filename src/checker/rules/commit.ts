@@ -18,11 +18,13 @@
  *
  * Monotonic commit index.
  *   Reads: every AppendEntries a leader sends in one incarnation: term, leaderCommit, the last index it reaches.
- *   Why: commitIndex only grows while a server runs, so a message built later never carries a lower leaderCommit.
- *   The send order does not say which was built later (an identical re-send, a retry, a queued message), so the rule
- *   compares a message only with messages it was certainly built after: those of an earlier term (args.term is the
- *   term the sender was in when it built them), and those sent before the sender created (by start()) an entry this
- *   message reaches: a leader of a term holds an index it returned from start() in that term only after that call.
+ *   Why: commitIndex only grows while a server runs, so a message built later never carries a lower commitIndex.
+ *   Which was built later, the send order does not say (an identical re-send, a retry, a queued message), so the
+ *   rule compares a message only with messages it was certainly built after: those of an earlier term (args.term is
+ *   the term the sender was in when it built them), and those sent before the sender created (by start()) an entry
+ *   this message reaches (a leader of a term holds an index it returned from start() in that term only after that
+ *   call). And a leaderCommit is the commitIndex (Figure 2) or, in Rafts that clip it, the commitIndex lowered to the
+ *   message's last index: so the later message must not carry exactly its last index, which a clip may explain.
  */
 import type { TraceEvent } from '../../runner/trace/events.ts';
 import type { Facts, RpcFact } from '../facts.ts';
@@ -41,23 +43,34 @@ interface Own {
 /** Per (server, term): the entries it created as leader. Shared by both rules through one instance each. */
 class Starts {
   readonly #own = new Map<string, Own>();
-  /** Per server: the last event that certainly happened outside its current synchronous run of sends and saves. */
-  readonly #lastBreak = new Map<number, number>();
+  /**
+   * The trailing run of sends, saves and log lines by one server (state polls aside), and the last event
+   * before it: for a start() of that server, the last event certainly before the call; for anyone else, the run.
+   */
+  #run: { node: number; before: number } | undefined;
+  #lastEvent = -1;
 
-  on(e: TraceEvent, i: number, servers: number): void {
+  #lastBreak(node: number): number {
+    return this.#run?.node === node ? this.#run.before : this.#lastEvent;
+  }
+
+  on(e: TraceEvent, i: number): void {
     if (e.kind === 'start' && e.isLeader) {
       const key = `${e.node}:${e.term}`;
       const own = this.#own.get(key) ?? { first: e.index, last: e.index, created: [] };
       own.first = Math.min(own.first, e.index);
       own.last = Math.max(own.last, e.index);
       // start() runs synchronously: what it sent and saved sits just before its event, after the last break.
-      own.created.push({ index: e.index, before: this.#lastBreak.get(e.node) ?? -1 });
+      own.created.push({ index: e.index, before: this.#lastBreak(e.node) });
       this.#own.set(key, own);
     }
-    for (let node = 0; node < servers; node++) {
-      const inside = e.kind === 'state' || ((e.kind === 'send' || e.kind === 'persist' || e.kind === 'log') && e.node === node);
-      if (!inside) this.#lastBreak.set(node, i);
+    if (e.kind === 'state') return;
+    if (e.kind === 'send' || e.kind === 'persist' || e.kind === 'log') {
+      if (this.#run?.node !== e.node) this.#run = { node: e.node, before: this.#lastEvent };
+    } else {
+      this.#run = undefined;
     }
+    this.#lastEvent = i;
   }
 
   of(node: number, term: number): Own | undefined {
@@ -151,7 +164,7 @@ export function commitCurrentTerm(facts: Facts, out: Findings): Rule {
   };
   return {
     on(e, i) {
-      starts.on(e, i, facts.servers);
+      starts.on(e, i);
       if (e.kind === 'send') onSend(e, i);
       else if (e.kind === 'reply') onReply(e);
       else if (e.kind === 'apply-snapshot' && e.installed) learn(e.node, e.index);
@@ -212,7 +225,10 @@ export function commitMonotonic(facts: Facts, out: Findings): Rule {
     const last = lastIndexOf(rpc.ae);
     const created = last === undefined ? undefined : starts.lastCreatedUpTo(e.node, e.term, last);
     const beforeCreated = created ? highestBefore(list, created.before) : undefined;
-    if (earlierTerm) violation(e, i, c, earlierTerm, `that message was built in an earlier term`);
+    const clipped = last === undefined || c === last;
+    if (clipped) {
+      // leaderCommit may be min(commitIndex, last index): it says nothing of the commitIndex here.
+    } else if (earlierTerm) violation(e, i, c, earlierTerm, `that message was built in an earlier term`);
     else if (beforeCreated && beforeCreated.commit > c) {
       violation(e, i, c, beforeCreated, `this one reaches index ${created!.index}, which it created after that one left`);
     }
@@ -225,7 +241,7 @@ export function commitMonotonic(facts: Facts, out: Findings): Rule {
   };
   return {
     on(e, i) {
-      starts.on(e, i, facts.servers);
+      starts.on(e, i);
       if (e.kind === 'send' && e.method === appendEntries) onSend(e, i);
     },
     finish() {
