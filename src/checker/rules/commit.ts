@@ -25,6 +25,8 @@
  *   this message reaches (a leader of a term holds an index it returned from start() in that term only after that
  *   call). And a leaderCommit is the commitIndex (Figure 2) or, in Rafts that clip it, the commitIndex lowered to the
  *   message's last index: so the later message must not carry exactly its last index, which a clip may explain.
+ *   An identical re-send is then flagged only where the message it repeats already was. The one assumption left: a
+ *   Raft that lowers leaderCommit in another way (to a follower's matchIndex, say) is outside Figure 2 and this rule.
  */
 import type { TraceEvent } from '../../runner/trace/events.ts';
 import type { Facts, RpcFact } from '../facts.ts';
