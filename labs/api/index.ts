@@ -139,7 +139,57 @@ export type MakeRaft = (
   runtime: RaftRuntime,
 ) => RaftNode;
 
+/**
+ * What a node's persisted Raft state holds, in the terms of Figure 2, for raftlab's safety checker (`raftlab run
+ * --check`, `raftlab check`). The tester cannot read your encoding by itself: export `describeState` from your
+ * `index.ts` and it reads this instead (see `DescribeState`).
+ */
+export interface PersistedStateDescription {
+  currentTerm: number;
+  /** The server index this node voted for in currentTerm; null: no vote in currentTerm. */
+  votedFor: number | null;
+  /**
+   * The log after the snapshot: terms[i] and commands[i] are the term and command of the entry at index
+   * firstIndex + i. firstIndex is the snapshot's lastIncludedIndex + 1 (1 without a snapshot). A dummy entry that
+   * stands for the snapshot (or for index 0) is not part of it. The commands are the values start() was given.
+   */
+  log: { firstIndex: number; terms: number[]; commands: unknown[] };
+}
+
+/**
+ * Optional export of an implementation's `index.ts`: `export function describeState(raftState, decode)`. It gets
+ * the bytes your Raft passed to `persister.saveRaftState` (or `saveStateAndSnapshot`) and the codec's decode (the
+ * same as `runtime.decode`), and says what they hold. It must be a pure reading: no side effects, no randomness.
+ * The tester calls it on every save of a traced run; if it throws or returns something that is not a
+ * PersistedStateDescription, the run ends with an error (DESCRIBE_STATE_INVALID) naming the server and the field.
+ *
+ *   export function describeState(raftState: Uint8Array, decode: (bytes: Uint8Array) => unknown): PersistedStateDescription {
+ *     const s = decode(raftState) as { currentTerm: number; votedFor: number; log: LogEntry[]; lastIncludedIndex: number };
+ *     return {
+ *       currentTerm: s.currentTerm,
+ *       votedFor: s.votedFor === -1 ? null : s.votedFor,
+ *       log: { firstIndex: s.lastIncludedIndex + 1, terms: s.log.slice(1).map((e) => e.term), commands: s.log.slice(1).map((e) => e.command) },
+ *     };
+ *   }
+ *
+ * Without it, the tester reads the decoded state by field names and reads only what is certain (see
+ * src/harness/tester/persisted-log.ts): `currentTerm` (or `term`), `votedFor` (a server index; -1 or null for none),
+ * and `log`, either column-wise `{ snapshotIndex, snapshotTerm, terms, commands }` or an array of
+ * `{ term, command }` entries (with an optional `index` each; a first entry without a command, or of term 0, stands
+ * for the snapshot), the snapshot's base at the top level as `lastIncludedIndex` / `snapshotIndex` / `baseIndex`.
+ * A state with other top-level fields, or whose base cannot be found, is not guessed at: the checker skips the
+ * rules that need it and says so. A vote read by field names is trusted only once the trace shows a candidate
+ * saving votedFor = itself with its term.
+ *
+ * The checker reads RPC arguments and replies by Figure 2's names, with either capitalisation of the first letter:
+ * term, candidateId, prevLogIndex, entries (each with a term), leaderCommit, lastIncludedIndex; voteGranted,
+ * success. A rule whose inputs a trace does not have is skipped, and the result says which and why.
+ */
+export type DescribeState = (raftState: Uint8Array, decode: (bytes: Uint8Array) => unknown) => PersistedStateDescription;
+
 /** What an implementation folder's `index.ts` exports. */
 export interface RaftModule {
   make: MakeRaft;
+  /** Optional: how the safety checker reads this implementation's persisted state. */
+  describeState?: DescribeState;
 }

@@ -103,9 +103,10 @@ export class Raft implements RaftNode {
   /**
    * Save Raft's persistent state to stable storage, where it can later be retrieved after a crash and restart. See
    * the paper's Figure 2 for a description of what should be persistent. Save it before you reply to an RPC or send
-   * one that depends on it: a server may crash at any moment after that. With these field names, and the log as an
-   * array of { term, command } entries, raftlab's safety checker can read your log and check Log Matching and
-   * Leader Completeness too (`raftlab run --check`).
+   * one that depends on it: a server may crash at any moment after that. raftlab's safety checker (`raftlab run
+   * --check`) reads what you save: export describeState from index.ts (see the example there) and it reads any
+   * format; without it, it reads these field names and an array of { term, command } entries, and skips what it
+   * cannot read for certain.
    */
   private persist(): void {
     // Your code here (2C).

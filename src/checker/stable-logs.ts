@@ -50,7 +50,7 @@ export class StableLogs {
     return { term: log.terms[k]!, command: log.commands[k]! };
   }
 
-  /** The term at `index`, counting the snapshot's last entry. */
+  /** The term at `index`, counting the snapshot's last entry where the state says its term. */
   termAt(node: number, index: number): number | undefined {
     const log = this.#logs.get(node);
     if (!log) return undefined;
@@ -58,6 +58,16 @@ export class StableLogs {
     return this.entry(node, index)?.term;
   }
 
+  /** The node's log can no longer be read: drop it, and what its pairs were known to agree on. */
+  forget(node: number): void {
+    this.#logs.delete(node);
+    for (const key of [...this.#agreedUpTo.keys()]) {
+      const [a, b] = key.split('-').map(Number);
+      if (a === node || b === node) this.#agreedUpTo.delete(key);
+    }
+  }
+
+  /** Apply a persist's change. Throws when the change does not follow the node's previous log (a broken trace). */
   apply(node: number, delta: PersistedLogDelta): void {
     const before = this.#logs.get(node);
     const keep = delta.from - delta.snapshotIndex - 1;

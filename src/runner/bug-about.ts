@@ -5,13 +5,13 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { invariants, type InvariantId } from '../checker/index.ts';
 import { parseChaos } from '../harness/chaos.ts';
 import { isBugDir, selectTests } from '../harness/tester/index.ts';
 
-export const bugsDir = fileURLToPath(new URL('../../labs/bugs/', import.meta.url));
+export { bugsDir } from '../harness/paths.ts';
+import { bugsDir } from '../harness/paths.ts';
 export const bugAboutFile = 'about.json';
 
 export interface BugAbout {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { checkTrace, invariants } from '../../src/checker/index.ts';
 import { parseChaos } from '../../src/harness/chaos.ts';
-import { loadImplementation, resolveImplDir, runTest, selectTests } from '../../src/harness/tester/index.ts';
+import { loadImplementation, runTest, selectTests } from '../../src/harness/tester/index.ts';
 import { bugsDir, listBugs, readBugAbout, type BugAbout } from '../../src/runner/bug-about.ts';
 import { createTraceRecorder } from '../../src/runner/trace/index.ts';
 
@@ -18,12 +18,12 @@ describe('bug catalog: each bug is caught within the sweep it states', () => {
   for (const name of bugs) {
     it(`${name}`, async () => {
       const { tests, seeds, chaos, invariant } = abouts.get(name)!.catch;
-      const { make } = await loadImplementation(resolveImplDir(path.join(bugsDir, name)));
+      const { make, describeState } = await loadImplementation(path.join(bugsDir, name));
       let found: { id: string; seed: number; failed: boolean; invariants: string[] } | undefined;
       for (let seed = 1; seed <= seeds && !found; seed++) {
         for (const test of selectTests(tests)) {
           const recorder = createTraceRecorder();
-          const r = await runTest(test, { mode: 'sim', seed, make, ...(chaos ? { chaos: parseChaos(chaos) } : {}), ...recorder.options });
+          const r = await runTest(test, { mode: 'sim', seed, make, describeState, ...(chaos ? { chaos: parseChaos(chaos) } : {}), ...recorder.options });
           const named = checkTrace(recorder.events).violations.map((v) => v.invariant);
           const caught = invariant ? named.includes(invariant) : r.status !== 'pass';
           if (caught) {

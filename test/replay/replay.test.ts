@@ -29,12 +29,12 @@ describe('replay: a saved run re-runs from its trace file', () => {
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'raftlab-replay-'));
     // A failing sim run of a planted bug, saved as the runner saves it.
-    const { make } = await loadImplementation(buggy);
+    const { make, describeState } = await loadImplementation(buggy);
     let recorder = createTraceRecorder();
-    let result = await runTest(findTest('TestBackup2B')!, { mode: 'sim', seed: 1, make, ...recorder.options });
+    let result = await runTest(findTest('TestBackup2B')!, { mode: 'sim', seed: 1, make, describeState, ...recorder.options });
     for (let seed = 2; result.status === 'pass' && seed <= 50; seed++) {
       recorder = createTraceRecorder();
-      result = await runTest(findTest('TestBackup2B')!, { mode: 'sim', seed, make, ...recorder.options });
+      result = await runTest(findTest('TestBackup2B')!, { mode: 'sim', seed, make, describeState, ...recorder.options });
     }
     assert.equal(result.status, 'fail', 'the planted bug fails TestBackup2B within 50 seeds');
     file = path.join(dir, 'run.trace.gz');

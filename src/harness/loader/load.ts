@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { MakeRaft } from '../../../labs/api/index.ts';
+import type { DescribeState, MakeRaft } from '../../../labs/api/index.ts';
 import { referenceImplDir } from '../paths.ts';
 import { buildImplementation, ImplLoadError, type BuiltImpl } from './build.ts';
 import { implementationSite } from './site.ts';
@@ -17,7 +17,7 @@ export { describeThrown };
 export interface ImplModule {
   make: MakeRaft;
   /** The optional export that tells the checker what the persisted state means (labs/api). */
-  describeState?: (...args: never[]) => unknown;
+  describeState?: DescribeState;
 }
 
 export interface LoadedImpl extends ImplModule {
@@ -43,7 +43,7 @@ export async function importBuilt(file: string, instance?: string): Promise<Impl
   }
   const describeState = mod.describeState ?? (mod.default as Record<string, unknown> | undefined)?.describeState;
   if (describeState !== undefined && typeof describeState !== 'function') {
-    throw new ImplLoadError('IMPL_NO_MAKE', 'describeState, when exported, must be a function (see labs/api)');
+    throw new ImplLoadError('IMPL_LOAD_FAILED', 'the implementation exports describeState, but not as a function (see labs/api: export const describeState: DescribeState = …)');
   }
   return { make: make as MakeRaft, ...(describeState ? { describeState: describeState as ImplModule['describeState'] } : {}) };
 }

@@ -3,12 +3,21 @@
  * them, partitions them, and checks what they agree on. Same loop counts, sleeps, timeouts and failure messages as
  * the original (spec §4); the exceptions are named where they occur.
  */
-import type { ApplyMsg, LogTopic, MakeRaft, Persister as RaftPersister, RaftNode, RaftRuntime } from '../../../labs/api/index.ts';
+import type { ApplyMsg, DescribeState, LogTopic, MakeRaft, Persister as RaftPersister, RaftNode, RaftRuntime } from '../../../labs/api/index.ts';
 import type { ChaosKnobs } from '../chaos.ts';
 import { Codec } from '../codec/index.ts';
 import { Network, Server, makeService, type ClientEnd, type NetObserver } from '../labrpc/index.ts';
 import { Persister, persisterFile } from '../persister/index.ts';
-import { persistedLogDelta, readPersistedLog, type PersistedLogDelta, type PersistedLogView } from './persisted-log.ts';
+import {
+  DescribeStateError,
+  persistedLogDelta,
+  readDescription,
+  readPersistedState,
+  type LogLayout,
+  type PersistedLogDelta,
+  type PersistedLogView,
+  type PersistedStateReading,
+} from './persisted-log.ts';
 import type { Rng, Runtime } from '../runtime/index.ts';
 import { RendezvousChannel } from './apply-channel.ts';
 import { TestFailure, fmtV, type TestingT } from './failure.ts';
@@ -67,10 +76,17 @@ export type TesterTraceEvent =
       node: number;
       bytes: number;
       snapshotBytes?: number | undefined;
+      /** currentTerm and votedFor as saved, where they could be read (votedFor null: no vote, with describeState). */
       term?: number | undefined;
       votedFor?: unknown;
       /** How the node's stable log changed, where its persisted state has a log we can read (persisted-log.ts). */
       log?: PersistedLogDelta | undefined;
+      /** Why the saved log could not be read with certainty: the checker skips the log rules for this node. */
+      logUnreadable?: string | undefined;
+      /** Who read term, vote and log: the implementation's describeState, or the field names of persisted-log.ts. */
+      source?: 'describeState' | 'fields' | undefined;
+      /** Saved by a crashed incarnation to a persister no longer in use: not the node's stable state. */
+      detached?: true | undefined;
     }
   | { t: number; kind: 'snapshot'; node: number; index: number; bytes: number }
   | { t: number; kind: 'state'; node: number; term: number; isLeader: boolean };
@@ -98,6 +114,11 @@ export interface ConfigEnv {
   onConfig?: ((cfg: Config) => void) | undefined;
   /** Harsher conditions than the course's (src/harness/chaos.ts); off by default. */
   chaos?: ChaosKnobs | undefined;
+  /**
+   * The implementation's describeState (labs/api), if it exports one: how a traced persist's term, vote and log are
+   * read. Without it, persisted-log.ts reads field names.
+   */
+  describeState?: DescribeState | undefined;
 }
 
 type Applier = (i: number, applyCh: RendezvousChannel) => Promise<void>;
@@ -128,6 +149,8 @@ export class Config {
   readonly #generation: number[];
   /** Each node's last persisted log as traces saw it (it survives crashes, as the persisted state does). */
   readonly #persistedLogs: Array<PersistedLogView | undefined> = [];
+  /** Whether this implementation's array logs keep a dummy first entry, once a state has shown it. */
+  #logLayout: LogLayout | undefined;
   /** The trace hook, if tracing; and each node's last (term, isLeader) the trace reported. */
   readonly #onTrace: ((event: TesterTraceEvent) => void) | undefined;
   readonly #traceState: Array<{ term: number; isLeader: boolean } | undefined>;
@@ -300,29 +323,59 @@ export class Config {
     }
   }
 
-  /** The persister node i sees while tracing: the same one, reporting each save with its decoded term and vote. */
+  /** Read a saved state for the trace: through describeState (a malformed answer is the implementation's bug), or by field names. */
+  #readSavedState(i: number, state: Uint8Array): PersistedStateReading & { source: 'describeState' | 'fields' } {
+    const describe = this.#env.describeState;
+    const codec = this.#env.codec;
+    if (describe) {
+      let description: unknown;
+      try {
+        description = describe(state, (bytes) => codec.decode(bytes));
+      } catch (error) {
+        throw new DescribeStateError(`server ${i}: describeState threw: ${error instanceof Error ? error.message : fmtV(error)}`, { cause: error });
+      }
+      try {
+        return { ...readDescription(description, this.n), source: 'describeState' };
+      } catch (error) {
+        throw error instanceof DescribeStateError ? new DescribeStateError(`server ${i}: ${error.message}`) : error;
+      }
+    }
+    let decoded: unknown;
+    try {
+      decoded = codec.decode(state);
+    } catch {
+      return { logUnreadable: 'the persisted state does not decode with the codec (runtime.encode)', source: 'fields' };
+    }
+    const reading = readPersistedState(decoded, this.#logLayout);
+    if (reading.layout) this.#logLayout ??= reading.layout;
+    return { ...reading, source: 'fields' };
+  }
+
+  /**
+   * The persister node i sees while tracing: the same one, reporting each save with what it holds. A save by a crashed
+   * incarnation (its persister is no longer the node's) is marked detached and changes no stable log.
+   */
   #tracedPersister(i: number, p: Persister): RaftPersister {
     const report = (state: Uint8Array, snapshot: Uint8Array | undefined): void => {
-      let term: number | undefined;
-      let votedFor: unknown;
-      let log: PersistedLogDelta | undefined;
+      let reading;
       try {
-        const decoded = this.#env.codec.decode(state);
-        if (decoded && typeof decoded === 'object') {
-          const d = decoded as Record<string, unknown>;
-          const tv = d.currentTerm ?? d.term ?? d.CurrentTerm;
-          if (typeof tv === 'number') term = tv;
-          votedFor = d.votedFor ?? d.VotedFor ?? d.vote;
-          const view = readPersistedLog(decoded);
-          if (view) {
-            log = persistedLogDelta(this.#persistedLogs[i], view);
-            this.#persistedLogs[i] = view;
-          }
-        }
-      } catch {
-        // not MessagePack, or not ours to read: report the size only
+        reading = this.#readSavedState(i, state);
+      } catch (error) {
+        this.#rt.fail(error);
+        reading = { source: 'describeState' as const, logUnreadable: 'describeState failed' };
       }
-      this.#trace({ kind: 'persist', node: i, bytes: state.length, snapshotBytes: snapshot?.length, term, votedFor, ...(log ? { log } : {}) });
+      const { term, votedFor, log: view, logUnreadable, source } = reading;
+      const detached = this.saved[i] !== p;
+      let log: PersistedLogDelta | undefined;
+      if (!detached) {
+        log = view ? persistedLogDelta(this.#persistedLogs[i], view) : undefined;
+        // After an unreadable save, the next readable one is reported whole.
+        this.#persistedLogs[i] = view;
+      }
+      this.#trace({
+        kind: 'persist', node: i, bytes: state.length, snapshotBytes: snapshot?.length, term, votedFor,
+        ...(log ? { log } : {}), ...(logUnreadable ? { logUnreadable } : {}), source, ...(detached ? { detached: true } : {}),
+      });
     };
     return {
       saveRaftState: (state) => {

@@ -1,4 +1,4 @@
-import type { MakeRaft } from '../../../labs/api/index.ts';
+import type { DescribeState, MakeRaft } from '../../../labs/api/index.ts';
 import { chaosActive, type ChaosKnobs } from '../chaos.ts';
 import { Codec, type CodecWarning } from '../codec/index.ts';
 import type { NetObserver } from '../labrpc/index.ts';
@@ -15,6 +15,8 @@ export interface TestRunOptions {
   mode: ClockMode;
   seed: number;
   make: MakeRaft;
+  /** The implementation's describeState export, if any (LoadedImpl.describeState): how traced persists are read. */
+  describeState?: DescribeState | undefined;
   /** Each line of the test's output as it is printed (the description, the Passed line, warnings). */
   onOutput?: (line: string) => void;
   /** The implementation's runtime.log lines. */
@@ -110,6 +112,7 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
           codec,
           persistDir: options.persistDir,
           chaos: options.chaos,
+          describeState: options.describeState,
           onLog: options.onLog,
           netObserver: options.netObserver,
           onTraceEvent: options.onTraceEvent,

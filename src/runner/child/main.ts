@@ -212,6 +212,7 @@ async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<voi
       mode: task.mode,
       seed: task.seed,
       make: mod.make,
+      ...(mod.describeState ? { describeState: mod.describeState } : {}),
       // Virtual time moving is progress: say so every 100 ms of it (or 20 ms of wall time), so a run that then stops
       // turning is reported with about the time it stopped at.
       simOptions: {

@@ -76,7 +76,7 @@ export function describe(e: TraceEvent): string {
     case 'start': return e.isLeader ? `start(${json(e.command, 40)}) → index ${e.index} T${e.term}` : `start(${json(e.command, 40)}) not leader T${e.term}`;
     case 'apply': return `apply ${e.index} ${json(e.command, 40)}`;
     case 'apply-snapshot': return `apply snapshot ${e.index} T${e.term} (${e.bytes} B) ${e.installed ? 'installed' : 'refused'}`;
-    case 'persist': return `persist ${e.bytes} B${e.snapshotBytes !== undefined ? ` + snapshot ${e.snapshotBytes} B` : ''}${termStr(e.term)}${e.votedFor !== undefined && e.votedFor !== null ? ` vote ${json(e.votedFor, 20)}` : ''}${e.log ? ` log ${logChange(e.log)}` : ''}`;
+    case 'persist': return `persist ${e.bytes} B${e.snapshotBytes !== undefined ? ` + snapshot ${e.snapshotBytes} B` : ''}${termStr(e.term)}${e.votedFor !== undefined && e.votedFor !== null ? ` vote ${json(e.votedFor, 20)}` : ''}${e.log ? ` log ${logChange(e.log)}` : ''}${e.logUnreadable ? ' log unreadable' : ''}${e.detached ? ' (detached: a crashed incarnation)' : ''}`;
     case 'snapshot': return `snapshot(${e.index}) ${e.bytes} B`;
     case 'state': return `term ${e.term} ${e.isLeader ? 'leader' : 'not leader'}`;
     default: return json(e);

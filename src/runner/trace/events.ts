@@ -24,8 +24,8 @@ interface RpcBase {
 }
 
 export type NetTraceEvent =
-  /** `node` sends to `to`. */
-  | (RpcBase & { kind: 'send'; node: number; to: number; bytes: number; args: unknown })
+  /** `node` sends to `to`; `generation` is the sender's incarnation (its restart count, as in `restart`). */
+  | (RpcBase & { kind: 'send'; node: number; to: number; bytes: number; args: unknown; generation?: number | undefined })
   /** The request reached `node`'s handler. */
   | (RpcBase & { kind: 'deliver'; node: number; from: number })
   /** `node`'s request to `to` never reached a handler. */

@@ -74,7 +74,10 @@ export function createTraceRecorder(opts: TraceRecorderOptions = {}): TraceRecor
       case 'send': {
         rpcs.set(e.rpcId, { from, to, method: e.method });
         const args = decode(e.payload);
-        return { t: e.atMs, kind: 'send', rpc: e.rpcId, node: from, to, method: e.method, bytes: e.bytes, term: termOf(args), args: summarize(args, limits) };
+        return {
+          t: e.atMs, kind: 'send', rpc: e.rpcId, node: from, to, method: e.method, bytes: e.bytes, term: termOf(args), args: summarize(args, limits),
+          ...(ends ? { generation: ends.generation } : {}),
+        };
       }
       case 'deliver':
         return { t: e.atMs, kind: 'deliver', rpc: e.rpcId, node: to, from, method: rpcs.get(e.rpcId)?.method ?? e.method };
@@ -130,7 +133,8 @@ function smallTesterEvent(e: TesterTraceEvent, limits: SummarizeLimits): TraceEv
     case 'wait':
       return 'value' in e ? { ...e, value: summarize(e.value, limits) } : e;
     case 'persist':
-      return { ...e, votedFor: summarize(e.votedFor, limits) };
+      // A vote that could not be read stays absent (summarize would make it null, which means "no vote").
+      return e.votedFor === undefined ? { ...e } : { ...e, votedFor: summarize(e.votedFor, limits) };
     default:
       return { ...e };
   }

@@ -149,6 +149,7 @@ export function foldEvent(s: TraceState, e: TraceEvent, lookup: RpcLookup): void
       break;
     }
     case 'persist': {
+      if (e.detached) break; // a crashed incarnation's save: not this node's stable state
       const n = node(s, e.node);
       if (e.term !== undefined) n.term = Math.max(n.term ?? 0, e.term);
       if (e.votedFor !== undefined) n.votedFor = e.votedFor;
