@@ -84,6 +84,8 @@ export const sources: GoldenSource[] = [
   correct('offset-base', 'test/fixtures/impls/offset-base', { sweep: { tests: '2D', seeds: 1 } }),
   // The corpus of independently designed Rafts (labs/corpus/): clean on every rule each can be read for.
   correct('corpus-cond', 'labs/corpus/cond'),
+  // No describeState and names the field reader does not know: the rules it cannot read are skipped, with the reason.
+  correct('corpus-poll', 'labs/corpus/poll', { expect: { clean: true, skipped: logRules } }),
   correct('corpus-queue', 'labs/corpus/queue'),
   ...(await catalogBugs()),
 ];
