@@ -25,6 +25,54 @@ const clockProperties = [
   { object: 'globalThis', property: 'setTimeout', message: 'use runtime.sleep / runtime.timer instead' },
 ];
 
+// Layers point one way: labs/api (and the trace schema, plain types) -> harness -> trace -> checker / runner ->
+// cli / main (and shared, the IPC contract) -> renderer. Each block names what its files may not import: an upward
+// import is a lint error (test/lint/layers.test.ts shows one). Import cycles are refused by `npm run cycles`.
+const upward = (layer, ...names) => ({
+  group: names.flatMap((n) => [`**/${n}/*`, `**/${n}/**`]),
+  message: `${layer} must not import from ${names.join(', ')}: layers point one way (labs/api -> harness -> trace -> checker/runner -> cli/main -> renderer)`,
+});
+const typesOnly = (layer, names, except = []) => ({
+  group: [...names.flatMap((n) => [`**/${n}/*`, `**/${n}/**`]), ...except.map((e) => `!**/${e}`)],
+  allowTypeImports: true,
+  message: `${layer} may import only types from ${names.join(', ')}`,
+});
+const layers = [
+  { files: ['labs/api/**'], patterns: [{ group: ['../*', '../**'], message: 'the student API stands alone: it imports nothing of raftlab' }] },
+  {
+    files: ['labs/raft/**', 'labs/skeleton/**', 'labs/corpus/**'],
+    patterns: [
+      { group: ['**/src/**'], message: "a Raft implementation uses only the student API (labs/api, or 'raftlab/api')" },
+      { group: ['../../raft/**', '../raft/**', '**/labs/raft/**'], message: 'the corpus and the skeleton are written apart from the reference' },
+    ],
+  },
+  {
+    files: ['src/harness/**'],
+    patterns: [upward('the harness', 'runner', 'checker', 'cli', 'main', 'renderer', 'shared'), typesOnly('the harness', ['trace'])],
+  },
+  { files: ['src/trace/**'], patterns: [upward('the trace module', 'runner', 'checker', 'cli', 'main', 'renderer', 'shared')] },
+  { files: ['src/checker/**'], patterns: [upward('the checker', 'runner', 'cli', 'main', 'renderer', 'shared')] },
+  { files: ['src/runner/**'], patterns: [upward('the runner', 'cli', 'main', 'renderer', 'shared')] },
+  { files: ['src/cli/**'], patterns: [upward('the CLI', 'main', 'renderer')] },
+  { files: ['src/main/**'], patterns: [upward('the app back end', 'cli', 'renderer')] },
+  { files: ['src/shared/**'], patterns: [upward('the IPC contract', 'cli', 'main', 'renderer'), typesOnly('the IPC contract', ['runner', 'checker'])] },
+  {
+    // The renderer's own trace/ folder is the viewer; src/trace is reached from two or more levels up.
+    files: ['src/renderer/**'],
+    patterns: [
+      {
+        group: [
+          ...['harness', 'runner', 'checker', 'main', 'cli', 'build'].flatMap((n) => [`**/${n}/*`, `**/${n}/**`]),
+          ...['../../', '../../../', '../../../../'].map((up) => `${up}trace/*`),
+          ...['describe.ts', 'stable-logs.ts', 'events.ts', 'schema.ts'].flatMap((f) => ['../../', '../../../', '../../../../'].map((up) => `!${up}trace/${f}`)),
+        ],
+        allowTypeImports: true,
+        message: "the renderer imports values only from src/shared and src/trace's browser-safe modules (describe, stable-logs, events, schema); from anywhere else, types only",
+      },
+    ],
+  },
+].map(({ files, patterns }) => ({ files, rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] } }));
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'out/**', 'dist/**', '.raftlab/**', 'tmp/**'] },
   js.configs.recommended,
@@ -49,6 +97,7 @@ export default tseslint.config(
     files: ['src/renderer/**'],
     languageOptions: { globals: { ...globals.browser } },
   },
+  ...layers,
   {
     files: ['src/harness/**', 'labs/**'],
     ignores: ['src/harness/runtime/**'],

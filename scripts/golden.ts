@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { checkTrace, invariants } from '../src/checker/index.ts';
 import { parseChaos } from '../src/harness/chaos.ts';
 import { loadImplementation, runTest, selectTests } from '../src/harness/tester/index.ts';
-import { createTraceRecorder, encodeTrace, readTraceEvents, readTraceHeader, traceHeaderFor, type TraceEvent } from '../src/runner/trace/index.ts';
+import { createTraceRecorder, encodeTrace, readTraceEvents, readTraceHeader, traceHeaderFor, type TraceEvent } from '../src/trace/index.ts';
 import { repoRoot, sources, testdataDir, traceFileName, type GoldenSource, type Verdict } from '../test/checker/golden.ts';
 
 const { values, positionals } = parseArgs({ options: { verdicts: { type: 'boolean', default: false } }, allowPositionals: true });

@@ -8,7 +8,7 @@
  * and says why (CheckResult.skipped) instead of guessing. One walk over the trace: Facts (facts.ts) absorbs each
  * event, then every rule looks at it.
  */
-import type { TraceEvent } from '../runner/trace/events.ts';
+import type { TraceEvent } from '../trace/events.ts';
 import { Facts } from './facts.ts';
 import { Findings } from './findings.ts';
 import type { CheckResult } from './invariants.ts';

@@ -9,9 +9,9 @@
  * reason kept for the result, and comes back with the next persist that can be read (the tester reports that one
  * whole).
  */
-import type { TraceEvent } from '../runner/trace/events.ts';
+import type { TraceEvent } from '../trace/events.ts';
 import { appendEntries, readAppendEntries, requestVote, type AppendEntriesFacts } from './messages.ts';
-import { StableLogs } from './stable-logs.ts';
+import { StableLogs } from '../trace/stable-logs.ts';
 
 export interface RpcFact {
   rpc: number;

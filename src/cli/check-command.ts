@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { checkTrace, invariants, type CheckResult } from '../checker/index.ts';
-import { TraceFileError, describe, readTraceEvents, readTraceHeader, type TraceEvent } from '../runner/trace/index.ts';
+import { TraceFileError, describe, readTraceEvents, readTraceHeader, type TraceEvent } from '../trace/index.ts';
 
 /** How one event reads in a violation report: `  #1234  12.345s  S2  ...`. */
 function eventLine(events: readonly TraceEvent[], index: number): string {

@@ -2,7 +2,7 @@ import { createWriteStream, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { Option, type Command } from 'commander';
 import { BundleError, createBundle } from '../runner/bundle.ts';
-import { TraceFileError, exportFormats, exportTrace, type ExportFormat } from '../runner/trace/index.ts';
+import { TraceFileError, exportFormats, exportTrace, type ExportFormat } from '../trace/index.ts';
 
 export const exportCommandFormats = [...exportFormats, 'bundle'] as const;
 

@@ -25,7 +25,7 @@ import {
 } from '../harness/loader/index.ts';
 import { raftlabVersion, referenceImplDir } from '../harness/paths.ts';
 import { findTest } from '../harness/tester/index.ts';
-import { readTraceHeader, readTraceIndex, readTraceSources, type TraceHeader } from './trace/index.ts';
+import { readTraceHeader, readTraceIndex, readTraceSources, type TraceHeader } from '../trace/index.ts';
 
 export const bundleFormat = 'raftlab-bundle/2';
 /** A bundle larger than this (compressed or not) is refused before it is parsed. */

@@ -21,7 +21,7 @@ import { chaosActive } from '../harness/chaos.ts';
 import { isReference } from '../harness/loader/index.ts';
 import { findTest, type NodeLogLine } from '../harness/tester/index.ts';
 import { encodeFrame, FrameError, FrameReader, type ChildFrame, type TraceChunk } from './child/protocol.ts';
-import { traceHeaderFor, writeTraceFromChunks } from './trace/file.ts';
+import { traceHeaderFor, writeTraceFromChunks } from '../trace/file.ts';
 import type { RunRecord, RunStatus, RunTask } from './types.ts';
 
 export interface PoolOptions {

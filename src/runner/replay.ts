@@ -20,7 +20,7 @@ import { BundleError, readBundle } from './bundle.ts';
 import { runBatch } from './batch.ts';
 import { prepareImpl, type PreparedImpl } from './impl.ts';
 import type { PoolOptions } from './pool.ts';
-import { readTraceEvents, readTraceHeader, readTraceIndex, readTraceSources, TraceFileError, type TraceEvent, type TraceHeader } from './trace/index.ts';
+import { readTraceEvents, readTraceHeader, readTraceIndex, readTraceSources, TraceFileError, type TraceEvent, type TraceHeader } from '../trace/index.ts';
 import type { RunStatus } from './types.ts';
 
 export class ReplayInputError extends Error {

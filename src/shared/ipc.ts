@@ -17,8 +17,8 @@
  */
 import { z } from 'zod';
 import { chaosKnobsSchema, type ChaosKnobs } from '../harness/chaos.ts';
-import type { TraceEvent } from '../runner/trace/events.ts';
-import type { TraceHeader, TraceIndex } from '../runner/trace/file.ts';
+import type { TraceEvent } from '../trace/events.ts';
+import type { TraceHeader, TraceIndex } from '../trace/file.ts';
 import type { InvariantId } from '../checker/checker.ts';
 
 // ---------------------------------------------------------------------------------------------

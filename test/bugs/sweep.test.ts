@@ -4,7 +4,7 @@ import { checkTrace, invariants } from '../../src/checker/index.ts';
 import { parseChaos } from '../../src/harness/chaos.ts';
 import { loadImplementation, runTest, selectTests } from '../../src/harness/tester/index.ts';
 import { bugsDir, listBugs, readBugAbout, type BugAbout } from '../../src/runner/bug-about.ts';
-import { createTraceRecorder } from '../../src/runner/trace/index.ts';
+import { createTraceRecorder } from '../../src/trace/index.ts';
 
 const bugs = listBugs();
 const abouts = new Map<string, BugAbout>(bugs.map((name) => [name, readBugAbout(path.join(bugsDir, name))]));

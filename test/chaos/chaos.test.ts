@@ -8,7 +8,7 @@ import { ChaosSpecError, formatChaos, parseChaos, type ChaosKnobs } from '../../
 import type { NetEvent } from '../../src/harness/labrpc/index.ts';
 import { findTest, loadImplementation, referenceImplDir, runTest } from '../../src/harness/tester/index.ts';
 import { runBatch } from '../../src/runner/batch.ts';
-import { readTraceEvents, readTraceHeader } from '../../src/runner/trace/index.ts';
+import { readTraceEvents, readTraceHeader } from '../../src/trace/index.ts';
 import type { MakeRaft } from '../../labs/api/index.ts';
 
 const quiet = () => new Writable({ write: (_c, _e, done) => done() });

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { checkTrace } from '../../src/checker/index.ts';
 import { findTest, loadImplementation, runTest, selectTests } from '../../src/harness/tester/index.ts';
 import { runBatch } from '../../src/runner/batch.ts';
-import { createTraceRecorder, type TraceEvent } from '../../src/runner/trace/index.ts';
+import { createTraceRecorder, type TraceEvent } from '../../src/trace/index.ts';
 
 const bug = (name: string) => fileURLToPath(new URL(`../../labs/bugs/${name}/`, import.meta.url));
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { checkTrace } from '../../src/checker/index.ts';
 import { commitMonotonic } from '../../src/checker/rules/commit.ts';
-import type { TraceEvent } from '../../src/runner/trace/index.ts';
+import type { TraceEvent } from '../../src/trace/index.ts';
 
 type Saved = { term?: number; votedFor?: unknown; log?: { terms: number[]; commands: number[]; snapshotIndex?: number } };
 

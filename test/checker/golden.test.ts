@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { checkTrace, invariants } from '../../src/checker/index.ts';
-import { readTraceEvents, readTraceHeader, type TraceEvent } from '../../src/runner/trace/index.ts';
+import { readTraceEvents, readTraceHeader, type TraceEvent } from '../../src/trace/index.ts';
 import { sources, testdataDir, type Verdict } from './golden.ts';
 
 /** The checker's verdict on a stored trace must not change; `npm run golden -- --verdicts` writes it after a deliberate change. */

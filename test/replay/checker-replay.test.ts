@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RunnerService } from '../../src/main/services/runner.ts';
-import { readTraceHeader } from '../../src/runner/trace/index.ts';
+import { readTraceHeader } from '../../src/trace/index.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -8,7 +8,7 @@ import { exportCommand } from '../../src/cli/export-command.ts';
 import { replayCommand } from '../../src/cli/replay-command.ts';
 import { readBundle } from '../../src/runner/bundle.ts';
 import { findTest, loadImplementation, referenceImplDir, runTest } from '../../src/harness/tester/index.ts';
-import { createTraceRecorder, encodeTrace, traceHeaderFor } from '../../src/runner/trace/index.ts';
+import { createTraceRecorder, encodeTrace, traceHeaderFor } from '../../src/trace/index.ts';
 
 const buggy = fileURLToPath(new URL('../../labs/bugs/vote-without-up-to-date-check/', import.meta.url));
 

@@ -8,7 +8,7 @@ import { replayCommand } from '../../src/cli/replay-command.ts';
 import { runCommand } from '../../src/cli/run-command.ts';
 import { referenceImplDir } from '../../src/harness/tester/index.ts';
 import { runBatch } from '../../src/runner/batch.ts';
-import { readTraceEvents, readTraceHeader } from '../../src/runner/trace/index.ts';
+import { readTraceEvents, readTraceHeader } from '../../src/trace/index.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/impls/${name}/`, import.meta.url));
 const quiet = () => new Writable({ write: (_c, _e, done) => done() });

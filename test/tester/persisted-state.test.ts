@@ -4,7 +4,7 @@ import type { DescribeState } from '../../labs/api/index.ts';
 import { checkTrace } from '../../src/checker/index.ts';
 import { ImplLoadError, findTest, loadImplementation, runTest } from '../../src/harness/tester/index.ts';
 import { DescribeStateError, readDescription, readPersistedState } from '../../src/harness/tester/persisted-log.ts';
-import { createTraceRecorder } from '../../src/runner/trace/index.ts';
+import { createTraceRecorder } from '../../src/trace/index.ts';
 
 const entries = (...terms: number[]) => terms.map((term, i) => ({ term, command: 100 + i }));
 

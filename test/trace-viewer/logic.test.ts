@@ -2,7 +2,7 @@
 // roles, checkpointed state), the log filter and the diagram's windowed layout. The components themselves are
 // exercised in Chromium by viewer.test.ts.
 import { strict as assert } from 'node:assert';
-import type { TraceEvent } from '../../src/runner/trace/events.ts';
+import type { TraceEvent } from '../../src/trace/events.ts';
 import { checkpointEvery, TraceData } from '../../src/renderer/src/trace/data.ts';
 import { filterRows, rowOfEvent } from '../../src/renderer/src/trace/filter.ts';
 import { layoutTimeSpace, tickStep, type View } from '../../src/renderer/src/trace/layout.ts';

@@ -22,7 +22,7 @@ import {
   traceHeaderFor,
   writeTraceFile,
   type TraceEvent,
-} from '../../src/runner/trace/index.ts';
+} from '../../src/trace/index.ts';
 
 let impl: LoadedImpl;
 const traced = new Map<string, { result: TestRunResult; events: TraceEvent[] }>();

@@ -23,8 +23,8 @@ import type {
   TraceExport,
   TraceReplay,
 } from '../../src/shared/ipc.ts';
-import type { TraceEvent } from '../../src/runner/trace/events.ts';
-import { encodeTrace, readTraceEvents, readTraceHeader, type TraceHeader, type TraceIndex } from '../../src/runner/trace/file.ts';
+import type { TraceEvent } from '../../src/trace/events.ts';
+import { encodeTrace, readTraceEvents, readTraceHeader, type TraceHeader, type TraceIndex } from '../../src/trace/file.ts';
 
 const BUGGY = resolve('labs/bugs/vote-without-up-to-date-check');
 

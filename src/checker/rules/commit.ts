@@ -28,7 +28,7 @@
  *   An identical re-send is then flagged only where the message it repeats already was. The one assumption left: a
  *   Raft that lowers leaderCommit in another way (to a follower's matchIndex, say) is outside Figure 2 and this rule.
  */
-import type { TraceEvent } from '../../runner/trace/events.ts';
+import type { TraceEvent } from '../../trace/events.ts';
 import type { Facts, RpcFact } from '../facts.ts';
 import type { Findings } from '../findings.ts';
 import { appendEntries, installSnapshot, lastIndexOf, readSnapshotIndex, readSuccess } from '../messages.ts';

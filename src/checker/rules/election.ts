@@ -23,7 +23,7 @@
  *   that term. A correct Raft looks at the term of a reply to a request of its current term, while it leads, before it
  *   next sends in that term.
  */
-import type { TraceEvent } from '../../runner/trace/events.ts';
+import type { TraceEvent } from '../../trace/events.ts';
 import type { Facts } from '../facts.ts';
 import type { Findings } from '../findings.ts';
 import { appendEntries, installSnapshot } from '../messages.ts';

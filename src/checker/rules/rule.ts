@@ -1,4 +1,4 @@
-import type { TraceEvent } from '../../runner/trace/events.ts';
+import type { TraceEvent } from '../../trace/events.ts';
 import type { Facts } from '../facts.ts';
 import type { Findings } from '../findings.ts';
 

@@ -5,29 +5,9 @@
 
 export type ServerName = string | number;
 
-/** Why a request never reached a handler. */
-export type DropReason =
-  /** The caller's end is disabled (its peer or the caller is disconnected). */
-  | 'end-disabled'
-  /** The end was never connected to a server name. */
-  | 'not-connected'
-  /** No server is registered under the name (crashed / deleted). */
-  | 'no-server'
-  /** An unreliable network lost the request (10 %). */
-  | 'request-lost'
-  /** The chaos knob dropRate lost it. */
-  | 'chaos-drop';
+import type { DropReason, ReplyLostReason } from '../../trace/schema.ts';
 
-/** Why a reply that a handler produced (or was producing) never reached the caller. */
-export type ReplyLostReason =
-  /** The end was disabled, or the server deleted or replaced, while the handler ran. */
-  | 'server-dead'
-  /** An unreliable network lost the reply (10 %). */
-  | 'reply-lost'
-  /** The chaos knob dropRate lost it. */
-  | 'chaos-drop'
-  /** The handler threw, or its reply could not be encoded: a bug, and the run fails. */
-  | 'handler-error';
+export type { DropReason, ReplyLostReason };
 
 interface RpcEventBase {
   /** Run-relative time of the event, in ms (virtual in sim mode). */

@@ -1,4 +1,12 @@
-import type { SimRuntime } from './sim.ts';
+import type { Rng } from './types.ts';
+
+/** What the virtual globals need of the sim run they stand in for (SimRuntime). */
+export interface VirtualClock {
+  now(): number;
+  schedule(delayMs: number, fire: () => void): { cancel(): void };
+  stream(name: string): Rng;
+  noteGlobalUse(name: string): void;
+}
 
 /**
  * While a sim run is active, the global clocks and Math.random are replaced by virtual ones driven by the run,
@@ -38,7 +46,7 @@ class VirtualHandle {
   }
 }
 
-export function installVirtualGlobals(run: SimRuntime): () => void {
+export function installVirtualGlobals(run: VirtualClock): () => void {
   const g = globalThis as Record<string, unknown>;
   const saved = {
     setTimeout: g.setTimeout,

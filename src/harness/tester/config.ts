@@ -21,6 +21,7 @@ import {
 import type { Rng, Runtime } from '../runtime/index.ts';
 import { RendezvousChannel } from './apply-channel.ts';
 import { TestFailure, fmtV, type TestingT } from './failure.ts';
+import type { TesterTraceEvent } from '../../trace/schema.ts';
 
 /** The tester's generous election budget (test_test.go's RaftElectionTimeout). */
 export const raftElectionTimeoutMs = 1000;
@@ -37,59 +38,6 @@ export interface NodeLogLine {
   readonly message: string;
   readonly fields: Record<string, unknown> | undefined;
 }
-
-/**
- * What the tester itself reports to a trace, as plain data: faults and topology, checks and their outcome, calls
- * into the nodes (start, snapshot) and what they hand back (applies, persists), and each node's (term, isLeader) as
- * getState() reads it whenever it changes. `t` is run-relative ms (virtual in sim mode). Values the implementation
- * chose (commands) are passed as they are; the trace recorder keeps them small.
- */
-export type TesterTraceEvent =
-  | { t: number; kind: 'test-begin'; description: string }
-  | { t: number; kind: 'test-end'; status: 'pass' | 'fail' | 'error'; message?: string | undefined }
-  | { t: number; kind: 'crash'; node: number }
-  /** start1: generation 1 is the first boot, each later one a restart. */
-  | { t: number; kind: 'restart'; node: number; generation: number }
-  | { t: number; kind: 'connect'; node: number }
-  | { t: number; kind: 'disconnect'; node: number }
-  | { t: number; kind: 'unreliable'; on: boolean }
-  | { t: number; kind: 'long-reordering'; on: boolean }
-  | {
-      t: number;
-      kind: 'check';
-      check: 'one-leader' | 'no-leader' | 'terms' | 'n-committed';
-      ok: boolean;
-      /** one-leader: the leader found; no-leader: the server that claims to lead. */
-      node?: number | undefined;
-      term?: number | undefined;
-      index?: number | undefined;
-      message?: string | undefined;
-    }
-  | { t: number; kind: 'one'; phase: 'submit' | 'agreed' | 'failed'; command: unknown; node?: number | undefined; index?: number | undefined; message?: string | undefined }
-  | { t: number; kind: 'wait'; index: number; n: number; startTerm: number; outcome: 'committed' | 'moved-on' | 'failed'; value?: unknown }
-  | { t: number; kind: 'start'; node: number; command: unknown; index: number; term: number; isLeader: boolean }
-  | { t: number; kind: 'apply'; node: number; index: number; command: unknown }
-  | { t: number; kind: 'apply-snapshot'; node: number; index: number; term: number; bytes: number; installed: boolean }
-  | {
-      t: number;
-      kind: 'persist';
-      node: number;
-      bytes: number;
-      snapshotBytes?: number | undefined;
-      /** currentTerm and votedFor as saved, where they could be read (votedFor null: no vote, with describeState). */
-      term?: number | undefined;
-      votedFor?: unknown;
-      /** How the node's stable log changed, where its persisted state has a log we can read (persisted-log.ts). */
-      log?: PersistedLogDelta | undefined;
-      /** Why the saved log could not be read with certainty: the checker skips the log rules for this node. */
-      logUnreadable?: string | undefined;
-      /** Who read term, vote and log: the implementation's describeState, or the field names of persisted-log.ts. */
-      source?: 'describeState' | 'fields' | undefined;
-      /** Saved by a crashed incarnation to a persister no longer in use: not the node's stable state. */
-      detached?: true | undefined;
-    }
-  | { t: number; kind: 'snapshot'; node: number; index: number; bytes: number }
-  | { t: number; kind: 'state'; node: number; term: number; isLeader: boolean };
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 type TesterTraceInput = DistributiveOmit<TesterTraceEvent, 't'>;

@@ -18,30 +18,9 @@
  */
 import type { PersistedStateDescription } from '../../../labs/api/index.ts';
 
-/** A command as traces keep it: a number as itself, anything else as a short hash of its encoding. */
-export type CommandDigest = number | string;
+import type { CommandDigest, PersistedLogDelta, PersistedLogView } from '../../trace/schema.ts';
 
-export interface PersistedLogView {
-  /** The last index the snapshot covers (0 without one); entries start right after it. */
-  snapshotIndex: number;
-  /** The snapshot's last term, where the state says it (describeState does not). */
-  snapshotTerm?: number | undefined;
-  /** terms[k] and commands[k] belong to index snapshotIndex + 1 + k. */
-  terms: number[];
-  commands: CommandDigest[];
-}
-
-/** How a persist changed a node's stable log: everything from `from` on is now `terms` / `commands`. */
-export interface PersistedLogDelta {
-  snapshotIndex: number;
-  snapshotTerm?: number | undefined;
-  /** The first index that changed; entries before it are as in the node's previous persist. */
-  from: number;
-  terms: number[];
-  commands: CommandDigest[];
-  /** The log's last index after this persist. */
-  lastIndex: number;
-}
+export type { CommandDigest, PersistedLogDelta, PersistedLogView };
 
 /** Whether an array log keeps a dummy first entry for the snapshot, as learned from this run's earlier states. */
 export type LogLayout = 'dummy' | 'plain';

@@ -19,7 +19,7 @@ import { runBatch, type BatchResult } from '../../runner/batch.ts';
 import { failureSite, normalizeMessage } from '../../runner/cluster.ts';
 import { History, resolveDataDir, type BatchFile, type BatchRecorder } from '../../runner/history.ts';
 import { BundleError, createBundle } from '../../runner/bundle.ts';
-import { describe as describeEvent, exportTrace, nodeOf, topicOf } from '../../runner/trace/export.ts';
+import { describe as describeEvent, exportTrace, nodeOf, topicOf } from '../../trace/export.ts';
 import {
   readTraceEvents,
   readTraceHeader,
@@ -28,8 +28,8 @@ import {
   TraceFileError,
   type TraceHeader,
   type TraceIndex,
-} from '../../runner/trace/file.ts';
-import type { TraceEvent } from '../../runner/trace/events.ts';
+} from '../../trace/file.ts';
+import type { TraceEvent } from '../../trace/events.ts';
 import { checkTrace, invariants } from '../../checker/checker.ts';
 import { replay, ReplayInputError, type ReplayReport } from '../../runner/replay.ts';
 import type { RunRecord } from '../../runner/types.ts';

@@ -6,7 +6,7 @@
  * trace source for the trace viewer (`traceSource`).
  */
 import { createClient, httpTransport, type AppEvent, type RaftlabApi, type Shell, type TraceExport } from '../../shared/ipc.ts';
-import type { TraceEvent } from '../../runner/trace/events.ts';
+import type { TraceEvent } from '../../trace/events.ts';
 import type { TraceSource } from './trace/source.ts';
 
 const bridge = window.raftlab;

@@ -13,7 +13,7 @@ import { checkTrace, invariants, type Violation } from '../../checker/index.ts';
 import { ImplLoadError, describeThrown, implementationSite, importBuilt } from '../../harness/loader/index.ts';
 import type { Runtime } from '../../harness/runtime/index.ts';
 import { findTest, runTest, type NodeLogLine, type TestRunResult } from '../../harness/tester/index.ts';
-import { createTraceRecorder, type TraceEvent, type TraceRecorder } from '../trace/index.ts';
+import { createTraceRecorder, type TraceEvent, type TraceRecorder } from '../../trace/index.ts';
 import { encodeFrame, FrameReader, type ChildFrame, type ChildTask, type ParentFrame } from './protocol.ts';
 import { captureIntrinsics, describeLeftovers, type ProcessBaseline } from './integrity.ts';
 

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, reactive, ref } from 'vue';
-import { chaosKnobSpecs, type ChaosKnobs } from '../../../harness/chaos.ts';
+import { chaosKnobSpecs, type ChaosKnobs } from '../../../shared/chaos.ts';
 import type { AppEvent, BatchView, ClockMode, RunView } from '../../../shared/ipc.ts';
 import { api, subscribe } from '../api.ts';
 import { useCatalogStore } from './catalog.ts';

@@ -3,7 +3,7 @@
  * (`append`), never reactive (the views watch a version counter instead): times, topics, RPCs (send → delivery →
  * reply, drops, lost replies), crash / disconnect bands, role-and-term segments, and state checkpoints.
  */
-import type { TraceEvent } from '../../../runner/trace/events.ts';
+import type { TraceEvent } from '../../../trace/events.ts';
 import { describe, lowerBound, nodeOf, topicOf, upperBound } from './model.ts';
 import { cloneState, foldEvent, initialNode, initialState, type TraceState } from './state.ts';
 

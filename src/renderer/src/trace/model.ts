@@ -2,7 +2,7 @@
  * The viewer's view of trace events: topics and their colours, and binary search by time. Topic, node and prose come
  * from src/runner/trace/describe.ts, shared with the exports.
  */
-import type { TraceEvent } from '../../../runner/trace/events.ts';
+import type { TraceEvent } from '../../../trace/events.ts';
 
 /** dslogs's topics (the implementation's runtime.log topics), then those the viewer gives trace events. */
 export const logTopicNames = [
@@ -11,9 +11,9 @@ export const logTopicNames = [
 export const eventTopicNames = ['SEND', 'RECV', 'RPLY', 'LOST', 'CRSH', 'BOOT', 'CONN', 'DISC', 'APLY'] as const;
 export const allTopics: readonly string[] = [...logTopicNames, ...eventTopicNames];
 
-import { nodeOf } from '../../../runner/trace/describe.ts';
+import { nodeOf } from '../../../trace/describe.ts';
 
-export { describe, nodeOf, topicOf } from '../../../runner/trace/describe.ts';
+export { describe, nodeOf, topicOf } from '../../../trace/describe.ts';
 
 /** dslogs-ish colours per topic (foreground), readable on light and dark backgrounds. */
 export const topicColors: Readonly<Record<string, string>> = {

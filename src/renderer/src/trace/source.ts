@@ -2,8 +2,8 @@
  * Where the trace viewer gets a trace from: a header, an index of pages, and the pages themselves, each fetched
  * on demand. The app wraps its IPC calls in one; tests and the bench use `memoryTraceSource`.
  */
-import type { TraceEvent } from '../../../runner/trace/events.ts';
-import type { TraceHeader, TraceIndex, TracePageInfo } from '../../../runner/trace/file.ts';
+import type { TraceEvent } from '../../../trace/events.ts';
+import type { TraceHeader, TraceIndex, TracePageInfo } from '../../../trace/file.ts';
 
 export interface TraceSource {
   header(): Promise<TraceHeader>;

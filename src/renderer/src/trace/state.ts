@@ -6,19 +6,15 @@
  * AppendEntries), snapshot index, liveness and connectivity.
  * Pure and cheap to clone, so TraceData can checkpoint it.
  */
-import type { TraceEvent } from '../../../runner/trace/events.ts';
+import type { TraceEvent } from '../../../trace/events.ts';
+import { applyLogChange, type TermRun } from '../../../trace/stable-logs.ts';
+
+export { applyLogChange, type TermRun };
 
 export interface LogEntryView {
   index: number;
   term?: number | undefined;
   command: unknown;
-}
-
-/** Consecutive log indices `from`..`to` holding entries of one term. */
-export interface TermRun {
-  from: number;
-  to: number;
-  term: number;
 }
 
 /** A node's log as it last persisted it. */
@@ -115,27 +111,6 @@ function remember(n: NodeState, entry: LogEntryView): void {
   if (at >= 0) n.lastEntries.splice(at);
   n.lastEntries.push(entry);
   if (n.lastEntries.length > keepEntries) n.lastEntries.splice(0, n.lastEntries.length - keepEntries);
-}
-
-/** The runs of `before` up to index from - 1, then `terms` from `from` on, kept within snapshotIndex + 1 .. lastIndex. */
-export function applyLogChange(
-  before: readonly TermRun[],
-  change: { snapshotIndex: number; from: number; terms: readonly number[]; lastIndex: number },
-): TermRun[] {
-  const runs: TermRun[] = [];
-  for (const r of before) {
-    if (r.from >= change.from) break;
-    runs.push(r.to >= change.from ? { ...r, to: change.from - 1 } : r);
-  }
-  change.terms.forEach((term, k) => {
-    const index = change.from + k;
-    const last = runs.at(-1);
-    if (last && last.term === term && last.to === index - 1) runs[runs.length - 1] = { ...last, to: index };
-    else runs.push({ from: index, to: index, term });
-  });
-  return runs
-    .filter((r) => r.to > change.snapshotIndex && r.from <= change.lastIndex)
-    .map((r) => (r.from <= change.snapshotIndex || r.to > change.lastIndex ? { ...r, from: Math.max(r.from, change.snapshotIndex + 1), to: Math.min(r.to, change.lastIndex) } : r));
 }
 
 /** Fold one event into the state (mutates it). */

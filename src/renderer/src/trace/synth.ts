@@ -3,8 +3,8 @@
  * over an unreliable network (drops, lost replies, delays), followers applying them, persists, dslogs-style log
  * lines, and now and then a crash or a partition of the leader followed by an election. Deterministic per seed.
  */
-import type { TraceEvent } from '../../../runner/trace/events.ts';
-import type { TraceHeader } from '../../../runner/trace/file.ts';
+import type { TraceEvent } from '../../../trace/events.ts';
+import type { TraceHeader } from '../../../trace/file.ts';
 
 export interface SynthOptions {
   events?: number;

@@ -7,9 +7,10 @@
  *
  * The recorder never touches the run's random streams, timers or codec: it decodes payloads with its own codec.
  */
-import { Codec } from '../../harness/codec/index.ts';
-import type { NetEvent, NetObserver } from '../../harness/labrpc/index.ts';
-import type { NodeLogLine, TestRunOptions, TesterTraceEvent } from '../../harness/tester/index.ts';
+import { Codec } from '../harness/codec/index.ts';
+import type { NetEvent, NetObserver } from '../harness/labrpc/index.ts';
+import type { NodeLogLine, TestRunOptions } from '../harness/tester/index.ts';
+import type { TesterTraceEvent } from './schema.ts';
 import {
   defaultSummarizeLimits,
   parseEndName,

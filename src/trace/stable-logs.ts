@@ -129,3 +129,32 @@ export class StableLogs {
     return undefined;
   }
 }
+
+/** A run of consecutive indices holding entries of one term: how a stable log is drawn. */
+export interface TermRun {
+  from: number;
+  to: number;
+  term: number;
+}
+
+/** The runs of `before` up to index from - 1, then `terms` from `from` on, kept within snapshotIndex + 1 .. lastIndex. */
+export function applyLogChange(
+  before: readonly TermRun[],
+  change: { snapshotIndex: number; from: number; terms: readonly number[]; lastIndex: number },
+): TermRun[] {
+  const runs: TermRun[] = [];
+  for (const r of before) {
+    if (r.from >= change.from) break;
+    runs.push(r.to >= change.from ? { ...r, to: change.from - 1 } : r);
+  }
+  change.terms.forEach((term, k) => {
+    const index = change.from + k;
+    const last = runs.at(-1);
+    if (last && last.term === term && last.to === index - 1) runs[runs.length - 1] = { ...last, to: index };
+    else runs.push({ from: index, to: index, term });
+  });
+  return runs
+    .filter((r) => r.to > change.snapshotIndex && r.from <= change.lastIndex)
+    .map((r) => (r.from <= change.snapshotIndex || r.to > change.lastIndex ? { ...r, from: Math.max(r.from, change.snapshotIndex + 1), to: Math.min(r.to, change.lastIndex) } : r));
+}
+

@@ -14,10 +14,10 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gunzipSync, gzip, gzipSync } from 'node:zlib';
-import type { ChaosKnobs } from '../../harness/chaos.ts';
-import type { TestRunResult } from '../../harness/tester/index.ts';
-import { raftlabVersion } from '../../harness/paths.ts';
-import type { SourceSnapshot } from '../../harness/loader/index.ts';
+import type { ChaosKnobs } from '../harness/chaos.ts';
+import type { TestRunResult } from '../harness/tester/index.ts';
+import { raftlabVersion } from '../harness/paths.ts';
+import type { SourceSnapshot } from '../harness/loader/index.ts';
 import type { TraceEvent } from './events.ts';
 
 const gzipAsync = promisify(gzip);
