@@ -39,6 +39,8 @@ export interface BatchOptions {
   hooks?: (task: RunTask) => RunHooks;
   /** Keep each node's persisted state under this folder, one subfolder per run (raftlab test --persist-dir). */
   persistDir?: string;
+  /** Node flags for the run processes (grading's permission model). */
+  processFlags?: string[];
 }
 
 export interface TestSummary {
@@ -73,7 +75,7 @@ export interface BatchResult {
 
 /** The tasks of a batch: run i of every test before run i + 1 of any, so each test's counts grow together. */
 export function batchTasks(
-  options: Pick<BatchOptions, 'tests' | 'count' | 'baseSeed' | 'mode' | 'implDir' | 'trace' | 'check' | 'chaos' | 'persistDir'>,
+  options: Pick<BatchOptions, 'tests' | 'count' | 'baseSeed' | 'mode' | 'implDir' | 'trace' | 'check' | 'chaos' | 'persistDir' | 'processFlags'>,
   prepared: PreparedImpl,
 ): RunTask[] {
   const tasks: RunTask[] = [];
@@ -87,6 +89,7 @@ export function batchTasks(
         implDir: prepared.dir,
         impl: prepared.ref,
         ...(options.persistDir ? { persistDir: path.resolve(options.persistDir, `${test.id}-seed${seed}`) } : {}),
+        ...(options.processFlags ? { processFlags: options.processFlags } : {}),
         ...(options.trace ? { trace: { ...options.trace, sources: prepared.built.snapshot } } : {}),
         ...(options.check ? { check: true } : {}),
         ...(options.chaos ? { chaos: options.chaos } : {}),

@@ -28,8 +28,8 @@ export function implRef(built: BuiltImpl): ImplRef {
 }
 
 /** Build an implementation folder; throws ImplLoadError when it is missing or does not compile. */
-export async function buildForRunning(dir: string): Promise<PreparedImpl> {
-  const built = await buildImplementation(dir);
+export async function buildForRunning(dir: string, options: { outDir?: string } = {}): Promise<PreparedImpl> {
+  const built = await buildImplementation(dir, options);
   return { dir: built.dir, name: isReference(built.dir) ? 'reference' : path.basename(built.dir), built, ref: implRef(built) };
 }
 
@@ -37,11 +37,15 @@ export async function buildForRunning(dir: string): Promise<PreparedImpl> {
  * Build it and load it once in a run process (with the stall watchdog: a module whose top level never returns is
  * reported, not waited for). Throws ImplLoadError when it does not load or has no make.
  */
-export async function prepareImpl(dir: string, pool?: Omit<PoolOptions, 'size'>): Promise<PreparedImpl> {
-  const prepared = await buildForRunning(dir);
+export async function prepareImpl(
+  dir: string,
+  pool?: Omit<PoolOptions, 'size'>,
+  options: { outDir?: string; processFlags?: readonly string[] } = {},
+): Promise<PreparedImpl> {
+  const prepared = await buildForRunning(dir, options);
   const probePool = new WorkerPool({ ...pool, size: 1 });
   try {
-    const probe = await probePool.probe(prepared.built.file);
+    const probe = await probePool.probe(prepared.built.file, options.processFlags);
     if (!probe.ok) {
       const where = implementationSite(probe.stack, prepared.built.root, prepared.ref.sourceDir);
       const entry = path.join(prepared.built.root, ...prepared.built.snapshot.entry.split('/'));

@@ -16,7 +16,7 @@
  * use Node or DOM APIs.
  */
 import { z } from 'zod';
-import { chaosKnobsSchema, type ChaosKnobs } from '../harness/chaos.ts';
+import { chaosKnobsSchema, type ChaosKnobs } from '../harness/chaos-schema.ts';
 import type { TraceEvent } from '../trace/events.ts';
 import type { TraceHeader, TraceIndex } from '../trace/file.ts';
 import type { InvariantId } from '../checker/checker.ts';
