@@ -1,26 +1,11 @@
 /**
  * Failure clustering: many failing runs are often one bug. Failures are grouped by (test, where it fired, normalized
  * message), where numbers, hex and random strings in the message become placeholders and "where" is the tester
- * check the message comes from (checkOneLeader, one, nCommitted...), or for errors the error code and the first
- * stack frame inside the implementation.
+ * check that failed (checkOneLeader, one, nCommitted…, as the run carries it), or for errors the error code and the
+ * implementation's own frame.
  */
 import path from 'node:path';
 import type { RunRecord, RunStatus } from './types.ts';
-
-/** The Go tester's checks, recognised by the shape of their messages (config.go / test_test.go). */
-const checkShapes: ReadonlyArray<readonly [RegExp, string]> = [
-  [/^expected one leader, got none$/, 'checkOneLeader'],
-  [/^term \d+ has \d+ \(>1\) leaders$/, 'checkOneLeader'],
-  [/^servers disagree on term$/, 'checkTerms'],
-  [/^expected no leader, but \d+ claims to be leader$/, 'checkNoLeader'],
-  [/^committed values do not match/, 'nCommitted'],
-  [/^only \d+ decided for index \d+; wanted \d+$/, 'wait'],
-  [/^one\(.*\) failed to reach agreement$/, 'one'],
-  [/^(apply error|commit index=|server \d+ apply out of order)/, 'applier'],
-  [/^test took longer than 120 seconds$/, 'checkTimeout'],
-  [/too many RPCs/, 'rpcCount'],
-  [/term changed/, 'checkTerms'],
-];
 
 /** Replace what differs from run to run (numbers, hex, random strings) with placeholders. */
 export function normalizeMessage(message: string): string {
@@ -35,10 +20,8 @@ export function normalizeMessage(message: string): string {
 /** Where a failure fired: the tester check for a verdict, the error code and first implementation frame for errors. */
 export function failureSite(record: Pick<RunRecord, 'status' | 'message' | 'errorCode' | 'stack' | 'implDir' | 'site'>): string {
   const message = record.message ?? '';
-  if (record.status === 'fail') {
-    for (const [shape, check] of checkShapes) if (shape.test(message)) return check;
-    return 'test';
-  }
+  // A failure carries the check that fired (set where it fired: src/harness/tester/failure.ts).
+  if (record.status === 'fail') return record.site ?? 'test';
   const code = record.errorCode ?? record.status;
   // The run process sets the site where the error fired (src/harness/loader/site.ts); older records have only a stack.
   const frame = record.site ? record.site.replace(/:\d+$/, '') : record.stack ? implFrame(record.stack, record.implDir) : undefined;

@@ -84,9 +84,10 @@ describe('runner: failure clustering', () => {
     assert.equal(normalizeMessage('term 3 has 2 (>1) leaders'), 'term N has N (>N) leaders');
   });
 
-  it('names the check a failure came from, or the error code and the implementation frame', () => {
-    assert.equal(failureSite(rec({ message: 'expected one leader, got none' })), 'checkOneLeader');
-    assert.equal(failureSite(rec({ message: 'one(12) failed to reach agreement' })), 'one');
+  it('names the check a failure came from (the run carries it), or the error code and the implementation frame', () => {
+    assert.equal(failureSite(rec({ message: 'expected one leader, got none', site: 'checkOneLeader' })), 'checkOneLeader');
+    assert.equal(failureSite(rec({ message: 'one(12) failed to reach agreement', site: 'one' })), 'one');
+    assert.equal(failureSite(rec({ message: 'a message nobody parses', site: 'TestBackup2B' })), 'TestBackup2B');
     assert.equal(
       failureSite(rec({ status: 'error', errorCode: 'RPC_HANDLER_THREW', message: 'x', stack: 'Error: x\n    at f (/elsewhere/a.ts:1:1)\n    at RequestVote (/impl/raft.ts:42:7)' })),
       'RPC_HANDLER_THREW at raft.ts:42',
@@ -95,10 +96,10 @@ describe('runner: failure clustering', () => {
 
   it('groups by test, site and normalized message, with count, first seed and shortest run', () => {
     const clusters = clusterFailures([
-      rec({ seed: 5, message: 'one(101) failed to reach agreement', testMs: 9000 }),
-      rec({ seed: 3, message: 'one(202) failed to reach agreement', testMs: 4000 }),
-      rec({ seed: 4, message: 'one(303) failed to reach agreement', testMs: 6000 }),
-      rec({ seed: 6, message: 'expected one leader, got none' }),
+      rec({ seed: 5, message: 'one(101) failed to reach agreement', testMs: 9000, site: 'one' }),
+      rec({ seed: 3, message: 'one(202) failed to reach agreement', testMs: 4000, site: 'one' }),
+      rec({ seed: 4, message: 'one(303) failed to reach agreement', testMs: 6000, site: 'one' }),
+      rec({ seed: 6, message: 'expected one leader, got none', site: 'checkOneLeader' }),
       rec({ seed: 7, status: 'pass' }),
     ]);
     assert.equal(clusters.length, 2);

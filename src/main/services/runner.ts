@@ -566,9 +566,8 @@ export function exportFileName(header: Pick<TraceHeader, 'test' | 'seed'>, forma
 }
 
 /** The command line that replays a trace (what the page shows for real-clock traces). */
-export function replayCommandLine(file: string): string {
-  return `npx raftlab replay ${JSON.stringify(file)}`;
-}
+export { replayCommandLine } from '../../runner/commands.ts';
+import { replayCommandLine } from '../../runner/commands.ts';
 
 function eventSummary(e: TraceEvent | undefined, index: number): TraceEventSummary | undefined {
   if (!e) return undefined;

@@ -262,7 +262,7 @@ async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<voi
         // The tester's own verdict stays first when it failed too; a violation alone fails a run that passed.
         result =
           result.status === 'pass'
-            ? { ...result, status: 'fail', message: said[0]!, failureMessages: said }
+            ? { ...result, status: 'fail', message: said[0]!, failureMessages: said, site: `safety:${violations[0]!.invariant}` }
             : { ...result, failureMessages: [...result.failureMessages, ...said] };
       }
     }
