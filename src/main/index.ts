@@ -13,8 +13,7 @@ import { EVENT_CHANNEL } from '../shared/ipc.ts';
 import { appHost, appOrigin, appScheme, externalAllowed, resolveAppFile } from './app-protocol.ts';
 import { registerIpc } from './electron-ipc.ts';
 import { createDispatcher, type Handlers } from './rpc.ts';
-import { handlers } from './services/index.ts';
-import { closeDefaultRunner, defaultRunner } from './services/runner.ts';
+import { closeDefaultServices, defaultServices, handlers } from './services/index.ts';
 
 /** Set by `electron-vite dev`: the renderer comes from the Vite dev server. */
 const devServerUrl = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'];
@@ -29,7 +28,7 @@ const csp = contentSecurityPolicy(devServerUrl ? { devServer: devServerUrl, head
 const desktopHandlers: Handlers = {
   ...handlers,
   'trace:export': async ({ file, format }) => {
-    const out = await defaultRunner().exportTrace(file, format);
+    const out = await defaultServices().traces.export(file, format);
     const extension = path.extname(out.fileName).slice(1);
     const options: SaveDialogOptions = {
       title: 'Export the trace',
@@ -133,7 +132,7 @@ if (!app.requestSingleInstanceLock()) {
 
     registerIpc(ipcMain, createDispatcher(desktopHandlers), isAppUrl);
     // The runner's live progress, to every window of the app on one event channel.
-    defaultRunner().subscribe((event) => {
+    defaultServices().events.subscribe((event) => {
       for (const win of BrowserWindow.getAllWindows()) {
         if (!win.isDestroyed() && isAppUrl(win.webContents.getURL())) win.webContents.send(EVENT_CHANNEL, event);
       }
@@ -151,7 +150,7 @@ if (!app.requestSingleInstanceLock()) {
     if (closing) return;
     closing = true;
     event.preventDefault();
-    void closeDefaultRunner().finally(() => app.quit());
+    void closeDefaultServices().finally(() => app.quit());
   });
 
   app.on('window-all-closed', () => {

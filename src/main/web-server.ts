@@ -25,8 +25,7 @@ import { parseArgs } from 'node:util';
 import { contentSecurityPolicy } from '../shared/csp.ts';
 import { ipcError, TOKEN_HEADER, type AppEvent, type IpcResult } from '../shared/ipc.ts';
 import { createDispatcher, httpStatus, type Dispatch } from './rpc.ts';
-import { handlers } from './services/index.ts';
-import { closeDefaultRunner, defaultRunner } from './services/runner.ts';
+import { closeDefaultServices, defaultServices, handlers } from './services/index.ts';
 
 export const HOST = '127.0.0.1';
 /** 6824, after the course. */
@@ -41,13 +40,13 @@ export interface WebServerOptions {
   rendererDir?: string;
   /** Defaults to the app's own handlers. */
   dispatch?: Dispatch;
-  /** Where /api/events gets its events. Defaults to the app's runner. */
+  /** Where /api/events gets its events. Defaults to the app's services. */
   events?: EventHub;
   /** The API token. Default: a fresh random one. */
   token?: string;
 }
 
-/** Anything that pushes the app's events: the runner service. */
+/** Anything that pushes the app's events: the services' event hub. */
 export interface EventHub {
   subscribe(listener: (event: AppEvent) => void): () => void;
 }
@@ -96,7 +95,7 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<We
   const port = options.port ?? DEFAULT_PORT;
   const rendererDir = resolve(options.rendererDir ?? DEFAULT_RENDERER_DIR);
   const dispatch = options.dispatch ?? createDispatcher(handlers);
-  const events = (): EventHub => options.events ?? defaultRunner();
+  const events = (): EventHub => options.events ?? defaultServices().events;
   const token = options.token ?? randomBytes(24).toString('base64url');
   if (token.length < 16 || !/^[A-Za-z0-9_-]+$/.test(token)) throw new Error('the API token must be at least 16 URL-safe characters');
 
@@ -462,7 +461,7 @@ async function main(argv: string[]): Promise<number> {
     process.on('SIGTERM', stop);
   });
   await server.close();
-  await closeDefaultRunner();
+  await closeDefaultServices();
   return 0;
 }
 

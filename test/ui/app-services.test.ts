@@ -1,5 +1,5 @@
-// The runner service behind the app (src/main/services/runner.ts), through the same dispatcher the
-// Electron shell and the web server use: no Electron, a temporary data folder.
+// The app's services (src/main/services) together, through the same dispatcher the Electron shell and the web
+// server use: no Electron, a temporary data folder.
 import { strict as assert } from 'node:assert';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
@@ -7,8 +7,8 @@ import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createDispatcher, type Dispatch } from '../../src/main/rpc.ts';
-import { createHandlers } from '../../src/main/services/index.ts';
-import { RunnerService, histogram } from '../../src/main/services/runner.ts';
+import { AppServices, createHandlers } from '../../src/main/services/index.ts';
+import { histogram } from '../../src/main/services/results.ts';
 import { runBatch } from '../../src/runner/batch.ts';
 import { replayCommand } from '../../src/cli/replay-command.ts';
 import { readBundle } from '../../src/runner/bundle.ts';
@@ -39,10 +39,10 @@ function badInput(result: IpcResult<unknown>, message: RegExp): void {
   assert.match(result.error.message, message);
 }
 
-describe('ui: runner service', function () {
+describe('ui: app services, through the dispatcher', function () {
   this.timeout(60_000);
   let dataDir: string;
-  let runner: RunnerService;
+  let app: AppServices;
   let call: (channel: string, input?: unknown) => Promise<IpcResult<unknown>>;
   const events: AppEvent[] = [];
   /** The planted bug's kept trace (set by the stop-at-first-failure test). */
@@ -50,14 +50,14 @@ describe('ui: runner service', function () {
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'raftlab-data-'));
-    runner = new RunnerService({ dataDir });
-    runner.subscribe((e) => events.push(e));
-    const dispatch: Dispatch = createDispatcher(createHandlers(() => runner), { logError: () => undefined });
+    app = new AppServices({ dataDir });
+    app.events.subscribe((e) => events.push(e));
+    const dispatch: Dispatch = createDispatcher(createHandlers(() => app), { logError: () => undefined });
     call = (channel, input) => dispatch(channel, input, { shell: 'web' });
   });
 
   after(async () => {
-    await runner.close();
+    await app.close();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -80,7 +80,7 @@ describe('ui: runner service', function () {
     );
     assert.equal(started.state, 'running');
     assert.equal(started.total, 3);
-    const done = (await runner.whenDone(started.id))!;
+    const done = (await app.batches.whenDone(started.id))!;
     assert.equal(done.state, 'done');
     assert.equal(done.done, 3);
     assert.equal(done.failed, 0);
@@ -111,7 +111,7 @@ describe('ui: runner service', function () {
 
     const settings = value<SavedSettings>(await call('settings:get'));
     assert.deepEqual(settings, { tests: ['TestInitialElection2A'], count: 3, parallel: 2, mode: 'sim', impl: 'reference', stopOnFail: false, check: false });
-    assert.deepEqual(new RunnerService({ dataDir }).settings(), settings, 'settings survive a restart');
+    assert.deepEqual(new AppServices({ dataDir }).settings.get(), settings, 'settings survive a restart');
   });
 
   it('runs a batch under chaos knobs: recorded on the batch, the history and each run, never remembered', async () => {
@@ -120,9 +120,9 @@ describe('ui: runner service', function () {
       await call('batch:start', { tests: ['TestFailAgree2B'], count: 2, parallel: 1, mode: 'sim', seed: 3, impl: 'reference', chaos }),
     );
     assert.deepEqual(started.settings.chaos, chaos);
-    const done = (await runner.whenDone(started.id))!;
+    const done = (await app.batches.whenDone(started.id))!;
     assert.equal(done.state, 'done');
-    const file = runner.history.readBatch(started.id)!;
+    const file = app.history.store.readBatch(started.id)!;
     assert.deepEqual(file.settings.argv, ['(app)', '--chaos', 'quantum=250,crash=30']);
     assert.deepEqual(file.settings.chaos, chaos);
     assert.equal(file.runs.length, 2);
@@ -132,7 +132,7 @@ describe('ui: runner service', function () {
       await call('batch:start', { tests: ['TestFailAgree2B'], count: 1, parallel: 1, mode: 'sim', seed: 3, impl: 'reference', chaos: { dropRate: 0 } }),
     );
     assert.equal(plain.settings.chaos, undefined);
-    await runner.whenDone(plain.id);
+    await app.batches.whenDone(plain.id);
   });
 
   it('refuses bad input before anything runs', async () => {
@@ -154,7 +154,7 @@ describe('ui: runner service', function () {
     const started = value<BatchView>(
       await call('batch:start', { tests: ['TestBackup2B'], count: 20, parallel: 2, mode: 'sim', seed: 1, impl: BUGGY, stopOnFail: true }),
     );
-    const done = (await runner.whenDone(started.id))!;
+    const done = (await app.batches.whenDone(started.id))!;
     assert.equal(done.state, 'stopped');
     assert.ok(done.failed >= 1 && done.done < 20, `${done.failed} failed of ${done.done}`);
     const cluster = done.results!.clusters[0]!;
@@ -284,7 +284,7 @@ describe('ui: runner service', function () {
       }),
     );
     assert.equal(view.settings.check, true);
-    const done = (await runner.whenDone(view.id))!;
+    const done = (await app.batches.whenDone(view.id))!;
     assert.equal(done.failed, 1);
     const file = done.results!.clusters[0]!.failures[0]!.traceFile!;
     assert.ok(file, 'the failing run kept its trace');
@@ -326,9 +326,9 @@ describe('ui: runner service', function () {
 
   it('cancels a running batch', async () => {
     events.length = 0;
-    const started = runner.start({ tests: ['TestInitialElection2A'], count: 200, parallel: 1, mode: 'sim', seed: 1, impl: 'reference', stopOnFail: false });
+    const started = await app.batches.start({ tests: ['TestInitialElection2A'], count: 200, parallel: 1, mode: 'sim', seed: 1, impl: 'reference', stopOnFail: false });
     await new Promise<void>((resolveRun) => {
-      const off = runner.subscribe((e) => {
+      const off = app.events.subscribe((e) => {
         if (e.type === 'run') {
           off();
           resolveRun();
@@ -336,12 +336,12 @@ describe('ui: runner service', function () {
       });
     });
     assert.deepEqual(value<{ cancelled: boolean }>(await call('batch:cancel', { batchId: started.id })), { cancelled: true });
-    const done = (await runner.whenDone(started.id))!;
+    const done = (await app.batches.whenDone(started.id))!;
     assert.equal(done.state, 'cancelled');
     assert.ok(done.done < 200, String(done.done));
     assert.equal(events.at(-1)?.type, 'batch-finished');
     assert.deepEqual(value<{ cancelled: boolean }>(await call('batch:cancel', { batchId: started.id })), { cancelled: false });
-    const entry = runner.historyBatches().find((b) => b.id === started.id)!;
+    const entry = app.history.batches().find((b) => b.id === started.id)!;
     assert.equal(entry.state, 'cancelled');
   });
 
