@@ -4,7 +4,7 @@
  * Only this file and electron-ipc.ts import electron; the handlers (services/) are shared with the
  * web server.
  */
-import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell, type SaveDialogOptions, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell, type OpenDialogOptions, type SaveDialogOptions, type WebContents } from 'electron';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -21,12 +21,28 @@ const rendererIndex = fileURLToPath(new URL('../renderer/index.html', import.met
 const preloadScript = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
 const csp = contentSecurityPolicy(devServerUrl ? { devServer: devServerUrl, header: true } : { header: true });
 
+async function openDialog(options: OpenDialogOptions): Promise<string | undefined> {
+  const win = BrowserWindow.getFocusedWindow();
+  const choice = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+  return choice.canceled ? undefined : choice.filePaths[0];
+}
+
 /**
  * The desktop shell's handlers: the shared ones, except that an export is not handed to the page but saved where
- * the user picks in a save dialog (the service only makes the bytes and suggests a name).
+ * the user picks in a save dialog (the service only makes the bytes and suggests a name), and that folders and
+ * traces are picked in the system's dialogs (only a path the dialog returned is opened).
  */
 const desktopHandlers: Handlers = {
   ...handlers,
+  'dialog:folder': async () => ({ path: (await openDialog({ title: 'Your Raft implementation folder', properties: ['openDirectory'] })) ?? null }),
+  'trace:open-dialog': async () => {
+    const file = await openDialog({
+      title: 'Open a trace or a bundle',
+      properties: ['openFile'],
+      filters: [{ name: 'raftlab traces and bundles', extensions: ['gz'] }, { name: 'All files', extensions: ['*'] }],
+    });
+    return file ? defaultServices().traces.openFile(file) : null;
+  },
   'trace:export': async ({ file, format }) => {
     const out = await defaultServices().traces.export(file, format);
     const extension = path.extname(out.fileName).slice(1);
@@ -71,8 +87,8 @@ function harden(contents: WebContents): void {
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
-    width: 1100,
-    height: 760,
+    width: 1440,
+    height: 900,
     minWidth: 640,
     minHeight: 480,
     title: 'raftlab',

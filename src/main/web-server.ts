@@ -23,7 +23,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { contentSecurityPolicy } from '../shared/csp.ts';
-import { ipcError, TOKEN_HEADER, type AppEvent, type IpcResult } from '../shared/ipc.ts';
+import { DEFAULT_MAX_INPUT_BYTES, ipcError, isChannel, maxInputBytes, TOKEN_HEADER, type AppEvent, type IpcResult } from '../shared/ipc.ts';
 import { createDispatcher, httpStatus, type Dispatch } from './rpc.ts';
 import { closeDefaultServices, defaultServices, handlers } from './services/index.ts';
 
@@ -31,7 +31,6 @@ export const HOST = '127.0.0.1';
 /** 6824, after the course. */
 export const DEFAULT_PORT = 6824;
 export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../out/renderer/', import.meta.url));
-const MAX_BODY_BYTES = 1 << 20;
 
 export interface WebServerOptions {
   /** 0 picks a free port. Default 6824. */
@@ -278,9 +277,11 @@ async function handleApi(req: IncomingMessage, res: ServerResponse, ctx: Request
     return;
   }
 
-  const body = await readBody(req);
+  // Each channel says how large an argument it takes (an opened file is large; everything else small).
+  const limit = isChannel(channelName) ? maxInputBytes(channelName) : DEFAULT_MAX_INPUT_BYTES;
+  const body = await readBody(req, limit);
   if (body === 'too-large') {
-    sendResult(res, 413, ipcError('BAD_REQUEST', `Request body is larger than ${MAX_BODY_BYTES} bytes`));
+    sendResult(res, 413, ipcError('BAD_REQUEST', `Request body is larger than ${limit} bytes`));
     return;
   }
   let input: unknown = undefined;
@@ -302,12 +303,12 @@ async function handleApi(req: IncomingMessage, res: ServerResponse, ctx: Request
   sendResult(res, result.ok ? 200 : httpStatus(result.error.code), result);
 }
 
-async function readBody(req: IncomingMessage): Promise<string | 'too-large'> {
+async function readBody(req: IncomingMessage, limit: number): Promise<string | 'too-large'> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) return 'too-large';
+    if (size > limit) return 'too-large';
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');

@@ -283,7 +283,7 @@ describe('disk trouble never changes a verdict, and history survives its writers
     const { AppServices } = await import('../../src/main/services/index.ts');
     writeFileSync(path.join(data, 'history.json'), JSON.stringify({ version: 2, batches: [{ id: '../../etc/passwd', state: 'done' }] }));
     const service = new AppServices({ dataDir: data });
-    assert.equal(service.catalog.list().length, 24);
+    assert.equal((await service.catalog.list()).tests.length, 24);
     assert.deepEqual(service.history.batches(), []);
     await service.close();
   });

@@ -8,8 +8,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BugPatchError, isBugDir, referenceImplDir, resolveImplDir } from '../../harness/tester/index.ts';
 import { entryNames, expandPath } from '../../harness/loader/index.ts';
+import { readBugAbout } from '../../runner/bug-about.ts';
 import { buildForRunning } from '../../runner/impl.ts';
-import type { ImplChoice } from '../../shared/ipc.ts';
+import type { ImplChoice, ImplResolution } from '../../shared/ipc.ts';
 import { InputError } from '../rpc.ts';
 
 export const skeletonImplDir = fileURLToPath(new URL('../../../labs/skeleton/', import.meta.url));
@@ -56,6 +57,12 @@ export class Implementations {
     return { dir, kind: 'folder' };
   }
 
+  /** What a choice names, for the form: the folder, and a planted bug's name and title. */
+  describe(impl: ImplChoice): ImplResolution {
+    const resolved = this.resolve(impl);
+    return { ...resolved, ...(resolved.kind === 'bug' ? { bug: bugOf(resolved.dir) } : {}) };
+  }
+
   /** The folder a choice names, or undefined when it names none that can run. */
   tryResolve(impl: ImplChoice): ResolvedImplChoice | undefined {
     try {
@@ -76,5 +83,15 @@ export class Implementations {
     } catch {
       return undefined;
     }
+  }
+}
+
+/** A planted bug's name and title (its folder's name when about.json cannot be read). */
+export function bugOf(dir: string): { name: string; title: string } {
+  const name = path.basename(dir);
+  try {
+    return { name, title: readBugAbout(dir).title };
+  } catch {
+    return { name, title: name };
   }
 }

@@ -7,7 +7,8 @@
  *   catalog.ts          the graded tests with their record in history
  *   history.ts          recorded batches (src/runner/history.ts), their results again
  *   batches.ts          running batches, live progress as events (events.ts)
- *   traces.ts           reading, exporting, checking and replaying traces, and which ones the page may read
+ *   traces.ts           opening, reading, exporting, checking and replaying traces, and which ones the page may read
+ *   bugs.ts             the planted bugs: what each is, its patch, the sweep that catches it
  *   results.ts          a batch's results as the UI shows them (shared by batches and history)
  *
  * Nothing under src/main/services may import electron: these modules run in Electron's main process and in the
@@ -19,12 +20,14 @@ import { History, resolveDataDir } from '../../runner/history.ts';
 import type { Handlers } from '../rpc.ts';
 import { appInfo } from './app-info.ts';
 import { BatchService } from './batches.ts';
+import { BugService } from './bugs.ts';
 import { CatalogService } from './catalog.ts';
 import { EventHub } from './events.ts';
 import { HistoryService } from './history.ts';
 import { Implementations } from './implementations.ts';
 import { SettingsService } from './settings.ts';
 import { TraceAccess, TraceService } from './traces.ts';
+import { InputError } from '../rpc.ts';
 
 export { InputError } from '../rpc.ts';
 
@@ -48,6 +51,7 @@ export class AppServices {
   readonly catalog: CatalogService;
   readonly batches: BatchService;
   readonly traces: TraceService;
+  readonly bugs = new BugService();
 
   constructor(options: AppServicesOptions = {}) {
     this.dataDir = resolveDataDir(options.dataDir);
@@ -56,15 +60,25 @@ export class AppServices {
     const store = new History(this.dataDir);
     this.settings = new SettingsService(path.join(this.dataDir, 'settings.json'));
     this.impls = new Implementations(options.cwd);
-    this.history = new HistoryService(store, (id) => this.batches.state(id));
+    const access = new TraceAccess(this.tracesDir);
+    this.traces = new TraceService(access, options.timeoutMs);
+    this.history = new HistoryService(store, (id) => this.batches.state(id), (files) => access.allowRecorded(files));
     this.catalog = new CatalogService(this.history, this.impls);
-    this.batches = new BatchService({ history: store, tracesDir: this.tracesDir, events: this.events, impls: this.impls, settings: this.settings, timeoutMs: options.timeoutMs });
-    this.traces = new TraceService(new TraceAccess(this.tracesDir), options.timeoutMs);
+    this.batches = new BatchService({
+      history: store,
+      tracesDir: this.tracesDir,
+      events: this.events,
+      impls: this.impls,
+      settings: this.settings,
+      usualDurations: (mode) => this.history.usualDurations(mode),
+      timeoutMs: options.timeoutMs,
+    });
   }
 
-  /** Cancel running batches and wait for them (shutdown, tests). */
+  /** Cancel running batches and wait for them, and drop this launch's opened files (shutdown, tests). */
   async close(): Promise<void> {
     await this.batches.close();
+    this.traces.close();
   }
 }
 
@@ -72,13 +86,27 @@ export class AppServices {
 export function createHandlers(services: () => AppServices): Handlers {
   return {
     'app:info': appInfo,
-    'catalog:list': (input) => services().catalog.list(input?.impl),
+    'catalog:list': (input) => services().catalog.list(input?.impl, input?.mode),
     'settings:get': () => services().settings.get(),
+    'impl:resolve': ({ impl }) => services().impls.describe(impl),
+    // The desktop shell replaces the two dialogs (src/main/index.ts); a browser page has none to offer.
+    'dialog:folder': () => {
+      throw new InputError('A browser cannot pick a folder for the app: type its path (relative to where raftlab started, or ~/…)');
+    },
+    'trace:open-dialog': () => {
+      throw new InputError('A browser page opens files by upload: use Open… or drop the file on the page');
+    },
     'batch:start': (input) => services().batches.start(input),
     'batch:cancel': ({ batchId }) => ({ cancelled: services().batches.cancel(batchId) }),
     'batch:get': ({ batchId }) => services().batches.get(batchId),
     'batch:current': () => services().batches.current(),
-    'history:batches': () => services().history.batches(),
+    'history:batches': (input) => services().history.page(input ?? {}),
+    'history:batch': ({ batchId }) => services().batches.get(batchId) ?? services().history.view(batchId),
+    'history:series': (input) => services().history.series(input),
+    'bugs:list': () => services().bugs.list(),
+    'bugs:get': ({ name }) => services().bugs.get(name),
+    'trace:open': ({ name, data }) => services().traces.openBytes(name, Buffer.from(data, 'base64')),
+    'trace:failure': ({ file }) => services().traces.failure(file),
     'trace:index': ({ file }) => services().traces.index(file),
     'trace:page': ({ file, page }) => services().traces.page(file, page),
     // Web mode: the bytes go to the page, which offers them as a download. (Electron main replaces this handler

@@ -1,6 +1,7 @@
 /**
- * The run form as last used: a small JSON file in the data folder (lowdb), or an in-memory twin for tests. Neither
- * the seed nor the chaos knobs are remembered: a new launch starts from a plain run of the course's tests.
+ * The run form as last used, and the implementation folders used lately: a small JSON file in the data folder
+ * (lowdb), or an in-memory twin for tests. Neither the seed nor the chaos knobs are remembered: a new launch starts
+ * from a plain run of the course's tests.
  */
 import os from 'node:os';
 import { LowSync, MemorySync } from 'lowdb';
@@ -11,6 +12,9 @@ export interface SettingsFile {
   version: 1;
   run: SavedSettings;
 }
+
+/** How many recently used folders the form offers. */
+export const RECENT_FOLDERS_MAX = 8;
 
 export const defaultSettings = (): SavedSettings => ({
   tests: [],
@@ -40,10 +44,15 @@ export class SettingsService {
     return { ...defaultSettings(), ...this.#db.data.run };
   }
 
-  /** Remember what a batch was started with (a write that fails is reported, not thrown: the batch still runs). */
-  remember(settings: RunSettings): void {
+  /**
+   * Remember what a batch was started with, and the folder it ran when it was one the user named (a write that
+   * fails is reported, not thrown: the batch still runs).
+   */
+  remember(settings: RunSettings, folder?: string): void {
     const { seed: _seed, chaos: _chaos, ...rest } = settings;
-    this.#db.data = { version: 1, run: rest };
+    const earlier = (this.#db.data.run.recentFolders ?? []).filter((f) => typeof f === 'string' && f !== folder);
+    const recentFolders = folder ? [folder, ...earlier].slice(0, RECENT_FOLDERS_MAX) : earlier;
+    this.#db.data = { version: 1, run: { ...rest, ...(recentFolders.length ? { recentFolders } : {}) } };
     try {
       this.#db.write();
     } catch (error) {

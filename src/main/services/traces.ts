@@ -1,14 +1,18 @@
 /**
- * Traces for the UI: reading one (header, page index, pages), exporting it (the same code as `raftlab export`),
- * checking it for safety (as `raftlab check`) and replaying it (src/runner/replay.ts, as `raftlab replay`).
+ * Traces for the UI: opening one from anywhere (a file the user picked, uploaded or dropped: a trace, or a bundle,
+ * whose trace opens and replays with the bundle's own sources), reading it (header, page index, pages), finding where
+ * its run failed, exporting it (the same code as `raftlab export`), checking it for safety (as `raftlab check`) and
+ * replaying it (src/runner/replay.ts, as `raftlab replay`).
  *
  * The page names a trace by its path, so every call first asks `TraceAccess` whether the page may read it: the app's
- * own kept traces, and the files the user opened. No other path the page sends is read.
+ * own kept traces, those a recorded batch names, and the files the user opened (uploaded bytes are kept in this
+ * launch's own folder; a desktop dialog's choice is read where it is). No other path the page sends is read.
  */
-import { realpathSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { checkTrace, invariants } from '../../checker/checker.ts';
-import { BundleError, createBundle } from '../../runner/bundle.ts';
+import { BundleError, createBundle, readBundle } from '../../runner/bundle.ts';
 import { replay, ReplayInputError, type ReplayReport } from '../../runner/replay.ts';
 import { describe as describeEvent, exportTrace, nodeOf, topicOf } from '../../trace/export.ts';
 import type { TraceEvent } from '../../trace/events.ts';
@@ -21,7 +25,7 @@ import {
   type TraceHeader,
   type TraceIndex,
 } from '../../trace/file.ts';
-import type { TraceCheck, TraceEventSummary, TraceExportFormat, TraceReplay } from '../../shared/ipc.ts';
+import type { OpenedTrace, TraceCheck, TraceEventSummary, TraceExportFormat, TraceFailure, TraceReplay } from '../../shared/ipc.ts';
 import { InputError } from '../rpc.ts';
 
 /** Which trace files the page may read. */
@@ -31,11 +35,23 @@ export class TraceAccess {
 
   constructor(readonly tracesDir: string) {}
 
-  /** Let the page read this file (the user chose it). */
+  /** Let the page read this file (the user chose it, or a recorded batch names it). */
   allow(file: string): string {
     const real = realpathSync(file);
     this.#opened.add(real);
     return real;
+  }
+
+  /** Let the page read the trace files a recorded batch names (those that are still there). */
+  allowRecorded(files: readonly string[]): void {
+    for (const file of files) {
+      if (!path.isAbsolute(file) || !file.endsWith('.trace.gz')) continue;
+      try {
+        if (statSync(file).isFile()) this.allow(file);
+      } catch {
+        // gone since: the page says so when it asks
+      }
+    }
   }
 
   /** The real path of a trace the page may read; InputError otherwise. */
@@ -126,18 +142,142 @@ export async function exportTraceFile(real: string, format: TraceExportFormat): 
   });
 }
 
+/** A file name as a person gave it, made safe to keep in the store (no folders, no odd characters). */
+export function safeName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  return base.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '').slice(0, 120) || 'opened';
+}
+
+/** This launch's folder for the files the user opened by their bytes (removed when the app closes). */
+export class OpenedStore {
+  #dir: string | undefined;
+  #n = 0;
+
+  /** A new file in the store named after `name` (`suffix` appended unless it already ends so). */
+  path(name: string, suffix = ''): string {
+    this.#dir ??= mkdtempSync(path.join(os.tmpdir(), 'raftlab-opened-'));
+    const safe = safeName(name);
+    return path.join(this.#dir, `${++this.#n}-${safe}${suffix && !safe.endsWith(suffix) ? suffix : ''}`);
+  }
+
+  close(): void {
+    if (this.#dir) rmSync(this.#dir, { recursive: true, force: true });
+    this.#dir = undefined;
+  }
+}
+
+/** The server and index an applier's failure names (config.go's checkLogs messages). */
+export function applyErrorSite(message: string): { node: number; index: number } | undefined {
+  const mismatch = /^apply error: commit index=(\d+) server=(\d+) /.exec(message);
+  if (mismatch) return { node: Number(mismatch[2]), index: Number(mismatch[1]) };
+  const order = /^apply error: server (\d+) apply out of order (\d+)/.exec(message);
+  if (order) return { node: Number(order[1]), index: Number(order[2]) };
+  return undefined;
+}
+
+/** The tester's failures, as trace events: the first of these is where a run failed. */
+function testerFailure(e: TraceEvent): boolean {
+  return (e.kind === 'check' && !e.ok) || (e.kind === 'one' && e.phase === 'failed') || (e.kind === 'wait' && e.outcome === 'failed');
+}
+
 export class TraceService {
+  /** Traces opened from a bundle (their real path) → the bundle, which a replay runs with its own sources. */
+  readonly #bundles = new Map<string, { bundle: string; name: string }>();
+  readonly #opened = new Map<string, OpenedTrace>();
+
   constructor(
     readonly access: TraceAccess,
     private readonly timeoutMs?: number,
+    readonly store: OpenedStore = new OpenedStore(),
   ) {}
 
-  async index(file: string): Promise<{ header: TraceHeader; index: TraceIndex }> {
+  /**
+   * Open a file the user chose: a bundle (validated; its trace is unpacked into the store and replays with the
+   * bundle's sources) or a trace (read where it is if it is named .trace.gz, else copied into the store under that
+   * name). Anything else is refused in words.
+   */
+  async openFile(file: string, name = path.basename(file)): Promise<OpenedTrace> {
+    const bundle = await asInput(async () => readBundle(file));
+    if (bundle) {
+      const trace = this.store.path(`${bundle.run.test}-seed${bundle.run.seed}`, '.trace.gz');
+      writeFileSync(trace, Buffer.from(bundle.trace, 'base64'));
+      await this.#readable(trace, name);
+      const real = this.access.allow(trace);
+      this.#bundles.set(real, { bundle: this.access.allow(file), name });
+      return this.#remember({ file: real, kind: 'bundle', name });
+    }
+    let trace = file;
+    if (!file.endsWith('.trace.gz')) {
+      trace = this.store.path(name, '.trace.gz');
+      copyFileSync(file, trace);
+    }
+    await this.#readable(trace, name);
+    return this.#remember({ file: this.access.allow(trace), kind: 'trace', name });
+  }
+
+  /** Open a file by its bytes (uploaded or dropped on the page): kept in this launch's store, then opened. */
+  async openBytes(name: string, bytes: Buffer): Promise<OpenedTrace> {
+    const kept = this.store.path(name);
+    writeFileSync(kept, bytes);
+    return this.openFile(kept, name);
+  }
+
+  #remember(opened: OpenedTrace): OpenedTrace {
+    this.#opened.set(opened.file, opened);
+    return opened;
+  }
+
+  async #readable(trace: string, name: string): Promise<void> {
+    try {
+      await readTraceHeader(trace, await readTraceIndex(trace));
+    } catch (error) {
+      if (error instanceof TraceFileError) throw new InputError(`${name} is neither a raftlab trace (.trace.gz) nor a bundle (.bundle.gz): ${error.message.replace(`${trace}: `, '')}`);
+      throw error;
+    }
+  }
+
+  async index(file: string): Promise<{ header: TraceHeader; index: TraceIndex; opened?: OpenedTrace }> {
     const real = this.access.check(file);
     return asInput(async () => {
       const index = await readTraceIndex(real);
-      return { header: await readTraceHeader(real, index), index };
+      const opened = this.#opened.get(real);
+      return { header: await readTraceHeader(real, index), index, ...(opened ? { opened } : {}) };
     });
+  }
+
+  /**
+   * Where the run failed: the first tester check that failed (checkOneLeader, one(), a wait), or, for a run the
+   * checker failed, the first event that broke a rule; else the test's end. Null for a run that passed.
+   */
+  async failure(file: string): Promise<TraceFailure | null> {
+    const real = this.access.check(file);
+    const header = await asInput(() => readTraceHeader(real));
+    if (header.status === 'pass') return null;
+    const events = await asInput(() => readAllEvents(real));
+    const byChecker = !!header.checked && /^safety violation/.test(header.message ?? '');
+    if (!byChecker) {
+      const at = events.findIndex(testerFailure);
+      if (at >= 0) return { eventIndex: at, t: events[at]!.t, kind: 'check', text: describeEvent(events[at]!) };
+      // The applier's checks fire on an apply (traced just before it is checked): the last one the message names.
+      const applied = applyErrorSite(header.message ?? '');
+      if (applied) {
+        const i = events.findLastIndex((e) => e.kind === 'apply' && e.node === applied.node && e.index === applied.index);
+        if (i >= 0) return { eventIndex: i, t: events[i]!.t, kind: 'check', text: header.message! };
+      }
+    }
+    if (header.checked) {
+      const first = checkTrace(events).violations[0];
+      if (first) return { eventIndex: first.eventIndex, t: events[first.eventIndex]?.t ?? 0, kind: 'violation', text: `${invariants[first.invariant].title}: ${first.message}` };
+    }
+    let end = events.findLastIndex((e) => e.kind === 'test-end');
+    if (end < 0) end = events.length - 1;
+    if (end < 0) return null;
+    return { eventIndex: end, t: events[end]!.t, kind: 'end', text: header.message ?? describeEvent(events[end]!) };
+  }
+
+  /** Remove this launch's store of opened files. */
+  close(): void {
+    this.store.close();
   }
 
   async page(file: string, page: number): Promise<TraceEvent[]> {
@@ -185,9 +325,12 @@ export class TraceService {
     if (header.mode !== 'sim') {
       throw new InputError(`A real-clock run follows the machine's timing and is replayed from the command line: ${replayCommandLine(real)}`);
     }
+    // A bundle's trace replays the bundle: with its own sources, wherever it came from.
+    const from = this.#bundles.get(real)?.bundle;
+    if (from && !existsSync(from)) throw new InputError(`The bundle this trace came from is gone: ${from}`);
     let report: ReplayReport;
     try {
-      report = await replay(real, this.timeoutMs ? { pool: { timeoutMs: () => this.timeoutMs!, stallMs: this.timeoutMs } } : {});
+      report = await replay(from ?? real, this.timeoutMs ? { pool: { timeoutMs: () => this.timeoutMs!, stallMs: this.timeoutMs } } : {});
     } catch (error) {
       if (error instanceof ReplayInputError) throw new InputError(error.message);
       throw error;
