@@ -246,28 +246,27 @@ export class TraceService {
   }
 
   /**
-   * Where the run failed: the first tester check that failed (checkOneLeader, one(), a wait), or, for a run the
-   * checker failed, the first event that broke a rule; else the test's end. Null for a run that passed.
+   * Where the run failed: for a run the checker judged, the first event that broke a rule; else the first tester
+   * check that failed (checkOneLeader, one(), a wait, the applier's check on an apply); else the test's end. Null for
+   * a run that passed.
    */
   async failure(file: string): Promise<TraceFailure | null> {
     const real = this.access.check(file);
     const header = await asInput(() => readTraceHeader(real));
     if (header.status === 'pass') return null;
     const events = await asInput(() => readAllEvents(real));
-    const byChecker = !!header.checked && /^safety violation/.test(header.message ?? '');
-    if (!byChecker) {
-      const at = events.findIndex(testerFailure);
-      if (at >= 0) return { eventIndex: at, t: events[at]!.t, kind: 'check', text: describeEvent(events[at]!) };
-      // The applier's checks fire on an apply (traced just before it is checked): the last one the message names.
-      const applied = applyErrorSite(header.message ?? '');
-      if (applied) {
-        const i = events.findLastIndex((e) => e.kind === 'apply' && e.node === applied.node && e.index === applied.index);
-        if (i >= 0) return { eventIndex: i, t: events[i]!.t, kind: 'check', text: header.message! };
-      }
-    }
+    // A checked run: the first broken rule is where it went wrong, however the tester noticed later.
     if (header.checked) {
       const first = checkTrace(events).violations[0];
       if (first) return { eventIndex: first.eventIndex, t: events[first.eventIndex]?.t ?? 0, kind: 'violation', text: `${invariants[first.invariant].title}: ${first.message}` };
+    }
+    const at = events.findIndex(testerFailure);
+    if (at >= 0) return { eventIndex: at, t: events[at]!.t, kind: 'check', text: describeEvent(events[at]!) };
+    // The applier's checks fire on an apply (traced just before it is checked): the last one the message names.
+    const applied = applyErrorSite(header.message ?? '');
+    if (applied) {
+      const i = events.findLastIndex((e) => e.kind === 'apply' && e.node === applied.node && e.index === applied.index);
+      if (i >= 0) return { eventIndex: i, t: events[i]!.t, kind: 'check', text: header.message! };
     }
     let end = events.findLastIndex((e) => e.kind === 'test-end');
     if (end < 0) end = events.length - 1;
