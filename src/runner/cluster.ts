@@ -18,13 +18,13 @@ export function normalizeMessage(message: string): string {
 }
 
 /** Where a failure fired: the tester check for a verdict, the error code and first implementation frame for errors. */
-export function failureSite(record: Pick<RunRecord, 'status' | 'message' | 'errorCode' | 'stack' | 'implDir' | 'site'>): string {
+export function failureSite(record: Pick<RunRecord, 'status' | 'message' | 'errorCode' | 'site'> & Partial<Pick<RunRecord, 'stack' | 'implDir'>>): string {
   const message = record.message ?? '';
   // A failure carries the check that fired (set where it fired: src/harness/tester/failure.ts).
   if (record.status === 'fail') return record.site ?? 'test';
   const code = record.errorCode ?? record.status;
   // The run process sets the site where the error fired (src/harness/loader/site.ts); older records have only a stack.
-  const frame = record.site ? record.site.replace(/:\d+$/, '') : record.stack ? implFrame(record.stack, record.implDir) : undefined;
+  const frame = record.site ? record.site.replace(/:\d+$/, '') : record.stack && record.implDir ? implFrame(record.stack, record.implDir) : undefined;
   if (frame) return `${code} at ${frame}`;
   // labrpc wraps a throwing handler; its message names the handler.
   const handler = /^RPC handler (\S+) on server/.exec(message);
@@ -58,10 +58,14 @@ export interface FailureCluster {
   members: Array<{ seed: number; status: RunStatus; testMs: number; traceFile?: string }>;
 }
 
-const member = (r: RunRecord): FailureCluster['members'][number] => ({ seed: r.seed, status: r.status, testMs: r.testMs, ...(r.traceFile ? { traceFile: r.traceFile } : {}) });
+/** What clustering reads of a run: a RunRecord, or the summary history keeps of one. */
+export type ClusteredRun = Pick<RunRecord, 'id' | 'seed' | 'status' | 'message' | 'testMs' | 'errorCode' | 'site'> &
+  Partial<Pick<RunRecord, 'stack' | 'implDir' | 'traceFile'>>;
+
+const member = (r: ClusteredRun): FailureCluster['members'][number] => ({ seed: r.seed, status: r.status, testMs: r.testMs, ...(r.traceFile ? { traceFile: r.traceFile } : {}) });
 
 /** Group the failing runs; clusters come largest first, then by test. */
-export function clusterFailures(records: readonly RunRecord[]): FailureCluster[] {
+export function clusterFailures(records: readonly ClusteredRun[]): FailureCluster[] {
   const groups = new Map<string, FailureCluster>();
   for (const record of records) {
     if (record.status === 'pass') continue;

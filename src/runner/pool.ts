@@ -60,6 +60,8 @@ export class PoolClosedError extends Error {
 export interface RunHooks {
   onOutput?: (line: string) => void;
   onLog?: (line: NodeLogLine) => void;
+  /** The run's test time so far (virtual on the sim clock), ms: four times a second (the app shows it). */
+  onProgress?: (testMs: number) => void;
 }
 
 export interface PoolStats {
@@ -368,6 +370,7 @@ class Slot {
           switch (frame.type) {
             case 'progress':
               virtualMs = frame.virtualMs;
+              hooks.onProgress?.(virtualMs);
               break;
             case 'output':
               for (const line of frame.lines) hooks.onOutput?.(line);

@@ -244,6 +244,26 @@ describe('runner: history', () => {
     assert.deepEqual(history.listBatches().map((b) => b.pattern), ['2A', '2B', '2C']);
   });
 
+  it('records each test\'s counts and mean times in end.json; a batch without them is counted from its runs', () => {
+    const data = tmp();
+    const history = new History(data);
+    const recorder = history.startBatch({ pattern: '2A', tests: ['TestInitialElection2A'], mode: 'sim', baseSeed: 1, count: 2, parallel: 1, implDir: '/i', argv: [] });
+    const run = (seed: number, status: 'pass' | 'fail', testMs: number) =>
+      ({ id: 'TestInitialElection2A', seed, mode: 'sim', status, testMs, wallMs: 10, completed: true, implDir: '/i' }) as unknown as RunRecord;
+    recorder.recordRun(run(1, 'pass', 1000));
+    recorder.recordRun(run(2, 'fail', 3000));
+    recorder.finish({ runs: 2, failed: 1, wallMs: 20, stopped: false });
+    const expected = { runs: 2, failed: 1, completed: 2, testMsMean: 2000, wallMsMean: 10, last: { status: 'fail', seed: 2 } };
+    const end = JSON.parse(readFileSync(path.join(data, 'batches', recorder.id, 'end.json'), 'utf8')) as { tests: unknown };
+    assert.deepEqual(end.tests, { TestInitialElection2A: expected });
+    assert.deepEqual(history.readHead(recorder.id)?.tests, { TestInitialElection2A: expected });
+    // raftlab 0.1's end.json had no per-test counts.
+    const { tests: _tests, ...older } = end as Record<string, unknown>;
+    writeFileSync(path.join(data, 'batches', recorder.id, 'end.json'), JSON.stringify(older));
+    assert.deepEqual(history.readHead(recorder.id)?.tests, { TestInitialElection2A: expected });
+    assert.equal(history.readHead('no-such-batch'), undefined);
+  });
+
   it('keeps at most maxBatches batches, deleting older batch files', () => {
     const data = tmp();
     const history = new History(data, { maxBatches: 3 });
