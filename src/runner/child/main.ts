@@ -32,7 +32,7 @@ const taskFd = 4;
 const scratchDir = process.argv[2] ?? '';
 const openSync = fs.openSync;
 const closeSync = fs.closeSync;
-const progressFd = scratchDir ? openSync(`${scratchDir}/progress`, 'w+') : -1;
+const progressFd = scratchDir ? openSync(`${scratchDir}/progress`, 'w') : -1;
 const progressRecord = Buffer.alloc(64, 0x20);
 let traceFd = -1;
 
