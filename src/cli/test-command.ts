@@ -8,9 +8,10 @@ import { raftlabRoot } from '../harness/paths.ts';
 import type { ClockMode } from '../harness/runtime/index.ts';
 import { TestSelectionError, selectTests, type NodeLogLine } from '../harness/tester/index.ts';
 import { runBatch } from '../runner/batch.ts';
-import { prepareImpl } from '../runner/impl.ts';
+import { goRunProblem, prepareSelection } from '../runner/impl.ts';
 import { replayCommand } from '../runner/report.ts';
 import type { RunRecord } from '../runner/types.ts';
+import { describeGroup } from '../golab/index.ts';
 
 export interface TestCommandOptions {
   /** Chaos knobs, parsed from --chaos. */
@@ -25,6 +26,8 @@ export interface TestCommandOptions {
   timeout?: number;
   /** Seconds without progress before a run is stopped (tests use short ones). */
   stall?: number;
+  /** A Go lab: build it with the race detector. */
+  race?: boolean;
 }
 
 /** commander's parser for an integer option with a lower bound: a bad value is a one-line usage error. */
@@ -74,6 +77,12 @@ export function failureReport(record: RunRecord, implArg: string | undefined, ve
     for (const line of record.consoleOutput.trimEnd().split('\n').slice(-20)) lines.push(`      ${line}`);
     if (record.consoleDroppedBytes) lines.push(`      … ${record.consoleDroppedBytes} more bytes not kept`);
   }
+  for (const group of record.goroutines?.groups.slice(0, 8) ?? []) lines.push(`    ${describeGroup(group)}`);
+  for (const race of record.races ?? []) lines.push(`    race: ${race.summary}${race.count > 1 ? ` (${race.count} reports)` : ''}`);
+  if (record.lang === 'go') {
+    lines.push(`    run ${record.seed} of the Go test binary (the wall clock, seeded by crypto/rand: not replayable); run it again: ${replayCommand(record, implArg)}`);
+    return lines;
+  }
   lines.push(`    seed ${record.seed} (${record.mode} clock); replay: ${replayCommand(record, implArg)}`);
   if (record.mode === 'real') lines.push("    (a real-clock run follows the machine's timing, so a replay may not fail the same way)");
   return lines;
@@ -98,8 +107,7 @@ export async function testCommand(
     ...(options.stall ? { stallMs: options.stall * 1000 } : {}),
   };
   try {
-    tests = selectTests(pattern);
-    prepared = await prepareImpl(implFor(options.impl, err).dir, pool);
+    ({ prepared, tests } = await prepareSelection(implFor(options.impl, err).dir, pattern, pool, { race: options.race ?? false }));
   } catch (error) {
     if (error instanceof TestSelectionError || error instanceof ImplLoadError) {
       err.write(`raftlab: ${error.message}\n`);
@@ -107,7 +115,14 @@ export async function testCommand(
     }
     throw error;
   }
-  const baseSeed = options.seed ?? randomInt(1, 2 ** 31);
+  const unsupported = goRunProblem(prepared, options);
+  if (unsupported) {
+    err.write(`raftlab: ${unsupported}\n`);
+    return 2;
+  }
+  const go = prepared.kind === 'go';
+  const mode: ClockMode = go ? 'real' : options.mode;
+  const baseSeed = options.seed ?? (go ? 1 : randomInt(1, 2 ** 31));
   const started = performance.now();
   let virtualMs = 0;
   let failures = 0;
@@ -115,7 +130,7 @@ export async function testCommand(
     tests,
     count: options.count,
     baseSeed,
-    mode: options.mode,
+    mode,
     implDir: prepared.dir,
     prepared,
     parallel: 1,
@@ -134,7 +149,7 @@ export async function testCommand(
   });
   void batch;
   const wallSeconds = ((performance.now() - started) / 1000).toFixed(3);
-  const clockNote = options.mode === 'sim' ? ` (sim: ${(virtualMs / 1000).toFixed(1)}s of virtual time)` : '';
+  const clockNote = mode === 'sim' ? ` (sim: ${(virtualMs / 1000).toFixed(1)}s of virtual time)` : '';
   if (failures === 0) {
     write('PASS');
     write(`ok  raft  ${wallSeconds}s${clockNote}`);
@@ -169,6 +184,7 @@ export function registerTestCommand(program: Command): void {
     .option('--timeout <seconds>', 'wall-clock watchdog per run (default: 150 real, 1800 sim)', integerOption('--timeout', 1))
     .addOption(new Option('--stall <seconds>', 'stop a run that made no progress for this long (default 15)').argParser(integerOption('--stall', 1)).hideHelp())
     .option('-v, --verbose', "print the implementation's log lines, and stacks of errors")
+    .option('--race', "a Go lab (--impl a 6.824 checkout's src/raft): build its test binary with the race detector")
     .action(async (pattern: string | undefined, options: TestCommandOptions) => {
       process.exitCode = await testCommand(pattern, options);
     });

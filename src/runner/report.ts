@@ -5,9 +5,13 @@ import { formatPercent, formatSeconds } from './stats.ts';
 import type { RunRecord } from './types.ts';
 
 /** The exact command that replays one run with `raftlab test`. */
-/** The exact command that replays one run: its test, clock, seed, implementation and chaos knobs. */
-export function replayCommand(run: Pick<RunRecord, 'id' | 'mode' | 'seed' | 'chaos'>, implArg: string | undefined): string {
+/**
+ * The exact command that replays one run: its test, clock, seed, implementation and chaos knobs. A Go lab's run
+ * cannot be replayed (Go seeds its tester from crypto/rand, on the wall clock): the command runs the test again, 20 times.
+ */
+export function replayCommand(run: Pick<RunRecord, 'id' | 'mode' | 'seed' | 'chaos'> & Pick<RunRecord, 'lang' | 'race'>, implArg: string | undefined): string {
   const impl = implArg ? ` --impl ${JSON.stringify(implArg)}` : '';
+  if (run.lang === 'go') return `npx raftlab run '^${run.id}$' --count 20${impl}${run.race ? ' --race' : ''}`;
   const chaos = formatChaos(run.chaos);
   return `npx raftlab test '^${run.id}$' --mode ${run.mode} --seed ${run.seed}${impl}${chaos ? ` --chaos ${chaos}` : ''}`;
 }
@@ -46,8 +50,10 @@ export function formatClusters(batch: BatchResult, implArg: string | undefined):
   const lines = [`Failure clusters (${batch.clusters.length}):`];
   for (const c of batch.clusters) {
     lines.push(`  ${String(c.count).padStart(4)} x ${c.test} [${c.site}] ${c.message}`);
-    lines.push(`         e.g. "${c.example.split('\n')[0]}"; first seed ${c.firstSeed}, shortest seed ${c.shortestSeed} (${formatSeconds(c.shortestTestMs)})`);
-    lines.push(`         replay: ${replayCommand({ id: c.test, mode: batch.mode, seed: c.shortestSeed }, implArg)}`);
+    const seed = batch.lang ? 'run' : 'seed';
+    lines.push(`         e.g. "${c.example.split('\n')[0]}"; first ${seed} ${c.firstSeed}, shortest ${seed} ${c.shortestSeed} (${formatSeconds(c.shortestTestMs)})`);
+    const go = batch.lang ? { lang: batch.lang, ...(batch.race ? { race: batch.race } : {}) } : {};
+    lines.push(`         ${batch.lang ? 'rerun' : 'replay'}: ${replayCommand({ id: c.test, mode: batch.mode, seed: c.shortestSeed, ...go }, implArg)}`);
   }
   return lines;
 }

@@ -86,6 +86,8 @@ export interface RunSettings {
   check?: boolean | undefined;
   /** Chaos knobs (src/harness/chaos.ts): harsher conditions than the course's; none by default. */
   chaos?: ChaosKnobs | undefined;
+  /** A Go lab (a 6.824 checkout's src/raft): build its test binary with the race detector. */
+  race?: boolean | undefined;
 }
 
 /** The form's remembered values (the settings file in the data folder). */
@@ -151,6 +153,8 @@ export interface BatchView {
   settings: RunSettings & { baseSeed: number };
   /** The implementation folder that ran. */
   implDir: string;
+  /** A Go lab's batch: the course's Go test binary, on the wall clock; its runs are numbered, not seeded, and not replayable. */
+  lang?: 'go' | undefined;
   startedAt: string;
   finishedAt?: string | undefined;
   total: number;
@@ -334,6 +338,7 @@ export const contract = {
       stopOnFail: z.boolean().default(false),
       check: z.boolean().default(false),
       chaos: CHAOS_KNOBS.optional(),
+      race: z.boolean().optional(),
     }),
   }),
   'batch:cancel': channel<{ cancelled: boolean }>()({

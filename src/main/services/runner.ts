@@ -16,6 +16,9 @@ import { JSONFileSync } from 'lowdb/node';
 import { chaosActive, formatChaos } from '../../harness/chaos.ts';
 import { BugPatchError, allTests, findTest, isBugDir, referenceImplDir, resolveImplDir } from '../../harness/tester/index.ts';
 import { runBatch, type BatchResult } from '../../runner/batch.ts';
+import { isGoLabDir } from '../../runner/impl.ts';
+import { inspectGoLab } from '../../golab/index.ts';
+import { ImplLoadError } from '../../harness/loader/index.ts';
 import { failureSite, normalizeMessage } from '../../runner/cluster.ts';
 import { History, resolveDataDir, type BatchFile, type BatchRecorder } from '../../runner/history.ts';
 import { BundleError, createBundle } from '../../runner/bundle.ts';
@@ -229,6 +232,16 @@ export class RunnerService {
       throw new InputError(`No such folder: ${dir}`);
     }
     if (!info.isDirectory()) throw new InputError(`Not a folder: ${dir}`);
+    if (isGoLabDir(dir)) {
+      // A 6.824 checkout's src/raft: the course's Go tester on the student's Go code (src/golab).
+      try {
+        inspectGoLab(dir);
+      } catch (error) {
+        if (error instanceof ImplLoadError) throw new InputError(error.message);
+        throw error;
+      }
+      return dir;
+    }
     if (isBugDir(dir)) {
       try {
         resolveImplDir(dir);
@@ -325,12 +338,20 @@ export class RunnerService {
     if (running >= MAX_RUNNING_BATCHES) {
       throw new InputError(`${running} batches are running already: wait for one to end, or cancel it (each runs its own processes on this machine)`);
     }
-    const unknown = settings.tests.filter((id) => !findTest(id));
-    if (unknown.length) throw new InputError(`Unknown test${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
-    const testIds = [...new Set(settings.tests)];
-    const tests = testIds.map((id) => findTest(id)!);
     const implDir = this.resolveImpl(settings.impl);
-    const baseSeed = settings.seed ?? randomInt(1, 2 ** 31 - settings.count);
+    // A Go lab's tests are its own (the course's names, mostly): the build checks them, and runs on the wall clock.
+    const go = isGoLabDir(implDir);
+    const unknown = go ? [] : settings.tests.filter((id) => !findTest(id));
+    if (unknown.length) throw new InputError(`Unknown test${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
+    if (go && (settings.check || chaosActive(settings.chaos))) {
+      throw new InputError(`${settings.check ? 'The safety checker' : 'Chaos knobs'} need the TypeScript harness: a Go lab runs the course's own tester and labrpc (${implDir})`);
+    }
+    if (!go && settings.race) throw new InputError(`The race detector is Go's: ${implDir} is a TypeScript implementation`);
+    if (go) settings = { ...settings, mode: 'real' };
+    const testIds = [...new Set(settings.tests)];
+    const tests = testIds.map((id) => findTest(id) ?? { id });
+    // A Go run has no seed (Go seeds its tester from crypto/rand): its number, from 1, names it.
+    const baseSeed = settings.seed ?? (go ? 1 : randomInt(1, 2 ** 31 - settings.count));
     this.saveSettings({ ...settings, tests: testIds });
     const chaos = chaosActive(settings.chaos) ? settings.chaos : undefined;
 
@@ -342,9 +363,10 @@ export class RunnerService {
       count: settings.count,
       parallel: settings.parallel,
       implDir,
-      argv: ['(app)', ...(chaos ? ['--chaos', formatChaos(chaos)] : [])],
+      argv: ['(app)', ...(chaos ? ['--chaos', formatChaos(chaos)] : []), ...(settings.race ? ['--race'] : [])],
       ...(chaos ? { chaos } : {}),
       ...(settings.check ? { check: true } : {}),
+      ...(go ? { lang: 'go' as const, ...(settings.race ? { race: true } : {}) } : {}),
     });
     const id = recorder.id;
     const view: BatchView = {
@@ -352,6 +374,7 @@ export class RunnerService {
       state: 'running',
       settings: { ...settings, tests: testIds, baseSeed, chaos },
       implDir,
+      ...(go ? { lang: 'go' as const } : {}),
       startedAt: new Date().toISOString(),
       total: testIds.length * settings.count,
       done: 0,
@@ -374,6 +397,7 @@ export class RunnerService {
       stopOnFail: settings.stopOnFail,
       ...(settings.check ? { check: true } : {}),
       ...(chaos ? { chaos } : {}),
+      ...(settings.race ? { race: true } : {}),
       signal: controller.signal,
       trace: { keep: 'failed', dir: path.join(this.tracesDir, id) },
       ...(this.timeoutMs ? { pool: { timeoutMs: () => this.timeoutMs! } } : {}),
@@ -525,6 +549,9 @@ export class RunnerService {
     } catch (error) {
       if (error instanceof TraceFileError) throw new InputError(error.message);
       throw error;
+    }
+    if (header.lang === 'go') {
+      throw new InputError(`A Go lab's run cannot be replayed (Go seeds its tester from crypto/rand and runs on the wall clock): run ${header.test} again instead`);
     }
     if (header.mode !== 'sim') {
       throw new InputError(`A real-clock run follows the machine's timing and is replayed from the command line: ${replayCommandLine(real)}`);

@@ -19,6 +19,8 @@ export const useBatchStore = defineStore('batch', () => {
     seed: '' as string | number,
     stopOnFail: false,
     check: false,
+    /** A Go lab: build it with the race detector. */
+    race: false,
     /** Chaos knobs by their short name ('' = off); never saved across launches. */
     chaos: Object.fromEntries(Object.keys(chaosKnobSpecs).map((name) => [name, ''])) as Record<string, string | number>,
   });
@@ -104,6 +106,7 @@ export const useBatchStore = defineStore('batch', () => {
       form.mode = saved.mode;
       form.stopOnFail = saved.stopOnFail;
       form.check = saved.check ?? false;
+      form.race = saved.race ?? false;
       if (saved.impl === 'reference') form.implKind = 'reference';
       else if (saved.impl === 'skeleton') form.implKind = 'skeleton';
       else {
@@ -145,6 +148,7 @@ export const useBatchStore = defineStore('batch', () => {
         impl: impl.value,
         stopOnFail: form.stopOnFail,
         check: form.check,
+        ...(form.race ? { race: true } : {}),
         ...(Object.keys(chaos.value).length ? { chaos: chaos.value } : {}),
       });
       if (current.value?.id !== view.id) {
@@ -168,5 +172,17 @@ export const useBatchStore = defineStore('batch', () => {
     }
   }
 
-  return { form, current, failures, error, starting, impl, running, chaos, init, start, cancel };
+  /** Run one test of a folder again, `count` times, with the course's conditions (what a Go trace offers instead of a replay). */
+  async function rerun(test: string, folder: string, count: number): Promise<void> {
+    form.implKind = 'folder';
+    form.folder = folder;
+    form.count = count;
+    form.check = false;
+    form.seed = '';
+    for (const name of Object.keys(form.chaos)) form.chaos[name] = '';
+    useCatalogStore().selected = [test];
+    await start();
+  }
+
+  return { form, current, failures, error, starting, impl, running, chaos, init, start, cancel, rerun };
 });
