@@ -53,8 +53,9 @@ const layers = [
   { files: ['src/trace/**'], patterns: [upward('the trace module', 'runner', 'checker', 'golab', 'cli', 'main', 'renderer', 'shared')] },
   { files: ['src/checker/**'], patterns: [upward('the checker', 'runner', 'golab', 'cli', 'main', 'renderer', 'shared')] },
   // Go labs (build cache, process, output reading) sit beside the checker: the runner drives them.
-  { files: ['src/golab/**'], patterns: [upward('the Go lab module', 'runner', 'checker', 'cli', 'main', 'renderer', 'shared')] },
-  { files: ['src/runner/**'], patterns: [upward('the runner', 'cli', 'main', 'renderer', 'shared')] },
+  { files: ['src/golab/**'], patterns: [upward('the Go lab module', 'runner', 'checker', 'grade', 'cli', 'main', 'renderer', 'shared')] },
+  { files: ['src/runner/**'], patterns: [upward('the runner', 'cli', 'main', 'renderer', 'shared', 'grade')] },
+  { files: ['src/grade/**'], patterns: [upward('grading', 'cli', 'main', 'renderer', 'shared')] },
   { files: ['src/cli/**'], patterns: [upward('the CLI', 'main', 'renderer')] },
   { files: ['src/main/**'], patterns: [upward('the app back end', 'cli', 'renderer')] },
   { files: ['src/shared/**'], patterns: [upward('the IPC contract', 'cli', 'main', 'renderer'), typesOnly('the IPC contract', ['runner', 'checker'])] },

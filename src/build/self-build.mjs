@@ -26,7 +26,10 @@ function findRoot() {
   }
 }
 
-const root = findRoot();
+// The CLI's build bundles this file: there, esbuild's define names the checkout it was built from (a shared,
+// symlinked node_modules would otherwise lead the walk to another checkout).
+// eslint-disable-next-line no-undef
+const root = typeof __RAFTLAB_ROOT__ === 'string' ? __RAFTLAB_ROOT__ : findRoot();
 // One folder per raftlab checkout: two checkouts may share a node_modules (a symlink), never a build.
 const outDir = path.join(root, 'node_modules', '.cache', 'raftlab', 'self', createHash('sha256').update(root).digest('hex').slice(0, 12));
 

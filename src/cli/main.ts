@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { raftlabPackage } from '../harness/paths.ts';
 import { registerCheckCommand } from './check-command.ts';
 import { registerExportCommand } from './export-command.ts';
+import { registerGradeCommands } from './grade-command.ts';
 import { registerInitCommand } from './init-command.ts';
 import { registerReplayCommand } from './replay-command.ts';
 import { registerRunCommand } from './run-command.ts';
@@ -24,6 +25,7 @@ export function makeProgram(): Command {
   registerReplayCommand(program);
   registerExportCommand(program);
   registerCheckCommand(program);
+  registerGradeCommands(program);
   return program;
 }
 

@@ -3,8 +3,6 @@
  * is off by default, and a run with all knobs off is exactly the course's test. Chaos draws from its own random
  * streams, so it never shifts the network's, the tester's or a node's own choices.
  */
-import { z } from 'zod';
-
 export interface ChaosKnobs {
   /** Extra probability (0..1) that a request, and separately a reply, is lost: on reliable networks too. */
   dropRate?: number;
@@ -26,7 +24,7 @@ export interface ChaosKnobs {
   partitionsPerMinute?: number;
 }
 
-type KnobName = keyof ChaosKnobs;
+export type KnobName = keyof ChaosKnobs;
 
 export interface ChaosKnobSpec {
   knob: KnobName;
@@ -50,14 +48,6 @@ export const chaosKnobSpecs: Readonly<Record<string, ChaosKnobSpec>> = {
   crash: { knob: 'crashesPerMinute', min: 0, max: 600, unit: 'per minute', label: 'Reboots', hint: 'a server crashes and restarts from its persisted state at once' },
   partition: { knob: 'partitionsPerMinute', min: 0, max: 600, unit: 'per minute', label: 'Partitions', hint: 'a server is cut off, and reconnected 0.5–2 s later' },
 };
-
-/** Each knob within its range, from the one table; unknown knobs are refused (IPC input, bundles, trace headers). */
-export const chaosKnobsSchema = z.strictObject(
-  Object.fromEntries(Object.values(chaosKnobSpecs).map((k) => [k.knob, z.number().min(k.min).max(k.max).optional()])) as Record<
-    KnobName,
-    z.ZodOptional<z.ZodNumber>
-  >,
-);
 
 export class ChaosSpecError extends Error {
   readonly code = 'BAD_CHAOS_SPEC';

@@ -41,6 +41,8 @@ export interface BatchOptions {
   persistDir?: string;
   /** A Go lab prepared here (not given as `prepared`): build it with -race. */
   race?: boolean;
+  /** Node flags for the run processes (grading's permission model). */
+  processFlags?: string[];
 }
 
 export interface TestSummary {
@@ -79,7 +81,7 @@ export interface BatchResult {
 
 /** The tasks of a batch: run i of every test before run i + 1 of any, so each test's counts grow together. */
 export function batchTasks(
-  options: Pick<BatchOptions, 'tests' | 'count' | 'baseSeed' | 'mode' | 'implDir' | 'trace' | 'check' | 'chaos' | 'persistDir'>,
+  options: Pick<BatchOptions, 'tests' | 'count' | 'baseSeed' | 'mode' | 'implDir' | 'trace' | 'check' | 'chaos' | 'persistDir' | 'processFlags'>,
   prepared: PreparedImpl,
 ): RunTask[] {
   const tasks: RunTask[] = [];
@@ -95,6 +97,7 @@ export function batchTasks(
         implDir: prepared.dir,
         impl: prepared.ref,
         ...(options.persistDir && !go ? { persistDir: path.resolve(options.persistDir, `${test.id}-seed${seed}`) } : {}),
+        ...(options.processFlags && !go ? { processFlags: options.processFlags } : {}),
         ...(options.trace ? { trace: { ...options.trace, sources: snapshotOf(prepared) } } : {}),
         ...(options.check && !go ? { check: true } : {}),
         ...(options.chaos && !go ? { chaos: options.chaos } : {}),

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { chaosKnobsSchema } from '../harness/chaos.ts';
+import { chaosKnobsSchema } from '../harness/chaos-schema.ts';
 import {
   alteredFiles,
   buildImplementation,

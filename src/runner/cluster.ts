@@ -5,7 +5,7 @@
  * stack frame inside the implementation.
  */
 import path from 'node:path';
-import type { RunRecord } from './types.ts';
+import type { RunRecord, RunStatus } from './types.ts';
 
 /** The Go tester's checks, recognised by the shape of their messages (config.go / test_test.go). */
 const checkShapes: ReadonlyArray<readonly [RegExp, string]> = [
@@ -71,7 +71,11 @@ export interface FailureCluster {
   shortestTestMs: number;
   /** One real message of the group, as printed. */
   example: string;
+  /** Every failing run of the group, by seed: what a view lists and links to (its trace). */
+  members: Array<{ seed: number; status: RunStatus; testMs: number; traceFile?: string }>;
 }
+
+const member = (r: RunRecord): FailureCluster['members'][number] => ({ seed: r.seed, status: r.status, testMs: r.testMs, ...(r.traceFile ? { traceFile: r.traceFile } : {}) });
 
 /** Group the failing runs; clusters come largest first, then by test. */
 export function clusterFailures(records: readonly RunRecord[]): FailureCluster[] {
@@ -93,10 +97,12 @@ export function clusterFailures(records: readonly RunRecord[]): FailureCluster[]
         shortestSeed: record.seed,
         shortestTestMs: record.testMs,
         example: record.message ?? '',
+        members: [member(record)],
       });
       continue;
     }
     group.count++;
+    group.members.push(member(record));
     if (!group.statuses.includes(record.status)) group.statuses.push(record.status);
     if (record.seed < group.firstSeed) group.firstSeed = record.seed;
     if (record.testMs < group.shortestTestMs) {
@@ -104,5 +110,6 @@ export function clusterFailures(records: readonly RunRecord[]): FailureCluster[]
       group.shortestSeed = record.seed;
     }
   }
+  for (const group of groups.values()) group.members.sort((a, b) => a.seed - b.seed);
   return [...groups.values()].sort((a, b) => b.count - a.count || a.test.localeCompare(b.test));
 }

@@ -33,7 +33,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LowSync } from 'lowdb';
 import { z } from 'zod';
-import { chaosKnobsSchema, type ChaosKnobs } from '../harness/chaos.ts';
+import { chaosKnobsSchema, type ChaosKnobs } from '../harness/chaos-schema.ts';
 import type { RunRecord, RunStatus } from './types.ts';
 
 /** Where history lives: --data, else $RAFTLAB_DATA, else $XDG_DATA_HOME/raftlab, else ~/.local/share/raftlab. */

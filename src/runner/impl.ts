@@ -39,6 +39,10 @@ export interface PreparedGoImpl {
 export interface PrepareOptions {
   /** A Go lab: build with -race. */
   race?: boolean;
+  /** TypeScript: where the build goes (grading keeps each submission's own). */
+  outDir?: string;
+  /** TypeScript: extra flags of the probing run process (grading's permission model). */
+  processFlags?: readonly string[];
 }
 
 export function implRef(built: BuiltImpl): TsImplRef {
@@ -87,8 +91,8 @@ export async function prepareGoImpl(dir: string, options: PrepareOptions = {}): 
 }
 
 /** Build a TypeScript implementation folder; throws ImplLoadError when it is missing or does not compile. */
-export async function buildForRunning(dir: string): Promise<PreparedTsImpl> {
-  const built = await buildImplementation(dir);
+export async function buildForRunning(dir: string, options: { outDir?: string } = {}): Promise<PreparedTsImpl> {
+  const built = await buildImplementation(dir, options);
   return { dir: built.dir, name: isReference(built.dir) ? 'reference' : path.basename(built.dir), built, ref: implRef(built) };
 }
 
@@ -98,11 +102,15 @@ export async function buildForRunning(dir: string): Promise<PreparedTsImpl> {
  * ImplLoadError when it does not build, load, or has no make.
  */
 export async function prepareImpl(dir: string, pool?: Omit<PoolOptions, 'size'>, options: PrepareOptions = {}): Promise<PreparedImpl> {
-  if (isGoLabDir(dir)) return prepareGoImpl(dir, options);
-  const prepared = await buildForRunning(dir);
+  return isGoLabDir(dir) ? prepareGoImpl(dir, options) : prepareTsImpl(dir, pool, options);
+}
+
+/** A TypeScript implementation, built and probed (what prepareImpl does for one; grading takes only these). */
+export async function prepareTsImpl(dir: string, pool?: Omit<PoolOptions, 'size'>, options: PrepareOptions = {}): Promise<PreparedTsImpl> {
+  const prepared = await buildForRunning(dir, options);
   const probePool = new WorkerPool({ ...pool, size: 1 });
   try {
-    const probe = await probePool.probe(prepared.built.file);
+    const probe = await probePool.probe(prepared.built.file, options.processFlags);
     if (!probe.ok) {
       const where = implementationSite(probe.stack, prepared.built.root, prepared.ref.sourceDir);
       const entry = path.join(prepared.built.root, ...prepared.built.snapshot.entry.split('/'));

@@ -133,9 +133,13 @@ class RunProcess {
   consoleDropped = 0;
   capturing = false;
 
-  constructor(file: string, private readonly pool: WorkerPool) {
+  /** What the process was started with beyond the pool's own flags (a run needing others gets another process). */
+  readonly flagsKey: string;
+
+  constructor(file: string, private readonly pool: WorkerPool, flags: readonly string[] = []) {
     const options = pool.options;
-    this.child = spawn(process.execPath, [...(options.execArgv ?? []), `--max-old-space-size=${options.maxOldGenerationSizeMb ?? 512}`, file], {
+    this.flagsKey = flags.join('\0');
+    this.child = spawn(process.execPath, [...(options.execArgv ?? []), ...flags, `--max-old-space-size=${options.maxOldGenerationSizeMb ?? 512}`, file], {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
       env: scrubbedEnv(),
     });
@@ -224,8 +228,9 @@ class Slot {
 
   constructor(private readonly pool: WorkerPool) {}
 
-  private async process(): Promise<{ proc: RunProcess; fresh: boolean }> {
+  private async process(flags: readonly string[] = []): Promise<{ proc: RunProcess; fresh: boolean }> {
     const o = this.pool.options;
+    if (this.proc && this.proc.flagsKey !== flags.join('\0')) this.kill();
     if (this.proc && (this.proc.dead || o.freshWorkerPerRun || this.proc.runs >= (o.maxRunsPerProcess ?? 200))) {
       if (!this.proc.dead && this.proc.runs >= (o.maxRunsPerProcess ?? 200)) this.pool.stats.replacedAfterRuns++;
       this.proc.kill();
@@ -234,7 +239,7 @@ class Slot {
     const fresh = !this.proc;
     if (!this.proc) {
       childEntry ??= ensureBuilt('child');
-      this.proc = new RunProcess(await childEntry, this.pool);
+      this.proc = new RunProcess(await childEntry, this.pool, flags);
     }
     await this.proc.ready;
     return { proc: this.proc, fresh };
@@ -246,8 +251,8 @@ class Slot {
   }
 
   /** Load the implementation in a run process and report whether it exports make. */
-  async probe(file: string): Promise<ProbeResult> {
-    const { proc } = await this.process();
+  async probe(file: string, flags: readonly string[] = []): Promise<ProbeResult> {
+    const { proc } = await this.process(flags);
     const runId = `probe-${randomBytes(4).toString('hex')}`;
     const nonce = randomBytes(16).toString('hex');
     const stallMs = this.pool.options.stallMs ?? defaultStallMs;
@@ -282,7 +287,7 @@ class Slot {
     if (task.impl.kind === 'go') return this.runGo(task, task.impl, hooks);
     const impl = task.impl;
     const started = performance.now();
-    const { proc, fresh } = await this.process();
+    const { proc, fresh } = await this.process(task.processFlags);
     const runId = `${task.testId}-${task.seed}-${randomBytes(4).toString('hex')}`;
     const nonce = randomBytes(16).toString('hex');
     const o = this.pool.options;
@@ -619,11 +624,11 @@ export class WorkerPool {
   }
 
   /** Load a built implementation in a run process (with the stall watchdog) and report what it exports. */
-  async probe(file: string): Promise<ProbeResult> {
+  async probe(file: string, flags: readonly string[] = []): Promise<ProbeResult> {
     if (this.closed) throw new PoolClosedError();
     const slot = new Slot(this);
     try {
-      return await slot.probe(file);
+      return await slot.probe(file, flags);
     } finally {
       slot.kill();
     }

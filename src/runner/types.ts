@@ -48,6 +48,8 @@ export interface RunTask {
   impl: ImplRef;
   /** Keep each node's persisted state as JSON files under this folder (raftlab test --persist-dir). */
   persistDir?: string;
+  /** Node flags for the run process (the permission model that confines a graded submission to its own build). */
+  processFlags?: string[];
   /** Record the run's trace, and keep it as a file under `dir` when `keep` says so (failed: any run that did not pass). */
   trace?: TraceSpec;
   /** Run the safety checker over the run's trace: a violation fails the run even where the tester's checks passed. */

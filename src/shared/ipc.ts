@@ -16,10 +16,13 @@
  * use Node or DOM APIs.
  */
 import { z } from 'zod';
-import { chaosKnobsSchema, type ChaosKnobs } from '../harness/chaos.ts';
+import { chaosKnobsSchema, type ChaosKnobs } from '../harness/chaos-schema.ts';
 import type { TraceEvent } from '../trace/events.ts';
 import type { TraceHeader, TraceIndex } from '../trace/file.ts';
 import type { InvariantId } from '../checker/checker.ts';
+import type { ClockMode } from '../harness/runtime/types.ts';
+import type { LabPart } from '../harness/tester/types.ts';
+import type { RunStatus } from '../runner/types.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Domain types carried over the contract
@@ -28,8 +31,10 @@ import type { InvariantId } from '../checker/checker.ts';
 /** Where the UI runs: an Electron window, or a browser talking to the local web server. */
 export type Shell = 'electron' | 'web';
 
-/** The two clocks a run can use (the harness's `ClockMode`). */
-export type ClockMode = 'real' | 'sim';
+// One definition of each: the clock (the runtime seam's), the lab part (the tests'), a run's verdict (the runner's).
+export type { ClockMode } from '../harness/runtime/types.ts';
+export type { LabPart } from '../harness/tester/types.ts';
+export type { RunStatus } from '../runner/types.ts';
 
 export const CLOCK_MODES = ['real', 'sim'] as const satisfies readonly ClockMode[];
 
@@ -53,14 +58,8 @@ export interface AppInfo {
   clocks: ClockMode[];
 }
 
-/** The graded tests' parts. */
-export type LabPart = '2A' | '2B' | '2C' | '2D';
-
 /** Which Raft a batch runs: the built-in reference, the student skeleton, or an absolute folder path. */
 export type ImplChoice = 'reference' | 'skeleton' | (string & {});
-
-/** A run's verdict, as the runner reports it. */
-export type RunStatus = 'pass' | 'fail' | 'error' | 'timeout';
 
 export interface CatalogEntry {
   id: string;

@@ -161,7 +161,7 @@ function pruneBuilds(dir: string, keep = 300): void {
  * previous build while none of the files it read has changed. Throws ImplLoadError for a folder that is missing,
  * has no entry, or does not compile (with file:line of the first errors).
  */
-export async function buildImplementation(dir: string): Promise<BuiltImpl> {
+export async function buildImplementation(dir: string, options: { outDir?: string } = {}): Promise<BuiltImpl> {
   const named = path.resolve(dir);
   // A planted bug (a folder with bug.patch) builds from the reference with its patch applied.
   let absolute: string;
@@ -171,11 +171,13 @@ export async function buildImplementation(dir: string): Promise<BuiltImpl> {
     if (error instanceof BugPatchError) throw new ImplLoadError('IMPL_BUILD_FAILED', error.message, { cause: error });
     throw error;
   }
-  const cached = cache.get(absolute);
+  // Builds for grading go to a folder of the submission's own (the only one its run processes may read).
+  const outDir = path.resolve(options.outDir ?? path.join(cacheDir(), 'impl'));
+  const cacheKey = `${absolute}\0${outDir}`;
+  const cached = cache.get(cacheKey);
   if (cached && stillFresh(cached)) return { ...cached.built, dir: named };
 
   const entry = findEntry(absolute);
-  const outDir = path.join(cacheDir(), 'impl');
   const read = new Map<string, string>();
   const stamps: CacheEntry['stamps'] = [];
   let total = 0;
@@ -271,9 +273,9 @@ export async function buildImplementation(dir: string): Promise<BuiltImpl> {
     const temp = `${file}.${process.pid}.tmp`;
     writeFileSync(temp, code);
     renameSync(temp, file);
-    pruneBuilds(outDir);
+    if (!options.outDir) pruneBuilds(outDir);
   }
   const built: BuiltImpl = { dir: named, file, buildHash, snapshot, root };
-  cache.set(absolute, { built, stamps });
+  cache.set(cacheKey, { built, stamps });
   return built;
 }

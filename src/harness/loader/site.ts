@@ -14,6 +14,7 @@ export function implementationSite(stack: string | undefined, root: string, impl
     const m = /\(?((?:file:\/\/)?[^\s()]+):(\d+):(\d+)\)?\s*$/.exec(line.trim());
     if (!m || !line.trim().startsWith('at ')) continue;
     let file = m[1]!;
+    if (!file.startsWith('/') && !file.startsWith('file://') && !/^[A-Za-z]:[\\/]/.test(file)) continue; // node:fs, native, eval
     try {
       if (file.startsWith('file://')) file = fileURLToPath(file.replace(/\?.*$/, ''));
     } catch {

@@ -51,3 +51,23 @@ export function fmtV(value: unknown): string {
   }
   return String(value);
 }
+
+/** Thrown when the implementation under test throws from one of its API methods. */
+export class ImplementationError extends Error {
+  readonly code = 'IMPL_THREW';
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'ImplementationError';
+  }
+}
+
+/** Call into the implementation; if it throws, say which server and which call (a test's own failure passes). */
+export function callNode<T>(i: number, what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof TestFailure) throw error;
+    const message = error instanceof Error ? error.message : fmtV(error);
+    throw new ImplementationError(`server ${i}: ${what} threw: ${message}`, error);
+  }
+}

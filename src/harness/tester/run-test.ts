@@ -4,8 +4,11 @@ import { Codec, type CodecWarning } from '../codec/index.ts';
 import type { NetObserver } from '../labrpc/index.ts';
 import { makeRuntime, wallClockMs, type ClockMode, type Runtime, type SimOptions } from '../runtime/index.ts';
 import type { TesterTraceEvent } from '../../trace/schema.ts';
-import { Config, type NodeLogLine, type PassedLine } from './config.ts';
+import { ChaosMonkey } from './chaos-monkey.ts';
+import { Config, type PassedLine } from './config.ts';
+import type { NodeLogLine } from './node-runtime.ts';
 import { TestFailure, makeTestingT } from './failure.ts';
+import { testerTracing } from './tracing.ts';
 import type { RaftTest, TestEnv } from './types.ts';
 import { messageOf } from '../thrown.ts';
 
@@ -64,8 +67,9 @@ export interface TestRunResult {
   chaos?: ChaosKnobs;
 }
 
-/** Clean up every config a test made; `quietly` ignores cleanup's own failures (the test already failed). */
-function cleanupAll(configs: readonly Config[], { quietly }: { quietly: boolean }): void {
+/** Clean up every config a test made, its chaos first; `quietly` ignores cleanup's own failures (the test already failed). */
+function cleanupAll(configs: readonly Config[], monkeys: readonly ChaosMonkey[], { quietly }: { quietly: boolean }): void {
+  for (const monkey of monkeys) monkey.stop();
   for (const cfg of configs) {
     try {
       cfg.cleanup();
@@ -93,6 +97,10 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
   });
   const t = makeTestingT(print);
   const configs: Config[] = [];
+  const monkeys: ChaosMonkey[] = [];
+  const tracer = options.onTraceEvent
+    ? testerTracing({ onEvent: options.onTraceEvent, runtime, codec, describeState: options.describeState })
+    : undefined;
   const env: TestEnv = {
     t,
     random: runtime.stream('tester'),
@@ -103,8 +111,8 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
         if (!(error instanceof TestFailure)) runtime.fail(error);
         return undefined;
       }),
-    makeConfig: (n, unreliable, snapshot) =>
-      new Config(
+    makeConfig: (n, unreliable, snapshot) => {
+      const cfg = new Config(
         {
           t,
           runtime,
@@ -113,16 +121,18 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
           codec,
           persistDir: options.persistDir,
           chaos: options.chaos,
-          describeState: options.describeState,
           onLog: options.onLog,
           netObserver: options.netObserver,
-          onTraceEvent: options.onTraceEvent,
-          onConfig: (cfg) => configs.push(cfg),
+          tracer,
+          onConfig: (made) => configs.push(made),
         },
         n,
         unreliable,
         snapshot,
-      ),
+      );
+      monkeys.push(new ChaosMonkey(cfg, runtime, options.chaos).start());
+      return cfg;
+    },
   };
 
   const wallStart = wallClockMs();
@@ -146,10 +156,10 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
         await test.run(env);
       } catch (error) {
         // Go's `defer cfg.cleanup()` after a failure: the test's error is the one to report.
-        cleanupAll(configs, { quietly: true });
+        cleanupAll(configs, monkeys, { quietly: true });
         throw error;
       }
-      cleanupAll(configs, { quietly: false });
+      cleanupAll(configs, monkeys, { quietly: false });
     });
     result.passed = configs.at(-1)?.passed;
     // A task started with env.go failed while the test itself ran on, as a goroutine's t.Fatalf does.

@@ -19,7 +19,6 @@ import { runBatch, type BatchResult } from '../../runner/batch.ts';
 import { isGoLabDir } from '../../runner/impl.ts';
 import { inspectGoLab } from '../../golab/index.ts';
 import { ImplLoadError } from '../../harness/loader/index.ts';
-import { failureSite, normalizeMessage } from '../../runner/cluster.ts';
 import { History, resolveDataDir, type BatchFile, type BatchRecorder } from '../../runner/history.ts';
 import { BundleError, createBundle } from '../../runner/bundle.ts';
 import { describe as describeEvent, exportTrace, nodeOf, topicOf } from '../../trace/export.ts';
@@ -128,23 +127,17 @@ export function resultsView(result: BatchResult): NonNullable<BatchView['results
     testMs: t.testMs.n > 0 ? { ...t.testMs } : null,
     histogram: histogram(result.records.filter((r) => r.id === t.id && r.completed).map((r) => r.testMs)),
   }));
-  const clusters: FailureClusterView[] = result.clusters.map((c) => {
-    const members = result.records.filter(
-      (r) => r.status !== 'pass' && r.id === c.test && failureSite(r) === c.site && normalizeMessage(r.message ?? '(no message)') === c.message,
-    );
-    return {
-      test: c.test,
-      site: c.site,
-      message: c.message,
-      example: c.example.slice(0, 2_000),
-      count: c.count,
-      statuses: [...c.statuses],
-      shortestSeed: c.shortestSeed,
-      failures: members
-        .map((r) => ({ seed: r.seed, status: r.status, ...(r.traceFile ? { traceFile: r.traceFile } : {}) }))
-        .sort((a, b) => a.seed - b.seed),
-    };
-  });
+  // The runner's clusters carry their members: nothing here groups them again.
+  const clusters: FailureClusterView[] = result.clusters.map((c) => ({
+    test: c.test,
+    site: c.site,
+    message: c.message,
+    example: c.example.slice(0, 2_000),
+    count: c.count,
+    statuses: [...c.statuses],
+    shortestSeed: c.shortestSeed,
+    failures: c.members.map((m) => ({ seed: m.seed, status: m.status, ...(m.traceFile ? { traceFile: m.traceFile } : {}) })),
+  }));
   return { perTest, clusters, wallMs: result.wallMs };
 }
 

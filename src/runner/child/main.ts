@@ -271,6 +271,11 @@ async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<voi
   } finally {
     realClearInterval(ticker);
   }
+  if (result.status === 'error' && /Access to this API has been restricted/.test(result.message ?? '')) {
+    // Node's permission model (grading) refused a file, a process or a worker to the code under test.
+    const message = `the implementation reached outside its own files, which grading forbids: ${result.message}`;
+    result = { ...result, errorCode: 'PERMISSION_DENIED', message, failureMessages: [message] };
+  }
   const site = implementationSite(result.stack, task.sourceRoot, task.sourceDir);
   if (site) result = { ...result, site };
 
