@@ -58,8 +58,10 @@ export function implFor(flag: string | undefined, err: Pick<NodeJS.WritableStrea
 /** The lines that say why a run failed, with its seed and the command that replays it. */
 export function failureReport(record: RunRecord, implArg: string | undefined, verbose: boolean): string[] {
   const lines = [`--- FAIL: ${record.id} (${(record.testMs / 1000).toFixed(2)}s)`];
-  if (record.status === 'fail') for (const message of record.failureMessages) lines.push(`    ${message}`);
-  else {
+  if (record.status === 'fail') {
+    // A Go failure names the tester's line that reported it, as go test prints it (config.go:345: …).
+    for (const [i, message] of record.failureMessages.entries()) lines.push(`    ${i === 0 && record.lang === 'go' && record.site ? `${record.site}: ` : ''}${message}`);
+  } else {
     const what = record.status === 'timeout' ? 'timeout' : 'error';
     lines.push(`    ${what}${record.errorCode ? ` (${record.errorCode})` : ''}${record.site ? ` at ${record.site}` : ''}: ${record.message ?? ''}`);
   }
@@ -72,7 +74,9 @@ export function failureReport(record: RunRecord, implArg: string | undefined, ve
       .filter((f) => f.startsWith('at ') && (verbose || !/node_modules\/\.cache\/raftlab|node:internal|\(node:/.test(f)));
     for (const frame of frames.slice(0, verbose ? undefined : 6)) lines.push(`    ${frame}`);
   }
-  if (record.consoleOutput) {
+  // A Go run's console is its debug lines and dumps, all in its trace: shown only with -v, or when nothing else says why.
+  const goQuiet = record.lang === 'go' && !verbose && record.errorCode !== 'GO_EXIT' && record.errorCode !== 'GO_SIGNAL';
+  if (record.consoleOutput && !goQuiet) {
     lines.push('    console output:');
     for (const line of record.consoleOutput.trimEnd().split('\n').slice(-20)) lines.push(`      ${line}`);
     if (record.consoleDroppedBytes) lines.push(`      … ${record.consoleDroppedBytes} more bytes not kept`);

@@ -1,8 +1,8 @@
 /**
  * Building a Go lab: `go test -c` (with `-race` when asked) compiles the raft package's test binary once per change of
  * its sources; every run then starts that binary, never `go test` (which would recompile, or at least re-check, each
- * time). Binaries are cached in raftlab's build cache under a key of the source snapshot's hash, the Go version and the
- * race flag, so a second batch over unchanged code — in this process or another — builds nothing.
+ * time). Binaries are cached in raftlab's build cache under a key of the source snapshot's hash, the folder, the Go
+ * version and the race flag, so a second batch over unchanged code — in this process or another — builds nothing.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
@@ -85,7 +85,11 @@ export async function buildGoLab(dir: string, options: GoBuildOptions = {}): Pro
   const race = options.race ?? false;
   const snapshot = goSnapshot(lab);
   const tests = goTestNames(lab);
-  const key = createHash('sha256').update(`${buildFormat}\0${snapshot.hash}\0${go.command}\0${go.version}\0${race ? 'race' : ''}`).digest('hex').slice(0, 32);
+  // The binary's tracebacks name the files where they were compiled: a copy of the same sources elsewhere is another build.
+  const key = createHash('sha256')
+    .update(`${buildFormat}\0${snapshot.hash}\0${lab.packageDir}\0${go.command}\0${go.version}\0${race ? 'race' : ''}`)
+    .digest('hex')
+    .slice(0, 32);
   const root = path.join(cacheDir(), 'go');
   const target = path.join(root, key);
   const binary = path.join(target, binaryName);

@@ -125,9 +125,10 @@ export class GoOutput {
     this.#pending.push({ event, clock, receivedMs });
   }
 
-  #testerLine(text: string, atMs: number, topic: LogTopic = 'TEST'): void {
+  /** A line of the tester's: kept, traced, and shown live unless it is part of the failure raftlab reports itself. */
+  #testerLine(text: string, atMs: number, topic: LogTopic = 'TEST', live = true): void {
     if (this.output.length < keptOutputLines) this.output.push(text);
-    this.hooks.onOutput?.(text);
+    if (live) this.hooks.onOutput?.(text);
     this.#event({ t: 0, kind: 'log', node: -1, topic, message: text.trim() }, 'received', atMs);
   }
 
@@ -180,19 +181,19 @@ export class GoOutput {
     if (/^=== (PAUSE|CONT|NAME)\b/.test(line) || line === 'PASS' || line === 'FAIL' || /^(ok|FAIL)\s+\S+\s+[\d.]+s$/.test(line)) return;
     if ((m = /^--- (PASS|FAIL|SKIP): (\S+) \((\d+(?:\.\d+)?)s\)$/.exec(line))) {
       this.results.set(m[2]!, { status: m[1] as 'PASS' | 'FAIL' | 'SKIP', seconds: Number(m[3]) });
-      if (m[1] !== 'PASS') this.#testerLine(line, atMs);
+      if (m[1] !== 'PASS') this.#testerLine(line, atMs, 'TEST', false);
       this.#lastMessage = undefined;
       return;
     }
     if ((m = /^ {4}(\S+\.go):(\d+): (.*)$/.exec(line))) {
       this.#lastMessage = { file: m[1]!, line: Number(m[2]), text: m[3]! };
       this.messages.push(this.#lastMessage);
-      this.#testerLine(line, atMs);
+      this.#testerLine(line, atMs, 'TEST', false);
       return;
     }
     if (this.#lastMessage && /^ {8}/.test(line)) {
       this.#lastMessage.text += '\n' + line.slice(8);
-      this.#testerLine(line, atMs);
+      this.#testerLine(line, atMs, 'TEST', false);
       return;
     }
     this.#lastMessage = undefined;
@@ -228,7 +229,7 @@ export class GoOutput {
     const plain = stripLogPrefix(line);
     if ((m = /^(apply error: .*)$/.exec(plain))) {
       this.applyError ??= m[1]!.trim();
-      this.#testerLine(plain, atMs, 'ERRO');
+      this.#testerLine(plain, atMs, 'ERRO', false);
       return;
     }
     if (stream === 'stderr') this.lastStderr = plain;
