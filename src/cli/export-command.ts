@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { Option, type Command } from 'commander';
 import { BundleError, createBundle } from '../runner/bundle.ts';
 import { TraceFileError, exportFormats, exportTrace, type ExportFormat } from '../trace/index.ts';
+import { replayCommandLine } from '../runner/commands.ts';
 
 export const exportCommandFormats = [...exportFormats, 'bundle'] as const;
 
@@ -31,7 +32,7 @@ export async function exportCommand(
       const bundle = await createBundle(file, options.impl);
       for (const warning of bundle.warnings) process.stderr.write(`raftlab: warning: ${warning}\n`);
       writeFileSync(target, bundle.bytes);
-      out.write(`bundle written: ${target}  (replay it anywhere: npx raftlab replay ${JSON.stringify(target)})\n`);
+      out.write(`bundle written: ${target}  (replay it anywhere: ${replayCommandLine(target)})\n`);
       return 0;
     } catch (error) {
       if (error instanceof TraceFileError || error instanceof BundleError) {

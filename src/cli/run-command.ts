@@ -19,6 +19,7 @@ import { History, resolveDataDir, writeAtomic, type BatchRecorder } from '../run
 import { Progress } from '../runner/progress.ts';
 import { batchJson, formatClusters, formatSummaryTable, junitXml, replayCommand } from '../runner/report.ts';
 import type { RunRecord, TraceKeep } from '../runner/types.ts';
+import { traceCommandLine } from '../runner/commands.ts';
 
 export interface RunCommandOptions {
   count: number;
@@ -87,9 +88,7 @@ function failureLines(record: RunRecord, implArg: string | undefined): string[] 
     ...what,
     ...races,
     `    ${record.lang === 'go' ? 'rerun' : 'replay'}: ${replayCommand(record, implArg)}`,
-    ...(record.traceFile
-      ? [`    trace: ${record.traceFile}  (npx raftlab ${record.lang === 'go' ? 'export' : 'replay'} ${JSON.stringify(record.traceFile)}${record.lang === 'go' ? ' --format text' : ''})`]
-      : []),
+    ...(record.traceFile ? [`    trace: ${record.traceFile}  (${traceCommandLine(record.traceFile, record.lang)})`] : []),
   ];
 }
 

@@ -60,7 +60,7 @@ export function failureReport(record: RunRecord, implArg: string | undefined, ve
   const lines = [`--- FAIL: ${record.id} (${(record.testMs / 1000).toFixed(2)}s)`];
   if (record.status === 'fail') {
     // A Go failure names the tester's line that reported it, as go test prints it (config.go:345: …).
-    for (const [i, message] of record.failureMessages.entries()) lines.push(`    ${i === 0 && record.lang === 'go' && record.site ? `${record.site}: ` : ''}${message}`);
+    for (const [i, message] of record.failureMessages.entries()) lines.push(`    ${i === 0 && record.location ? `${record.location}: ` : ''}${message}`);
   } else {
     const what = record.status === 'timeout' ? 'timeout' : 'error';
     lines.push(`    ${what}${record.errorCode ? ` (${record.errorCode})` : ''}${record.site ? ` at ${record.site}` : ''}: ${record.message ?? ''}`);

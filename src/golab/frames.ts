@@ -21,8 +21,10 @@ export class GoSourceIndex {
   readonly #packageDirs: string[];
   readonly #moduleDirs: string[];
   readonly #texts = new Map<string, string[]>();
+  readonly #implDir: string;
 
   constructor(lab: GoLab, snapshot?: SourceSnapshot) {
+    this.#implDir = snapshot?.implDir ?? path.basename(lab.packageDir);
     const aliases = packageDirAliases(lab);
     this.#packageDirs = aliases.packageDirs;
     this.#moduleDirs = aliases.moduleDirs;
@@ -67,6 +69,19 @@ export class GoSourceIndex {
     const text = lines?.[frame.line - 1]?.replace(/\/\/.*$/, '').replace(/\s+/g, ' ').trim();
     if (!text) return undefined;
     return text.length > 60 ? `${text.slice(0, 59)}…` : text;
+  }
+
+  /**
+   * The function a line of the raft folder's file is in (`config.go`, 345 → `checkOneLeader`): what a TypeScript
+   * failure names as its site. Undefined when the sources do not have the file.
+   */
+  funcAt(file: string, line: number): string | undefined {
+    const lines = this.#texts.get(`${this.#implDir}/${file}`) ?? this.#texts.get(file);
+    for (let i = Math.min(line, lines?.length ?? 0) - 1; lines && i >= 0; i--) {
+      const m = /^func\s+(?:\([^)]*\)\s*)?(\w+)\s*\(/.exec(lines[i]!);
+      if (m) return m[1];
+    }
+    return undefined;
   }
 
   /** The first frame of the student's, else the first of the lab's or the tester's, else none. */

@@ -48,8 +48,14 @@ export interface GoVerdict {
   message?: string | undefined;
   failureMessages: string[];
   errorCode?: string | undefined;
-  /** `config.go:345` for the tester's messages; the student's frame (`raft.go:172`) for panics and races. */
+  /**
+   * Where it fired, as a TypeScript run names it: for a failure, the tester's check (the function of config.go or
+   * test_test.go that reported it: checkOneLeader, one, applier, TestBackup2B); for a panic, a race or a hang, the
+   * student's frame (`raft.go:172`).
+   */
   site?: string | undefined;
+  /** A failure's line, as go test prints it: `config.go:345`. */
+  location?: string | undefined;
   stack?: string | undefined;
   /** The test's own time (`--- FAIL: TestX (1.23s)`), else the wall time. */
   testMs: number;
@@ -311,18 +317,22 @@ export class GoOutput {
     }
     if (this.applyError) {
       // As in the TypeScript tester: the course's log.Fatalf ends the binary; here it fails the test, with its message.
-      return { status: 'fail', message: this.applyError, failureMessages: [this.applyError], ...common };
+      return { status: 'fail', message: this.applyError, failureMessages: [this.applyError], site: 'applier', ...common };
     }
     if (testerMessages.length > 0 && result?.status !== 'PASS') {
       const first = testerMessages[0]!;
-      return { status: 'fail', message: first.text, failureMessages: testerMessages.map((m) => m.text), site: `${first.file}:${first.line}`, ...common };
+      const check = this.#index.funcAt(first.file, first.line);
+      const site = check?.startsWith('applier') ? 'applier' : check ?? this.testId;
+      return { status: 'fail', message: first.text, failureMessages: testerMessages.map((m) => m.text), site, location: `${first.file}:${first.line}`, ...common };
     }
     if (races?.length) {
       const message = `data race: ${races[0]!.summary}${races.length > 1 ? ` (and ${races.length - 1} more)` : ''}`;
       const site = races[0]!.accesses[0].site;
       return { status: 'error', errorCode: 'GO_DATA_RACE', message, failureMessages: races.map((r) => `data race: ${r.summary}`), ...(site ? { site } : {}), ...common };
     }
-    if (result?.status === 'FAIL') return { status: 'fail', message: 'the test failed without a message (t.Fail)', failureMessages: ['the test failed without a message (t.Fail)'], ...common };
+    if (result?.status === 'FAIL') {
+      return { status: 'fail', message: 'the test failed without a message (t.Fail)', failureMessages: ['the test failed without a message (t.Fail)'], site: this.testId, ...common };
+    }
     if (result?.status === 'PASS' && exit.code === 0) return { status: 'pass', failureMessages: [], ...common };
     if (result?.status === 'SKIP') {
       const message = `the test was skipped${this.messages[0] ? `: ${this.messages[0].text}` : ''}`;

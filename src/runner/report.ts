@@ -1,20 +1,11 @@
-import { formatChaos } from '../harness/chaos.ts';
 /** What a batch leaves behind: the closing table, the failure clusters, JSON and JUnit XML. */
 import type { BatchResult } from './batch.ts';
 import { formatPercent, formatSeconds } from './stats.ts';
 import type { RunRecord } from './types.ts';
 
-/** The exact command that replays one run with `raftlab test`. */
-/**
- * The exact command that replays one run: its test, clock, seed, implementation and chaos knobs. A Go lab's run
- * cannot be replayed (Go seeds its tester from crypto/rand, on the wall clock): the command runs the test again, 20 times.
- */
-export function replayCommand(run: Pick<RunRecord, 'id' | 'mode' | 'seed' | 'chaos'> & Pick<RunRecord, 'lang' | 'race'>, implArg: string | undefined): string {
-  const impl = implArg ? ` --impl ${JSON.stringify(implArg)}` : '';
-  if (run.lang === 'go') return `npx raftlab run '^${run.id}$' --count 20${impl}${run.race ? ' --race' : ''}`;
-  const chaos = formatChaos(run.chaos);
-  return `npx raftlab test '^${run.id}$' --mode ${run.mode} --seed ${run.seed}${impl}${chaos ? ` --chaos ${chaos}` : ''}`;
-}
+/** The exact command that replays one run (src/runner/commands.ts builds every command line raftlab prints). */
+export { testCommandLine as replayCommand } from './commands.ts';
+import { testCommandLine as replayCommand } from './commands.ts';
 
 function table(rows: string[][], rightAligned: ReadonlySet<number>): string[] {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));

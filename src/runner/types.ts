@@ -98,6 +98,8 @@ export interface RunRecord extends Omit<TestRunResult, 'status'> {
   violations?: Violation[];
   /** A Go lab's run (its seed is only the run's number: Go runs are not replayable). */
   lang?: 'go';
+  /** A Go run's failure: the line that reported it, as go test prints it (`config.go:345`). */
+  location?: string;
   /** A Go run of a -race build. */
   race?: true;
   /** A Go run stopped by the watchdog, or ended by a fatal error: its goroutines, grouped by where they wait. */

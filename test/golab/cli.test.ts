@@ -54,13 +54,13 @@ describe('golab: the CLI on a Go lab (spawned, from outside the repository)', fu
     assert.match(r.stdout, /rerun: npx raftlab run '\^TestReElection2A\$' --count 20 --impl "6\.824\/src\/raft"/);
     assert.match(r.stdout, /FAIL: 4 runs, 2 failed/);
     assert.equal(r.stderr, '');
-    const json = JSON.parse(readFileSync(path.join(home, 'out.json'), 'utf8')) as { batch: { lang?: string; mode: string }; runs: Array<{ id: string; status: string; lang?: string; traceFile?: string; site?: string }> };
+    const json = JSON.parse(readFileSync(path.join(home, 'out.json'), 'utf8')) as { batch: { lang?: string; mode: string }; runs: Array<{ id: string; status: string; lang?: string; traceFile?: string; site?: string; location?: string }> };
     assert.deepEqual({ lang: json.batch.lang, mode: json.batch.mode }, { lang: 'go', mode: 'real' });
     assert.equal(json.runs.length, 4);
     for (const run of json.runs) {
       assert.equal(run.lang, 'go');
       assert.equal(run.status, run.id === 'TestReElection2A' ? 'fail' : 'pass');
-      if (run.status === 'fail') assert.match(run.site!, /^config\.go:\d+$/);
+      if (run.status === 'fail') assert.deepEqual([run.site, /^config\.go:\d+$/.test(run.location!)], ['checkOneLeader', true]);
       assert.equal(!!run.traceFile, run.status === 'fail');
     }
     const xml = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(path.join(home, 'out.xml'), 'utf8')) as { testsuites: { '@_tests': string; '@_failures': string } };

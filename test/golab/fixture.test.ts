@@ -102,8 +102,14 @@ describe('golab: the fixture Go lab, built and run', function () {
 
     const fail = record('TestReElection2A');
     assert.deepEqual(
-      { status: fail.status, message: fail.message, site: fail.site, description: fail.description },
-      { status: 'fail', message: 'expected one leader, got none', site: `config.go:${lineOf('config.go', 'cfg.t.Fatalf("expected one leader, got none")')}`, description: 'Test (2A): election after network failure' },
+      { status: fail.status, message: fail.message, site: fail.site, location: fail.location, description: fail.description },
+      {
+        status: 'fail',
+        message: 'expected one leader, got none',
+        site: 'checkOneLeader',
+        location: `config.go:${lineOf('config.go', 'cfg.t.Fatalf("expected one leader, got none")')}`,
+        description: 'Test (2A): election after network failure',
+      },
     );
 
     const apply = record('TestBasicAgree2B');

@@ -16,7 +16,10 @@ const snapshot: SourceSnapshot = {
   format: sourcesFormat,
   implDir: 'raft',
   entry: 'raft/raft.go',
-  files: [{ path: 'raft/raft.go', sha256: '0'.repeat(64), text: raftGo.join('\n') }],
+  files: [
+    { path: 'raft/raft.go', sha256: '0'.repeat(64), text: raftGo.join('\n') },
+    { path: 'raft/config.go', sha256: '0'.repeat(64), text: ['package raft', ...Array.from({ length: 338 }, () => ''), 'func (cfg *config) checkOneLeader() int {', ...Array.from({ length: 10 }, () => '\t// …')].join('\n') },
+  ],
   packages: [],
   hash: '0'.repeat(64),
 };
@@ -47,22 +50,22 @@ describe('golab: reading a Go test binary', () => {
     assert.deepEqual(events.at(-1), { t: 9, kind: 'test-end', status: 'pass' });
   });
 
-  it('a failure: the first message and its site (config.go:NNN), every message, continuation lines', () => {
+  it("a failure: the first message, the check that reported it (config.go:NNN's function), every message, continuation lines", () => {
     const out = read(
       'TestReElection2A',
       '=== RUN   TestReElection2A\nTest (2A): election after network failure ...\n    config.go:345: expected one leader, got none\n    test_test.go:88: second\n        and more\n--- FAIL: TestReElection2A (5.67s)\nFAIL',
     );
     const v = out.verdict(exit(1));
     assert.deepEqual(
-      { status: v.status, message: v.message, site: v.site, all: v.failureMessages, testMs: v.testMs },
-      { status: 'fail', message: 'expected one leader, got none', site: 'config.go:345', all: ['expected one leader, got none', 'second\nand more'], testMs: 5670 },
+      { status: v.status, message: v.message, site: v.site, location: v.location, all: v.failureMessages, testMs: v.testMs },
+      { status: 'fail', message: 'expected one leader, got none', site: 'checkOneLeader', location: 'config.go:345', all: ['expected one leader, got none', 'second\nand more'], testMs: 5670 },
     );
   });
 
   it("an apply error ends the binary (log.Fatalf): the test fails with the course's message, log prefix or not", () => {
     for (const line of ['2026/12/01 21:44:51 apply error: commit index=3 server=1 300 != server=2 200', 'apply error: commit index=3 server=1 300 != server=2 200']) {
       const v = read('TestBasicAgree2B', '=== RUN   TestBasicAgree2B\nTest (2B): basic agreement ...', line).verdict(exit(1));
-      assert.deepEqual({ status: v.status, message: v.message }, { status: 'fail', message: 'apply error: commit index=3 server=1 300 != server=2 200' });
+      assert.deepEqual({ status: v.status, message: v.message, site: v.site }, { status: 'fail', message: 'apply error: commit index=3 server=1 300 != server=2 200', site: 'applier' });
     }
   });
 

@@ -13,6 +13,9 @@ import { ImplementationError, TestFailure, callNode, fmtV, type TestingT } from 
 import { nodeRuntime, type NodeRuntimeEnv } from './node-runtime.ts';
 import { noTracer, type CheckDetails, type CheckName, type ConfigTracer, type MakeConfigTracer } from './tracer.ts';
 
+/** config.go's names for its checks: where a failure fired. */
+const checkSites: Record<CheckName, string> = { 'one-leader': 'checkOneLeader', 'no-leader': 'checkNoLeader', terms: 'checkTerms', 'n-committed': 'nCommitted' };
+
 /** The tester's generous election budget (test_test.go's RaftElectionTimeout). */
 export const raftElectionTimeoutMs = 1000;
 /** applierSnap asks for a snapshot after every 10 applied commands. */
@@ -209,7 +212,7 @@ export class Config {
 
   /** Fail a test that ran longer than 120 s since makeConfig (checked only here and at cleanup, as in the original). */
   checkTimeout(): void {
-    if (!this.t.failed() && this.#rt.now() - this.startMs > testTimeLimitMs) this.t.fatalf('test took longer than 120 seconds');
+    if (!this.t.failed() && this.#rt.now() - this.startMs > testTimeLimitMs) this.t.fatalf('test took longer than 120 seconds', 'checkTimeout');
   }
 
   /** Kill every server and stop the network. Every test ends with it, failed or not. */
@@ -353,7 +356,7 @@ export class Config {
     const { count, cmd } = this.nCommitted(index);
     if (count < n) {
       this.#tracer.wait(index, n, startTerm, 'failed');
-      this.t.fatalf(`only ${count} decided for index ${index}; wanted ${n}`);
+      this.t.fatalf(`only ${count} decided for index ${index}; wanted ${n}`, 'wait');
     }
     this.#tracer.wait(index, n, startTerm, 'committed', cmd);
     return cmd;
@@ -445,7 +448,7 @@ export class Config {
 
   /** The original ends the test binary with log.Fatalf on an apply error; here the test fails with that message. */
   #applyError(errMsg: string): never {
-    const failure = new TestFailure(`apply error: ${errMsg}`);
+    const failure = new TestFailure(`apply error: ${errMsg}`, 'applier');
     this.#rt.fail(failure);
     throw failure;
   }
@@ -460,13 +463,13 @@ export class Config {
   /** A check failed: report it to the trace, then fail the test with the course's message. */
   #fatalCheck(check: CheckName, message: string, details: CheckDetails): never {
     this.#tracer.checkFailed(check, message, details);
-    this.t.fatalf(message);
+    this.t.fatalf(message, checkSites[check]);
   }
 
   #fatalOne(cmd: unknown, index: number | undefined): never {
     const message = `one(${fmtV(cmd)}) failed to reach agreement`;
     this.#tracer.oneFailed(cmd, index, message);
-    this.t.fatalf(message);
+    this.t.fatalf(message, 'one');
   }
 
   /** MakePersister: in memory, or in a readable file per node. */

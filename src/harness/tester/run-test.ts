@@ -54,7 +54,11 @@ export interface TestRunResult {
   /** A code for errors that have one (SIM_DEADLOCK, IMPL_THREW, RPC_HANDLER_THREW, ...). */
   errorCode?: string;
   stack?: string;
-  /** Where an error fired in the implementation's own sources (`raft.ts:120:7`), when its stack passes through them. */
+  /**
+   * Where it fired: for a failure, the check (config.go's and test_test.go's names: checkOneLeader, one, applier, the
+   * test itself…; `safety:<rule>` for the checker); for an error, the implementation's own file and line
+   * (`raft.ts:120:7`), when its stack passes through them. Set where it happens, never read back from a message.
+   */
   site?: string;
   output: string[];
   passed?: PassedLine;
@@ -95,7 +99,7 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
       print(`codec warning: ${warning.message}`);
     },
   });
-  const t = makeTestingT(print);
+  const t = makeTestingT(print, test.id);
   const configs: Config[] = [];
   const monkeys: ChaosMonkey[] = [];
   const tracer = options.onTraceEvent
@@ -163,10 +167,11 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
     });
     result.passed = configs.at(-1)?.passed;
     // A task started with env.go failed while the test itself ran on, as a goroutine's t.Fatalf does.
-    if (t.failed()) throw new TestFailure(t.messages[0]!);
+    if (t.failed()) throw new TestFailure(t.messages[0]!, t.sites[0]!);
   } catch (error) {
     result.status = error instanceof TestFailure ? 'fail' : 'error';
     result.message = messageOf(error);
+    if (error instanceof TestFailure) result.site = error.site;
     const code = (error as { code?: unknown } | null)?.code;
     if (result.status === 'error' && typeof code === 'string') result.errorCode = code;
     if (result.status === 'error' && error instanceof Error) {
