@@ -166,7 +166,7 @@ export async function runCommand(pattern: string | undefined, options: RunComman
       `, ${parallel} worker${parallel === 1 ? '' : 's'}` +
       (options.impl ? `, impl ${implDir}` : '') +
       (options.chaos && formatChaos(options.chaos) ? `, chaos ${formatChaos(options.chaos)}` : '') +
-      (options.check ? ', safety checker on' : ''),
+      (options.check ? `, safety checker on${go ? " (over raftlab_trace.go's events: without them it has nothing to check)" : ''}` : ''),
   );
   const keep = options.keep ?? 'failed';
   const traceDir = path.resolve(options.out ?? path.join(resolveDataDir(options.data), 'traces', recorder?.id ?? `batch-${baseSeed}`));

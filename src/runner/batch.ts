@@ -99,7 +99,7 @@ export function batchTasks(
         ...(options.persistDir && !go ? { persistDir: path.resolve(options.persistDir, `${test.id}-seed${seed}`) } : {}),
         ...(options.processFlags && !go ? { processFlags: options.processFlags } : {}),
         ...(options.trace ? { trace: { ...options.trace, sources: snapshotOf(prepared) } } : {}),
-        ...(options.check && !go ? { check: true } : {}),
+        ...(options.check ? { check: true } : {}),
         ...(options.chaos && !go ? { chaos: options.chaos } : {}),
       });
     }

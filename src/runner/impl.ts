@@ -124,17 +124,16 @@ export async function prepareTsImpl(dir: string, pool?: Omit<PoolOptions, 'size'
 
 /**
  * Why these options cannot run this implementation, or undefined: a Go lab runs the course's own tester and labrpc,
- * so the TypeScript harness's knobs (the safety checker, chaos, persisted-state files) do not reach it, and -race is
- * Go's alone.
+ * so the TypeScript harness's knobs (chaos, persisted-state files) do not reach it, and -race is Go's alone. (The
+ * safety checker does: it reads the events raftlab_trace.go prints.)
  */
 export function goRunProblem(
   prepared: PreparedImpl,
-  options: { check?: boolean | undefined; chaos?: ChaosKnobs | undefined; persistDir?: string | undefined; race?: boolean | undefined },
+  options: { chaos?: ChaosKnobs | undefined; persistDir?: string | undefined; race?: boolean | undefined },
 ): string | undefined {
   if (prepared.kind !== 'go') {
     return options.race ? `--race builds a Go lab with Go's race detector; ${prepared.dir} is a TypeScript implementation` : undefined;
   }
-  if (options.check) return `--check is for TypeScript implementations: a Go lab's run is the course's own test binary, whose trace holds only what its lines say`;
   if (chaosActive(options.chaos)) return `--chaos needs raftlab's simulated network: a Go lab runs the course's own labrpc`;
   if (options.persistDir) return `--persist-dir is for TypeScript implementations: a Go lab's persister is the course's, in memory`;
   return undefined;

@@ -29,6 +29,7 @@ import { findTest, type NodeLogLine } from '../harness/tester/index.ts';
 import { encodeFrame, FrameError, FrameReader, type ChildFrame, type TraceChunk } from './child/protocol.ts';
 import { traceHeaderFor, writeTraceFromChunks } from '../trace/file.ts';
 import { describeGroup, GoRunProcess } from '../golab/index.ts';
+import { checkTrace, invariants } from '../checker/index.ts';
 import { nodeOf } from '../trace/describe.ts';
 import type { TraceEvent } from '../trace/events.ts';
 import type { GoImplRef, RunRecord, RunStatus, RunTask } from './types.ts';
@@ -578,7 +579,8 @@ class Slot {
       ...(v.goroutineDump ? { goroutineDump: v.goroutineDump.slice(0, 1024 * 1024) } : {}),
       ...(v.races ? { races: v.races, raceReports: v.raceReports ?? v.races.length } : {}),
     };
-    const keep = task.trace && v.errorCode !== 'CANCELLED' && (task.trace.keep === 'all' || v.status !== 'pass');
+    if (task.check && v.errorCode !== 'CANCELLED') this.checkGoRun(record, result.events);
+    const keep = task.trace && v.errorCode !== 'CANCELLED' && (task.trace.keep === 'all' || record.status !== 'pass');
     if (keep) {
       const events = withTriage(result.events, v.goroutines?.groups.map((g) => describeGroup(g)) ?? []);
       const text = events.map((e) => JSON.stringify(e)).join('\n');
@@ -589,6 +591,25 @@ class Slot {
       });
     }
     return record;
+  }
+
+  /**
+   * The safety checker over a Go run's events (what raftlab_trace.go printed: data, read in raftlab's own process), as
+   * a run process does for a TypeScript run: a violation fails a run that passed; the tester's verdict stays first.
+   */
+  private checkGoRun(record: RunRecord, events: readonly TraceEvent[]): void {
+    let violations;
+    try {
+      violations = checkTrace(events as TraceEvent[]).violations;
+    } catch (error) {
+      record.failureMessages = [...record.failureMessages, `the safety checker could not read the run's events: ${(error as Error).message}`];
+      return;
+    }
+    if (violations.length === 0) return;
+    record.violations = violations;
+    const said = violations.map((v) => `safety violation: ${invariants[v.invariant].title}: ${v.message}`);
+    if (record.status === 'pass') Object.assign(record, { status: 'fail', message: said[0]!, failureMessages: said, site: `safety:${violations[0]!.invariant}` });
+    else record.failureMessages = [...record.failureMessages, ...said];
   }
 
   /** Write the run's trace (what the run process sent), atomically; a failure is noted, never a change of verdict. */

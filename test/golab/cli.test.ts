@@ -90,7 +90,7 @@ describe('golab: the CLI on a Go lab (spawned, from outside the repository)', fu
     assert.match(r.stdout, /\nFAIL\nFAIL {2}raft {2}[\d.]+s {2}\(2 failed\)\n$/);
   });
 
-  it('bad input is one line and exit 2: not a checkout, a build error with file:line, no Go, a TypeScript-only option', async () => {
+  it('bad input is one line and exit 2: not a checkout, a build error with file:line, no Go, a TypeScript-only knob', async () => {
     const stray = path.join(home, 'stray');
     mkdirSync(stray, { recursive: true });
     writeFileSync(path.join(stray, 'raft.go'), 'package raft\n');
@@ -112,7 +112,7 @@ describe('golab: the CLI on a Go lab (spawned, from outside the repository)', fu
     );
     badInput(await raftlab(['run', '2A', '--impl', raft], { cwd: home, env: { PATH: path.join(home, 'no-bin') } }), /^raftlab: a Go lab needs the Go toolchain, and there is no go on PATH: /);
 
-    badInput(await raftlab(['run', '2A', '--impl', raft, '--check'], { cwd: home }), /^raftlab: --check is for TypeScript implementations/);
+    badInput(await raftlab(['run', '2A', '--impl', raft, '--chaos', 'drop=0.1'], { cwd: home }), /^raftlab: --chaos needs raftlab's simulated network: a Go lab runs the course's own labrpc/);
     badInput(await raftlab(['run', 'TestNope', '--impl', raft], { cwd: home }), /^raftlab: no test matches 'TestNope'\. Tests: TestInitialElection2A, TestReElection2A, TestBasicAgree2B, /);
     badInput(await raftlab(['run', '2A', '--race', '--impl', path.join(repo, 'labs', 'raft')], { cwd: home }), /^raftlab: --race builds a Go lab with Go's race detector; \S+ is a TypeScript implementation/);
   });

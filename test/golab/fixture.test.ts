@@ -194,6 +194,17 @@ describe('golab: the fixture Go lab, built and run', function () {
     assert.ok(events.filter((e) => e.kind === 'apply').length >= 9);
   });
 
+  it("--check: the safety checker reads raftlab_trace.go's events: the apply error is also a State Machine Safety violation", async () => {
+    const checked = await runBatch({ tests: [{ id: 'TestInitialElection2A' }, { id: 'TestBasicAgree2B' }], count: 1, baseSeed: 1, mode: 'real', implDir: raftDir, prepared, parallel: 2, check: true });
+    const pass = checked.records.find((r) => r.id === 'TestInitialElection2A')!;
+    assert.deepEqual({ status: pass.status, violations: pass.violations }, { status: 'pass', violations: undefined });
+    const apply = checked.records.find((r) => r.id === 'TestBasicAgree2B')!;
+    assert.equal(apply.status, 'fail');
+    assert.match(apply.message!, /^apply error: /, "the tester's verdict stays first");
+    assert.equal(apply.violations?.[0]?.invariant, 'state-machine-safety');
+    assert.match(apply.failureMessages.at(-1)!, /^safety violation: State Machine Safety: server \d applied \d+ at index 1, where server \d applied \d+$/);
+  });
+
   it('-race: the racy test is an error naming the racing lines, reports deduplicated, clustered across runs', async () => {
     const racy = await prepareGoImpl(raftDir, { race: true });
     assert.equal(racy.ref.race, true);

@@ -105,8 +105,8 @@ export class BatchService {
     const go = kind === 'go';
     const unknown = go ? [] : settings.tests.filter((id) => !findTest(id));
     if (unknown.length) throw new InputError(`Unknown test${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
-    if (go && (settings.check || chaosActive(settings.chaos))) {
-      throw new InputError(`${settings.check ? 'The safety checker' : 'Chaos knobs'} need the TypeScript harness: a Go lab runs the course's own tester and labrpc (${implDir})`);
+    if (go && chaosActive(settings.chaos)) {
+      throw new InputError(`Chaos knobs need raftlab's simulated network: a Go lab runs the course's own labrpc (${implDir})`);
     }
     if (!go && settings.race) throw new InputError(`The race detector is Go's: ${implDir} is a TypeScript implementation`);
     if (go) settings = { ...settings, mode: 'real' };
