@@ -8,7 +8,7 @@ import { raftlabRoot } from '../harness/paths.ts';
 import type { ClockMode } from '../harness/runtime/index.ts';
 import { TestSelectionError, selectTests, type NodeLogLine } from '../harness/tester/index.ts';
 import { runBatch } from '../runner/batch.ts';
-import { goRunProblem, prepareSelection } from '../runner/impl.ts';
+import { goRunProblem, isGoLabDir, prepareSelection } from '../runner/impl.ts';
 import { replayCommand } from '../runner/report.ts';
 import type { RunRecord } from '../runner/types.ts';
 import { describeGroup } from '../golab/index.ts';
@@ -46,8 +46,10 @@ function formatLog(line: NodeLogLine): string {
 
 /** The implementation a command runs, and a note on stderr when the user may not have meant the reference. */
 export function implFor(flag: string | undefined, err: Pick<NodeJS.WritableStream, 'write'>): ResolvedImpl {
-  const resolved = resolveImpl(flag);
   const cwd = path.resolve(process.cwd());
+  // Inside a 6.824 checkout's src/raft, that folder is the Go lab to run.
+  if ((flag === undefined || flag === '') && isGoLabDir(cwd)) return { dir: cwd, source: 'project' };
+  const resolved = resolveImpl(flag);
   const inRaftlab = cwd === raftlabRoot || cwd.startsWith(raftlabRoot + path.sep);
   if (resolved.source === 'reference' && !inRaftlab) {
     err.write('raftlab: no --impl, and no raftlab project here (a package.json with a "raftlab" field, as `raftlab init` makes): testing the reference Raft\n');

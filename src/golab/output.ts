@@ -84,6 +84,8 @@ export function parsePassedLine(text: string): PassedLine | undefined {
 }
 
 const dumpCapBytes = 2 * 1024 * 1024;
+/** Trace events kept per run (a very verbose run's later lines are counted, not kept): bounds raftlab's memory. */
+export const goEventsMax = 500_000;
 const keptOutputLines = 400;
 
 type Clock = 'received' | 'debug' | 'event';
@@ -127,8 +129,11 @@ export class GoOutput {
     return this.#index;
   }
 
+  #dropped = 0;
+
   #event(event: TraceEvent, clock: Clock, receivedMs: number): void {
-    this.#pending.push({ event, clock, receivedMs });
+    if (this.#pending.length >= goEventsMax) this.#dropped++;
+    else this.#pending.push({ event, clock, receivedMs });
   }
 
   /** A line of the tester's: kept, traced, and shown live unless it is part of the failure raftlab reports itself. */
@@ -259,6 +264,7 @@ export class GoOutput {
     out.sort((a, b) => a.event.t - b.event.t || a.order - b.order);
     const last = Math.max(end.atMs, out.at(-1)?.event.t ?? 0);
     const events = out.map((o) => o.event);
+    if (this.#dropped) events.push({ t: Math.round(last * 1000) / 1000, kind: 'log', node: -1, topic: 'WARN', message: `${this.#dropped} more lines after the first ${goEventsMax} were not kept` });
     events.push({ t: Math.round(last * 1000) / 1000, kind: 'test-end', status: end.status === 'timeout' ? 'error' : end.status, ...(end.message !== undefined ? { message: end.message } : {}) });
     return events;
   }

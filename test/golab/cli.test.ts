@@ -88,6 +88,11 @@ describe('golab: the CLI on a Go lab (spawned, from outside the repository)', fu
     assert.match(r.stdout, /\n {4}\d+ goroutines in `rf\.mu\.Lock\(\)` at raft\.go:\d+/);
     assert.match(r.stdout, /\n {4}1 goroutine in `rf\.applyCh <- ApplyMsg\{SnapshotValid: true, .*` at raft\.go:\d+ \(raft\.\(\*Raft\)\.Snapshot, chan send\)\n/);
     assert.match(r.stdout, /\nFAIL\nFAIL {2}raft {2}[\d.]+s {2}\(2 failed\)\n$/);
+    // Inside src/raft, no --impl: that folder is the lab.
+    const here = await raftlab(['test', 'TestInitialElection2A'], { cwd: raft });
+    assert.equal(here.status, 0, here.stdout + here.stderr);
+    assert.match(here.stdout, /^Test \(2A\): initial election \.\.\.\n {2}\.\.\. Passed -- +\d+\.\d +3 +\d+ +\d+ +0\nPASS\nok {2}raft {2}[\d.]+s\n$/);
+    assert.equal(here.stderr, '');
   });
 
   it('bad input is one line and exit 2: not a checkout, a build error with file:line, no Go, a TypeScript-only knob', async () => {
