@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { checkTrace, invariants, type Violation } from '../../checker/index.ts';
-import { ImplLoadError, describeThrown, implementationSite, importBuilt } from '../../harness/loader/index.ts';
+import { ImplLoadError, describeThrown, implementationSite, importBuilt, mapStack } from '../../harness/loader/index.ts';
 import type { Runtime } from '../../harness/runtime/index.ts';
 import { findTest, runTest, type NodeLogLine, type TestRunResult } from '../../harness/tester/index.ts';
 import { createTraceRecorder, type TraceEvent, type TraceRecorder } from '../../trace/index.ts';
@@ -32,7 +32,7 @@ const taskFd = 4;
 const scratchDir = process.argv[2] ?? '';
 const openSync = fs.openSync;
 const closeSync = fs.closeSync;
-const progressFd = scratchDir ? openSync(`${scratchDir}/progress`, 'w+') : -1;
+const progressFd = scratchDir ? openSync(`${scratchDir}/progress`, 'w') : -1;
 const progressRecord = Buffer.alloc(64, 0x20);
 let traceFd = -1;
 
@@ -294,6 +294,7 @@ async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<voi
     const message = `the implementation reached outside its own files, which grading forbids: ${result.message}`;
     result = { ...result, errorCode: 'PERMISSION_DENIED', message, failureMessages: [message] };
   }
+  if (result.stack) result = { ...result, stack: mapStack(result.stack)! };
   const site = implementationSite(result.stack, task.sourceRoot, task.sourceDir);
   if (site) result = { ...result, site };
 
@@ -330,7 +331,7 @@ async function probe(frame: Extract<ParentFrame, { type: 'probe' }>): Promise<vo
   } catch (error) {
     const code = error instanceof ImplLoadError ? error.code : 'IMPL_LOAD_FAILED';
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-    const stack = cause instanceof Error ? cause.stack : undefined;
+    const stack = mapStack(cause instanceof Error ? cause.stack : undefined);
     send({ type: 'probed', runId: frame.runId, nonce: frame.nonce, ok: false, code, message: (error as Error).message, ...(stack ? { stack } : {}) });
   }
 }
