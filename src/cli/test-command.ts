@@ -8,9 +8,10 @@ import { raftlabRoot } from '../harness/paths.ts';
 import type { ClockMode } from '../harness/runtime/index.ts';
 import { TestSelectionError, selectTests, type NodeLogLine } from '../harness/tester/index.ts';
 import { runBatch } from '../runner/batch.ts';
-import { prepareImpl } from '../runner/impl.ts';
+import { goRunProblem, isGoLabDir, prepareSelection } from '../runner/impl.ts';
 import { replayCommand } from '../runner/report.ts';
 import type { RunRecord } from '../runner/types.ts';
+import { describeGroup } from '../golab/index.ts';
 
 export interface TestCommandOptions {
   /** Chaos knobs, parsed from --chaos. */
@@ -25,6 +26,8 @@ export interface TestCommandOptions {
   timeout?: number;
   /** Seconds without progress before a run is stopped (tests use short ones). */
   stall?: number;
+  /** A Go lab: build it with the race detector. */
+  race?: boolean;
 }
 
 /** commander's parser for an integer option with a lower bound: a bad value is a one-line usage error. */
@@ -43,8 +46,10 @@ function formatLog(line: NodeLogLine): string {
 
 /** The implementation a command runs, and a note on stderr when the user may not have meant the reference. */
 export function implFor(flag: string | undefined, err: Pick<NodeJS.WritableStream, 'write'>): ResolvedImpl {
-  const resolved = resolveImpl(flag);
   const cwd = path.resolve(process.cwd());
+  // Inside a 6.824 checkout's src/raft, that folder is the Go lab to run.
+  if ((flag === undefined || flag === '') && isGoLabDir(cwd)) return { dir: cwd, source: 'project' };
+  const resolved = resolveImpl(flag);
   const inRaftlab = cwd === raftlabRoot || cwd.startsWith(raftlabRoot + path.sep);
   if (resolved.source === 'reference' && !inRaftlab) {
     err.write('raftlab: no --impl, and no raftlab project here (a package.json with a "raftlab" field, as `raftlab init` makes): testing the reference Raft\n');
@@ -55,8 +60,10 @@ export function implFor(flag: string | undefined, err: Pick<NodeJS.WritableStrea
 /** The lines that say why a run failed, with its seed and the command that replays it. */
 export function failureReport(record: RunRecord, implArg: string | undefined, verbose: boolean): string[] {
   const lines = [`--- FAIL: ${record.id} (${(record.testMs / 1000).toFixed(2)}s)`];
-  if (record.status === 'fail') for (const message of record.failureMessages) lines.push(`    ${message}`);
-  else {
+  if (record.status === 'fail') {
+    // A Go failure names the tester's line that reported it, as go test prints it (config.go:345: …).
+    for (const [i, message] of record.failureMessages.entries()) lines.push(`    ${i === 0 && record.location ? `${record.location}: ` : ''}${message}`);
+  } else {
     const what = record.status === 'timeout' ? 'timeout' : 'error';
     lines.push(`    ${what}${record.errorCode ? ` (${record.errorCode})` : ''}${record.site ? ` at ${record.site}` : ''}: ${record.message ?? ''}`);
   }
@@ -69,10 +76,18 @@ export function failureReport(record: RunRecord, implArg: string | undefined, ve
       .filter((f) => f.startsWith('at ') && (verbose || !/node_modules\/\.cache\/raftlab|node:internal|\(node:/.test(f)));
     for (const frame of frames.slice(0, verbose ? undefined : 6)) lines.push(`    ${frame}`);
   }
-  if (record.consoleOutput) {
+  // A Go run's console is its debug lines and dumps, all in its trace: shown only with -v, or when nothing else says why.
+  const goQuiet = record.lang === 'go' && !verbose && record.errorCode !== 'GO_EXIT' && record.errorCode !== 'GO_SIGNAL';
+  if (record.consoleOutput && !goQuiet) {
     lines.push('    console output:');
     for (const line of record.consoleOutput.trimEnd().split('\n').slice(-20)) lines.push(`      ${line}`);
     if (record.consoleDroppedBytes) lines.push(`      … ${record.consoleDroppedBytes} more bytes not kept`);
+  }
+  for (const group of record.goroutines?.groups.slice(0, 8) ?? []) lines.push(`    ${describeGroup(group)}`);
+  for (const race of record.races ?? []) lines.push(`    race: ${race.summary}${race.count > 1 ? ` (${race.count} reports)` : ''}`);
+  if (record.lang === 'go') {
+    lines.push(`    run ${record.seed} of the Go test binary (the wall clock, seeded by crypto/rand: not replayable); run it again: ${replayCommand(record, implArg)}`);
+    return lines;
   }
   lines.push(`    seed ${record.seed} (${record.mode} clock); replay: ${replayCommand(record, implArg)}`);
   if (record.mode === 'real') lines.push("    (a real-clock run follows the machine's timing, so a replay may not fail the same way)");
@@ -98,8 +113,7 @@ export async function testCommand(
     ...(options.stall ? { stallMs: options.stall * 1000 } : {}),
   };
   try {
-    tests = selectTests(pattern);
-    prepared = await prepareImpl(implFor(options.impl, err).dir, pool);
+    ({ prepared, tests } = await prepareSelection(implFor(options.impl, err).dir, pattern, pool, { race: options.race ?? false }));
   } catch (error) {
     if (error instanceof TestSelectionError || error instanceof ImplLoadError) {
       err.write(`raftlab: ${error.message}\n`);
@@ -107,7 +121,14 @@ export async function testCommand(
     }
     throw error;
   }
-  const baseSeed = options.seed ?? randomInt(1, 2 ** 31);
+  const unsupported = goRunProblem(prepared, options);
+  if (unsupported) {
+    err.write(`raftlab: ${unsupported}\n`);
+    return 2;
+  }
+  const go = prepared.kind === 'go';
+  const mode: ClockMode = go ? 'real' : options.mode;
+  const baseSeed = options.seed ?? (go ? 1 : randomInt(1, 2 ** 31));
   const started = performance.now();
   let virtualMs = 0;
   let failures = 0;
@@ -115,7 +136,7 @@ export async function testCommand(
     tests,
     count: options.count,
     baseSeed,
-    mode: options.mode,
+    mode,
     implDir: prepared.dir,
     prepared,
     parallel: 1,
@@ -134,7 +155,7 @@ export async function testCommand(
   });
   void batch;
   const wallSeconds = ((performance.now() - started) / 1000).toFixed(3);
-  const clockNote = options.mode === 'sim' ? ` (sim: ${(virtualMs / 1000).toFixed(1)}s of virtual time)` : '';
+  const clockNote = mode === 'sim' ? ` (sim: ${(virtualMs / 1000).toFixed(1)}s of virtual time)` : '';
   if (failures === 0) {
     write('PASS');
     write(`ok  raft  ${wallSeconds}s${clockNote}`);
@@ -169,6 +190,7 @@ export function registerTestCommand(program: Command): void {
     .option('--timeout <seconds>', 'wall-clock watchdog per run (default: 150 real, 1800 sim)', integerOption('--timeout', 1))
     .addOption(new Option('--stall <seconds>', 'stop a run that made no progress for this long (default 15)').argParser(integerOption('--stall', 1)).hideHelp())
     .option('-v, --verbose', "print the implementation's log lines, and stacks of errors")
+    .option('--race', "a Go lab (--impl a 6.824 checkout's src/raft): build its test binary with the race detector")
     .action(async (pattern: string | undefined, options: TestCommandOptions) => {
       process.exitCode = await testCommand(pattern, options);
     });

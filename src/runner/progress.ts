@@ -52,7 +52,7 @@ export class Progress {
       this.failed.set(record.id, (this.failed.get(record.id) ?? 0) + 1);
     }
     if (!this.tty) {
-      const head = `${record.status === 'pass' ? 'ok  ' : record.status.toUpperCase().padEnd(4)} ${record.id} seed ${record.seed} (${formatSeconds(record.testMs)})`;
+      const head = `${record.status === 'pass' ? 'ok  ' : record.status.toUpperCase().padEnd(4)} ${record.id} ${record.lang === 'go' ? 'run' : 'seed'} ${record.seed} (${formatSeconds(record.testMs)})`;
       this.write([`[${this.finished}/${this.options.total}] ${head}`, ...(record.status === 'pass' ? [] : failureLines)].map((l) => l + '\n').join(''));
       return;
     }

@@ -49,12 +49,14 @@ export interface TraceHeader {
   events?: number;
   /** The chaos knobs the run had on (a replay turns them on again). */
   chaos?: ChaosKnobs | undefined;
+  /** A Go lab's run (src/golab): the course's Go tester on the wall clock, not replayable. Absent: TypeScript. */
+  lang?: 'go' | undefined;
 }
 
 /** The header for a finished run. */
 export function traceHeaderFor(
   result: Pick<TestRunResult, 'id' | 'seed' | 'mode' | 'message' | 'chaos'> & { status: TraceHeader['status'] },
-  options: { impl?: string; servers?: number; sources?: TraceHeader['sources']; truncated?: boolean; checked?: boolean } = {},
+  options: { impl?: string; servers?: number; sources?: TraceHeader['sources']; truncated?: boolean; checked?: boolean; lang?: 'go' } = {},
 ): TraceHeader {
   return {
     format: traceFormat,
@@ -71,6 +73,7 @@ export function traceHeaderFor(
     ...(options.sources ? { sources: options.sources } : {}),
     ...(options.truncated ? { truncated: true } : {}),
     ...(options.checked ? { checked: true } : {}),
+    ...(options.lang ? { lang: options.lang } : {}),
   };
 }
 
