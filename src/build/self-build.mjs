@@ -26,7 +26,10 @@ function findRoot() {
   }
 }
 
-const root = findRoot();
+// A build of raftlab (the CLI bundle, which builds the run process) knows its checkout from the define below: found
+// from the bundle's own place it would be the checkout that owns node_modules, another one when it is a symlink.
+// eslint-disable-next-line no-undef
+const root = typeof __RAFTLAB_ROOT__ === 'string' ? __RAFTLAB_ROOT__ : findRoot();
 // One folder per raftlab checkout: two checkouts may share a node_modules (a symlink), never a build.
 const outDir = path.join(root, 'node_modules', '.cache', 'raftlab', 'self', createHash('sha256').update(root).digest('hex').slice(0, 12));
 

@@ -71,7 +71,7 @@ describe('untrusted code: no forged verdict', function () {
     assert.equal((r.stdout.match(/error \(IMPL_EXIT\) at index\.ts:8:\d+: the implementation called process\.exit\(0\)/g) ?? []).length, 3, r.stdout);
     // What it printed is shown as its console output, never as raftlab's own verdict.
     assert.match(r.stdout, /console output:\n {6}.*Passed --[\s\S]* {6}PASS\n/);
-    assert.match(r.stdout, /^FAIL\nFAIL {2}raft /m);
+    assert.match(r.stdout, /^FAIL\nFAIL\traft\t/m);
     assert.doesNotMatch(r.stdout, /^ok /m);
   });
 });

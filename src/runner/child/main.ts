@@ -13,7 +13,7 @@ import { checkTrace, invariants, type Violation } from '../../checker/index.ts';
 import { ImplLoadError, describeThrown, implementationSite, importBuilt } from '../../harness/loader/index.ts';
 import type { Runtime } from '../../harness/runtime/index.ts';
 import { findTest, runTest, type NodeLogLine, type TestRunResult } from '../../harness/tester/index.ts';
-import { createTraceRecorder, type TraceEvent, type TraceRecorder } from '../../trace/index.ts';
+import { createTraceRecorder, wholeValueLimits, type TraceEvent, type TraceRecorder } from '../../trace/index.ts';
 import { encodeFrame, FrameReader, type ChildFrame, type ChildTask, type ParentFrame } from './protocol.ts';
 import { captureIntrinsics, describeLeftovers, type ProcessBaseline } from './integrity.ts';
 
@@ -196,6 +196,7 @@ async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<voi
     let seen = 0;
     const recorder = task.trace
       ? createTraceRecorder({
+          ...(task.wholeValues ? { limits: wholeValueLimits } : {}),
           // Events leave as they come (in batches, every 10 ms or so), so a run that then hangs or dies still leaves
           // its trace up to the moment it stopped.
           onEvent: () => {
@@ -230,7 +231,14 @@ async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<voi
       onRuntime: (runtime) => {
         run.runtime = runtime;
       },
-      ...(task.streamOutput ? { onOutput: (line: string) => send({ type: 'output', runId, nonce, lines: [line] }) } : {}),
+      ...(task.streamOutput
+        ? {
+            onOutput: (line: string) => {
+              flushLogs(run); // the log lines logged before this output line go first (`test -v` prints them in order)
+              send({ type: 'output', runId, nonce, lines: [line] });
+            },
+          }
+        : {}),
       ...(hooks ? { netObserver: hooks.netObserver, onTraceEvent: hooks.onTraceEvent } : {}),
       onLog: (line: NodeLogLine) => {
         hooks?.onLog(line);
