@@ -26,8 +26,8 @@ function findRoot() {
   }
 }
 
-// A build of raftlab (the CLI bundle, which builds the run process) knows its checkout from the define below: found
-// from the bundle's own place it would be the checkout that owns node_modules, another one when it is a symlink.
+// The CLI's build bundles this file: there, esbuild's define names the checkout it was built from (a shared,
+// symlinked node_modules would otherwise lead the walk to another checkout).
 // eslint-disable-next-line no-undef
 const root = typeof __RAFTLAB_ROOT__ === 'string' ? __RAFTLAB_ROOT__ : findRoot();
 // One folder per raftlab checkout: two checkouts may share a node_modules (a symlink), never a build.

@@ -59,6 +59,9 @@ export function parseKindsOption(value: string): TraceEventKind[] {
   return kinds as TraceEventKind[];
 }
 
+/** About how many events ShiViz lays out in a few seconds; far more and the page stalls. */
+export const shivizComfortEvents = 10_000;
+
 const fail = (err: Pick<NodeJS.WritableStream, 'write'>, message: string, status: number): number => {
   err.write(`raftlab: ${message}\n`);
   return status;
@@ -124,13 +127,19 @@ export async function exportCommand(
   };
   const color = options.color ?? (!stream && colorEnabled(out));
   try {
-    await exportTrace(file, options.format, write, {
+    const { events: written } = await exportTrace(file, options.format, write, {
       ...filter,
       ...(options.width ? { columnWidth: options.width } : {}),
       ...(options.topics ? { topics: options.topics } : {}),
       ...(color ? { color: true } : {}),
       ...(events ? { events } : {}),
     });
+    if (options.format === 'shiviz' && written > shivizComfortEvents) {
+      err.write(
+        `raftlab: warning: ${written} events: ShiViz slows down past about ${shivizComfortEvents} (a whole churn test can freeze it for minutes); ` +
+          'trim the export with --from/--to (seconds), --nodes, --kinds or --no-logs\n',
+      );
+    }
   } catch (error) {
     if (error instanceof TraceFileError) return fail(err, error.message, 2);
     throw error;

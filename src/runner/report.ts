@@ -98,59 +98,55 @@ export interface JunitOptions {
 }
 
 /**
- * JUnit XML that Surefire's schema (surefire-test-report-3.0.xsd) and Jenkins' (the xunit plugin's junit-10.xsd)
- * both accept, and GitLab, GitHub and Jenkins read: a testsuite per test with every attribute both require (name,
- * tests, failures, errors, skipped, and time; Jenkins' timestamp and hostname), its properties (seeds, clock, the
- * implementation and the hash of its sources, raftlab's and Node's versions, chaos knobs), and a testcase per run
- * (`ID seed S`, classname `raft.ID`, time): `<failure>` for a failed run, `<error>` for one that errored or timed
- * out, `<skipped>` for a run the batch did not reach (stopped at the first failure, interrupted), each with the
- * type and message both schemas ask for, the tester's output in `<system-out>`. Children come in the one order
- * both schemas allow (failure, skipped, error, system-out). The root's attributes are those Jenkins' schema knows.
- * The timestamp is the batch's start in UTC, in the ISO 8601 form without a zone that Ant's schema uses.
+ * JUnit XML valid against both Surefire's schema (surefire-test-report-3.0.xsd) and Jenkins' (the xunit plugin's
+ * junit-10.xsd), and read by Jenkins, GitLab and GitHub's JUnit actions. Surefire's schema has one root, a
+ * testsuite, so the file is one testsuite holding every run: a testcase per run, named `ID seed S`, classname
+ * `raft.ID` (readers group the runs of a test by it), with its time; `<failure>` for a failed run, `<error>` for one
+ * that errored or timed out, `<skipped>` for a run the batch did not reach (stopped at the first failure,
+ * interrupted), each with the type and message the schemas ask for, the tester's output in `<system-out>`, in the
+ * one order both schemas allow (failure, skipped, error, system-out). The suite carries every attribute both
+ * require (name, tests, failures, errors, skipped; time) and no other, so the batch's start and machine go in its
+ * properties (timestamp, in UTC, and hostname: Surefire's schema allows no attribute for them), with the seeds,
+ * clock, implementation and the hash of its sources, raftlab's and Node's versions and the chaos knobs.
  *
- * (junit-report-builder, considered for this, writes `skipped` on the root — which Jenkins' schema refuses —
- * properties inside testcases — which Surefire's refuses — and local times without a zone.)
+ * (junit-report-builder, considered for this, writes a testsuites root with a skipped count, which Jenkins' schema
+ * refuses, properties inside testcases, which Surefire's refuses, and local times without a zone.)
  */
 export function junitXml(batch: BatchResult, implArg: string | undefined, options: JunitOptions = {}): string {
   const hostname = options.hostname ?? os.hostname();
-  const timestamp = batch.startedAt.slice(0, 19);
   const errored = (r: RunRecord): boolean => r.status === 'error' || r.status === 'timeout';
   const notRunReason =
     options.notRunReason ?? (batch.stopped ? 'not run: the batch stopped after the first failure (--stop-on-fail)' : 'not run: the batch was interrupted before this run');
   const attr = (name: string, value: string | number): string => ` ${name}="${escapeXml(String(value))}"`;
   const errors = batch.records.filter(errored).length;
+  const chaos = batch.records.find((r) => r.chaos)?.chaos;
   const lines = ['<?xml version="1.0" encoding="UTF-8"?>'];
   lines.push(
-    `<testsuites${attr('name', 'raftlab')}${attr('tests', batch.records.length + batch.notRun.length)}${attr('failures', batch.failed - errors)}${attr('errors', errors)}${attr('time', seconds(batch.wallMs))}>`,
+    `<testsuite${attr('name', 'raftlab')}${attr('tests', batch.records.length + batch.notRun.length)}${attr('failures', batch.failed - errors)}${attr('errors', errors)}` +
+      `${attr('skipped', batch.notRun.length)}${attr('time', seconds(batch.wallMs))}>`,
   );
-  const chaos = batch.records.find((r) => r.chaos)?.chaos;
+  const properties: Array<[string, string]> = [
+    ['timestamp', batch.startedAt],
+    ['hostname', hostname],
+    ['tests', batch.perTest.map((t) => t.id).join(' ')],
+    ['seeds', batch.count === 1 ? String(batch.baseSeed) : `${batch.baseSeed}..${batch.baseSeed + batch.count - 1}`],
+    ['clock', batch.mode],
+    ['implementation', batch.implDir],
+    ['sourcesHash', batch.sourcesHash],
+    ['raftlab', raftlabVersion],
+    ['node', process.version],
+    ...(formatChaos(chaos) ? [['chaos', formatChaos(chaos)] as [string, string]] : []),
+  ];
+  lines.push('  <properties>');
+  for (const [name, value] of properties) lines.push(`    <property${attr('name', name)}${attr('value', value)}/>`);
+  lines.push('  </properties>');
   for (const t of batch.perTest) {
     const runs = batch.records.filter((r) => r.id === t.id).sort((a, b) => a.seed - b.seed);
-    const skipped = batch.notRun.filter((r) => r.id === t.id).sort((a, b) => a.seed - b.seed);
-    const runErrors = runs.filter(errored).length;
-    const runFailures = runs.filter((r) => r.status === 'fail').length;
-    const time = runs.reduce((a, r) => a + r.wallMs, 0);
-    lines.push(
-      `  <testsuite${attr('name', t.id)}${attr('tests', runs.length + skipped.length)}${attr('failures', runFailures)}${attr('errors', runErrors)}${attr('skipped', skipped.length)}` +
-        `${attr('time', seconds(time))}${attr('timestamp', timestamp)}${attr('hostname', hostname)}>`,
-    );
-    const properties: Array<[string, string]> = [
-      ['seeds', batch.count === 1 ? String(batch.baseSeed) : `${batch.baseSeed}..${batch.baseSeed + batch.count - 1}`],
-      ['clock', batch.mode],
-      ['implementation', batch.implDir],
-      ['sourcesHash', batch.sourcesHash],
-      ['raftlab', raftlabVersion],
-      ['node', process.version],
-      ...(formatChaos(chaos) ? [['chaos', formatChaos(chaos)] as [string, string]] : []),
-    ];
-    lines.push('    <properties>');
-    for (const [name, value] of properties) lines.push(`      <property${attr('name', name)}${attr('value', value)}/>`);
-    lines.push('    </properties>');
     for (const r of runs) {
-      const open = `    <testcase${attr('name', `${r.id} seed ${r.seed}`)}${attr('classname', `raft.${r.id}`)}${attr('time', seconds(r.wallMs))}`;
-      const out = r.output.length ? `      <system-out>${content(r.output.join('\n'))}</system-out>` : undefined;
+      const open = `  <testcase${attr('name', `${r.id} seed ${r.seed}`)}${attr('classname', `raft.${r.id}`)}${attr('time', seconds(r.wallMs))}`;
+      const out = r.output.length ? `    <system-out>${content(r.output.join('\n'))}</system-out>` : undefined;
       if (r.status === 'pass') {
-        lines.push(out ? `${open}>\n${out}\n    </testcase>` : `${open}/>`);
+        lines.push(out ? `${open}>\n${out}\n  </testcase>` : `${open}/>`);
         continue;
       }
       const body = [
@@ -162,18 +158,17 @@ export function junitXml(batch: BatchResult, implArg: string | undefined, option
       const element = r.status === 'fail' ? 'failure' : 'error';
       const type = r.status === 'fail' ? 'fail' : (r.errorCode ?? r.status);
       lines.push(`${open}>`);
-      lines.push(`      <${element}${attr('message', r.message ?? r.status)}${attr('type', type)}>${content(body)}</${element}>`);
+      lines.push(`    <${element}${attr('message', r.message ?? r.status)}${attr('type', type)}>${content(body)}</${element}>`);
       if (out) lines.push(out);
-      lines.push('    </testcase>');
+      lines.push('  </testcase>');
     }
-    for (const r of skipped) {
-      lines.push(`    <testcase${attr('name', `${r.id} seed ${r.seed}`)}${attr('classname', `raft.${r.id}`)}${attr('time', seconds(0))}>`);
-      lines.push(`      <skipped${attr('message', notRunReason)}/>`);
-      lines.push('    </testcase>');
+    for (const r of batch.notRun.filter((n) => n.id === t.id).sort((a, b) => a.seed - b.seed)) {
+      lines.push(`  <testcase${attr('name', `${r.id} seed ${r.seed}`)}${attr('classname', `raft.${r.id}`)}${attr('time', seconds(0))}>`);
+      lines.push(`    <skipped${attr('message', notRunReason)}/>`);
+      lines.push('  </testcase>');
     }
-    lines.push('  </testsuite>');
   }
-  lines.push('</testsuites>');
+  lines.push('</testsuite>');
   return lines.join('\n') + '\n';
 }
 

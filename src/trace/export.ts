@@ -208,7 +208,7 @@ export function* columnLines(events: Iterable<TraceEvent>, options: ColumnsOptio
       continue;
     }
     for (const [row, piece] of wrap(message, width).entries()) {
-      const cols = Array.from({ length: n }, (_, i) => (i === node ? color(piece.padEnd(width)) : blank));
+      const cols = Array.from({ length: n }, (_, i) => (i === node ? color(piece) + ' '.repeat(Math.max(0, width - piece.length)) : blank));
       const prefix = row === 0 ? `${time} ${color(topic)}` : dim(`${time} ${topic}`);
       yield `${prefix} ${cols.join(' ')}`.trimEnd();
     }
@@ -293,13 +293,29 @@ export async function exportTrace(
   format: ExportFormat,
   write: (chunk: string) => void | Promise<void>,
   options: ExportOptions = {},
-): Promise<void> {
+): Promise<{ events: number }> {
   const header = await readTraceHeader(file);
   const keep = keepEvent(options);
   const source = options.events ?? readTraceEvents(file);
+  let written = 0;
   async function* events(): AsyncGenerator<TraceEvent> {
-    for await (const e of source) if (keep(e)) yield e;
+    for await (const e of source) {
+      if (!keep(e)) continue;
+      written++;
+      yield e;
+    }
   }
+  await exportEvents(header, format, events, write, options);
+  return { events: written };
+}
+
+async function exportEvents(
+  header: TraceHeader,
+  format: ExportFormat,
+  events: () => AsyncIterable<TraceEvent>,
+  write: (chunk: string) => void | Promise<void>,
+  options: ExportOptions,
+): Promise<void> {
   if (format === 'ndjson') {
     await write(JSON.stringify(header) + '\n');
     for await (const e of events()) await write(JSON.stringify(exportedEvent(e)) + '\n');

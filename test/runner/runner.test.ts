@@ -129,11 +129,13 @@ describe('cli: raftlab run', () => {
 
     const xml = readFileSync(junit, 'utf8');
     assert.equal(XMLValidator.validate(xml), true);
-    const doc = new XMLParser({ ignoreAttributes: false, isArray: (name) => ['testsuite', 'testcase'].includes(name) }).parse(xml);
-    const suites = doc.testsuites.testsuite as Array<{ '@_name': string; testcase: Array<{ '@_name': string }> }>;
-    assert.deepEqual(suites.map((s) => s['@_name']), batch.batch.tests);
-    assert.equal(suites[0]!.testcase.length, 20);
-    assert.equal(suites[0]!.testcase[0]!['@_name'], 'TestInitialElection2A seed 100');
+    const doc = new XMLParser({ ignoreAttributes: false, isArray: (name) => ['testcase'].includes(name) }).parse(xml);
+    // One testsuite (Surefire's schema has no other root), a testcase per run, grouped by test through classname.
+    const cases = doc.testsuite.testcase as Array<{ '@_name': string; '@_classname': string }>;
+    assert.equal(doc.testsuite['@_tests'], '60');
+    assert.deepEqual([...new Set(cases.map((c) => c['@_classname']))], batch.batch.tests.map((t) => `raft.${t}`));
+    assert.equal(cases.filter((c) => c['@_classname'] === 'raft.TestInitialElection2A').length, 20);
+    assert.equal(cases[0]!['@_name'], 'TestInitialElection2A seed 100');
 
     const history = new History(path.join(dir, 'data'));
     const [entry] = history.listBatches();
@@ -152,11 +154,11 @@ describe('cli: raftlab run', () => {
     assert.ok(text.includes(`replay: npx raftlab test '^TestInitialElection2A$' --mode sim --seed 7 --impl ${JSON.stringify(impl)}`));
     assert.match(text, /Failure clusters \(2\):/);
     assert.match(text, /3 x TestInitialElection2A \[RPC_HANDLER_THREW at index\.ts:\d+\] RPC handler Raft\.RequestVote on server N threw: planted: RequestVote threw for candidate N in term N$/m);
-    const doc = new XMLParser({ ignoreAttributes: false, isArray: (name) => ['testsuite', 'testcase'].includes(name) }).parse(readFileSync(junit, 'utf8'));
-    const suites = doc.testsuites.testsuite as Array<{ '@_errors': string; '@_failures': string; testcase: Array<{ error?: { '@_message': string; '@_type': string; '#text': string } }> }>;
-    const cases = suites.flatMap((s) => s.testcase);
+    const doc = new XMLParser({ ignoreAttributes: false, isArray: (name) => ['testcase'].includes(name) }).parse(readFileSync(junit, 'utf8'));
+    const suite = doc.testsuite as { '@_errors': string; '@_failures': string; testcase: Array<{ error?: { '@_message': string; '@_type': string; '#text': string } }> };
+    const cases = suite.testcase;
     assert.equal(cases.length, 6);
-    assert.deepEqual(suites.map((s) => [s['@_errors'], s['@_failures']]), [['3', '0'], ['3', '0']]);
+    assert.deepEqual([suite['@_errors'], suite['@_failures']], ['6', '0']);
     for (const c of cases) {
       // A handler that threw is an error of the implementation's, not a failed check: <error>, typed by its code.
       assert.match(c.error!['@_message'], /planted: RequestVote threw/);
