@@ -7,6 +7,7 @@ import benchLabrpc from './labrpc.bench.ts';
 import benchPersister from './persister.bench.ts';
 import benchRunner from './runner.bench.ts';
 import benchSweep from './sweep.bench.ts';
+import benchGrade from './grade.bench.ts';
 import benchTraceViewer from './trace-viewer.bench.ts';
 import { benchSuiteReal, benchSuiteSim } from './suite.bench.ts';
 
@@ -18,6 +19,7 @@ const benches: Record<string, () => Promise<void>> = {
   runner: benchRunner,
   // About 3 minutes: 24 000 runs.
   sweep: benchSweep,
+  grade: benchGrade,
   'trace-viewer': benchTraceViewer,
   // About 7 minutes: the real clock runs every test's sleeps for real.
   'suite-real': benchSuiteReal,

@@ -2,6 +2,7 @@ import { createWriteStream, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { BundleError, createBundle } from '../runner/bundle.ts';
+import { replayCommandLine } from '../runner/commands.ts';
 import { ReplayInputError, replay } from '../runner/replay.ts';
 import { colorEnabled } from '../runner/terminal.ts';
 import { exportFormats, exportTrace, type ExportFilter, type ExportFormat, type TopicSet } from '../trace/export.ts';
@@ -91,7 +92,7 @@ export async function exportCommand(
       const bundle = await createBundle(file, options.impl);
       for (const warning of bundle.warnings) err.write(`raftlab: warning: ${warning}\n`);
       writeFileSync(target, bundle.bytes);
-      out.write(`bundle written: ${target}  (replay it anywhere: npx raftlab replay ${JSON.stringify(target)})\n`);
+      out.write(`bundle written: ${target}  (replay it anywhere: ${replayCommandLine(target)})\n`);
       return 0;
     } catch (error) {
       if (error instanceof TraceFileError || error instanceof BundleError) return fail(err, error.message, 2);

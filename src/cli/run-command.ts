@@ -19,6 +19,7 @@ import { History, resolveDataDir, writeAtomic, type BatchRecorder } from '../run
 import { Progress } from '../runner/progress.ts';
 import { batchJson, formatClusters, formatSummaryTable, junitXml, replayCommand } from '../runner/report.ts';
 import type { RunRecord, TraceKeep } from '../runner/types.ts';
+import { replayCommandLine } from '../runner/commands.ts';
 
 export interface RunCommandOptions {
   count: number;
@@ -83,7 +84,7 @@ function failureLines(record: RunRecord, implArg: string | undefined): string[] 
     `--- ${record.status.toUpperCase()}: ${record.id} seed ${record.seed}`,
     ...what,
     `    replay: ${replayCommand(record, implArg)}`,
-    ...(record.traceFile ? [`    trace: ${record.traceFile}  (npx raftlab replay ${JSON.stringify(record.traceFile)})`] : []),
+    ...(record.traceFile ? [`    trace: ${record.traceFile}  (${replayCommandLine(record.traceFile)})`] : []),
   ];
 }
 

@@ -4,7 +4,7 @@
  * Only this file and electron-ipc.ts import electron; the handlers (services/) are shared with the
  * web server.
  */
-import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell, type SaveDialogOptions, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell, type OpenDialogOptions, type SaveDialogOptions, type WebContents } from 'electron';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -13,8 +13,7 @@ import { EVENT_CHANNEL } from '../shared/ipc.ts';
 import { appHost, appOrigin, appScheme, externalAllowed, resolveAppFile } from './app-protocol.ts';
 import { registerIpc } from './electron-ipc.ts';
 import { createDispatcher, type Handlers } from './rpc.ts';
-import { handlers } from './services/index.ts';
-import { closeDefaultRunner, defaultRunner } from './services/runner.ts';
+import { closeDefaultServices, defaultServices, handlers } from './services/index.ts';
 
 /** Set by `electron-vite dev`: the renderer comes from the Vite dev server. */
 const devServerUrl = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'];
@@ -22,14 +21,30 @@ const rendererIndex = fileURLToPath(new URL('../renderer/index.html', import.met
 const preloadScript = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
 const csp = contentSecurityPolicy(devServerUrl ? { devServer: devServerUrl, header: true } : { header: true });
 
+async function openDialog(options: OpenDialogOptions): Promise<string | undefined> {
+  const win = BrowserWindow.getFocusedWindow();
+  const choice = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+  return choice.canceled ? undefined : choice.filePaths[0];
+}
+
 /**
  * The desktop shell's handlers: the shared ones, except that an export is not handed to the page but saved where
- * the user picks in a save dialog (the service only makes the bytes and suggests a name).
+ * the user picks in a save dialog (the service only makes the bytes and suggests a name), and that folders and
+ * traces are picked in the system's dialogs (only a path the dialog returned is opened).
  */
 const desktopHandlers: Handlers = {
   ...handlers,
+  'dialog:folder': async () => ({ path: (await openDialog({ title: 'Your Raft implementation folder', properties: ['openDirectory'] })) ?? null }),
+  'trace:open-dialog': async () => {
+    const file = await openDialog({
+      title: 'Open a trace or a bundle',
+      properties: ['openFile'],
+      filters: [{ name: 'raftlab traces and bundles', extensions: ['gz'] }, { name: 'All files', extensions: ['*'] }],
+    });
+    return file ? defaultServices().traces.openFile(file) : null;
+  },
   'trace:export': async ({ file, format }) => {
-    const out = await defaultRunner().exportTrace(file, format);
+    const out = await defaultServices().traces.export(file, format);
     const extension = path.extname(out.fileName).slice(1);
     const options: SaveDialogOptions = {
       title: 'Export the trace',
@@ -72,8 +87,8 @@ function harden(contents: WebContents): void {
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
-    width: 1100,
-    height: 760,
+    width: 1440,
+    height: 900,
     minWidth: 640,
     minHeight: 480,
     title: 'raftlab',
@@ -133,7 +148,7 @@ if (!app.requestSingleInstanceLock()) {
 
     registerIpc(ipcMain, createDispatcher(desktopHandlers), isAppUrl);
     // The runner's live progress, to every window of the app on one event channel.
-    defaultRunner().subscribe((event) => {
+    defaultServices().events.subscribe((event) => {
       for (const win of BrowserWindow.getAllWindows()) {
         if (!win.isDestroyed() && isAppUrl(win.webContents.getURL())) win.webContents.send(EVENT_CHANNEL, event);
       }
@@ -151,7 +166,7 @@ if (!app.requestSingleInstanceLock()) {
     if (closing) return;
     closing = true;
     event.preventDefault();
-    void closeDefaultRunner().finally(() => app.quit());
+    void closeDefaultServices().finally(() => app.quit());
   });
 
   app.on('window-all-closed', () => {

@@ -23,16 +23,14 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { contentSecurityPolicy } from '../shared/csp.ts';
-import { ipcError, TOKEN_HEADER, type AppEvent, type IpcResult } from '../shared/ipc.ts';
+import { DEFAULT_MAX_INPUT_BYTES, ipcError, isChannel, maxInputBytes, TOKEN_HEADER, type AppEvent, type IpcResult } from '../shared/ipc.ts';
 import { createDispatcher, httpStatus, type Dispatch } from './rpc.ts';
-import { handlers } from './services/index.ts';
-import { closeDefaultRunner, defaultRunner } from './services/runner.ts';
+import { closeDefaultServices, defaultServices, handlers } from './services/index.ts';
 
 export const HOST = '127.0.0.1';
 /** 6824, after the course. */
 export const DEFAULT_PORT = 6824;
 export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../out/renderer/', import.meta.url));
-const MAX_BODY_BYTES = 1 << 20;
 
 export interface WebServerOptions {
   /** 0 picks a free port. Default 6824. */
@@ -41,13 +39,13 @@ export interface WebServerOptions {
   rendererDir?: string;
   /** Defaults to the app's own handlers. */
   dispatch?: Dispatch;
-  /** Where /api/events gets its events. Defaults to the app's runner. */
+  /** Where /api/events gets its events. Defaults to the app's services. */
   events?: EventHub;
   /** The API token. Default: a fresh random one. */
   token?: string;
 }
 
-/** Anything that pushes the app's events: the runner service. */
+/** Anything that pushes the app's events: the services' event hub. */
 export interface EventHub {
   subscribe(listener: (event: AppEvent) => void): () => void;
 }
@@ -96,7 +94,7 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<We
   const port = options.port ?? DEFAULT_PORT;
   const rendererDir = resolve(options.rendererDir ?? DEFAULT_RENDERER_DIR);
   const dispatch = options.dispatch ?? createDispatcher(handlers);
-  const events = (): EventHub => options.events ?? defaultRunner();
+  const events = (): EventHub => options.events ?? defaultServices().events;
   const token = options.token ?? randomBytes(24).toString('base64url');
   if (token.length < 16 || !/^[A-Za-z0-9_-]+$/.test(token)) throw new Error('the API token must be at least 16 URL-safe characters');
 
@@ -279,9 +277,11 @@ async function handleApi(req: IncomingMessage, res: ServerResponse, ctx: Request
     return;
   }
 
-  const body = await readBody(req);
+  // Each channel says how large an argument it takes (an opened file is large; everything else small).
+  const limit = isChannel(channelName) ? maxInputBytes(channelName) : DEFAULT_MAX_INPUT_BYTES;
+  const body = await readBody(req, limit);
   if (body === 'too-large') {
-    sendResult(res, 413, ipcError('BAD_REQUEST', `Request body is larger than ${MAX_BODY_BYTES} bytes`));
+    sendResult(res, 413, ipcError('BAD_REQUEST', `Request body is larger than ${limit} bytes`));
     return;
   }
   let input: unknown = undefined;
@@ -303,12 +303,12 @@ async function handleApi(req: IncomingMessage, res: ServerResponse, ctx: Request
   sendResult(res, result.ok ? 200 : httpStatus(result.error.code), result);
 }
 
-async function readBody(req: IncomingMessage): Promise<string | 'too-large'> {
+async function readBody(req: IncomingMessage, limit: number): Promise<string | 'too-large'> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) return 'too-large';
+    if (size > limit) return 'too-large';
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -462,7 +462,7 @@ async function main(argv: string[]): Promise<number> {
     process.on('SIGTERM', stop);
   });
   await server.close();
-  await closeDefaultRunner();
+  await closeDefaultServices();
   return 0;
 }
 

@@ -103,7 +103,7 @@ export function batchTasks(
   return tasks;
 }
 
-export function summarizeTests(testIds: readonly string[], records: readonly RunRecord[]): TestSummary[] {
+export function summarizeTests(testIds: readonly string[], records: readonly Pick<RunRecord, 'id' | 'status' | 'completed' | 'testMs' | 'wallMs'>[]): TestSummary[] {
   return testIds.map((id) => {
     const mine = records.filter((r) => r.id === id);
     const failed = mine.filter((r) => r.status !== 'pass').length;

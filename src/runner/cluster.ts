@@ -1,26 +1,11 @@
 /**
  * Failure clustering: many failing runs are often one bug. Failures are grouped by (test, where it fired, normalized
  * message), where numbers, hex and random strings in the message become placeholders and "where" is the tester
- * check the message comes from (checkOneLeader, one, nCommitted...), or for errors the error code and the first
- * stack frame inside the implementation.
+ * check that failed (checkOneLeader, one, nCommitted…, as the run carries it), or for errors the error code and the
+ * implementation's own frame.
  */
 import path from 'node:path';
 import type { RunRecord, RunStatus } from './types.ts';
-
-/** The Go tester's checks, recognised by the shape of their messages (config.go / test_test.go). */
-const checkShapes: ReadonlyArray<readonly [RegExp, string]> = [
-  [/^expected one leader, got none$/, 'checkOneLeader'],
-  [/^term \d+ has \d+ \(>1\) leaders$/, 'checkOneLeader'],
-  [/^servers disagree on term$/, 'checkTerms'],
-  [/^expected no leader, but \d+ claims to be leader$/, 'checkNoLeader'],
-  [/^committed values do not match/, 'nCommitted'],
-  [/^only \d+ decided for index \d+; wanted \d+$/, 'wait'],
-  [/^one\(.*\) failed to reach agreement$/, 'one'],
-  [/^(apply error|commit index=|server \d+ apply out of order)/, 'applier'],
-  [/^test took longer than 120 seconds$/, 'checkTimeout'],
-  [/too many RPCs/, 'rpcCount'],
-  [/term changed/, 'checkTerms'],
-];
 
 /** Replace what differs from run to run (numbers, hex, random strings) with placeholders. */
 export function normalizeMessage(message: string): string {
@@ -33,15 +18,13 @@ export function normalizeMessage(message: string): string {
 }
 
 /** Where a failure fired: the tester check for a verdict, the error code and first implementation frame for errors. */
-export function failureSite(record: Pick<RunRecord, 'status' | 'message' | 'errorCode' | 'stack' | 'implDir' | 'site'>): string {
+export function failureSite(record: Pick<RunRecord, 'status' | 'message' | 'errorCode' | 'site'> & Partial<Pick<RunRecord, 'stack' | 'implDir'>>): string {
   const message = record.message ?? '';
-  if (record.status === 'fail') {
-    for (const [shape, check] of checkShapes) if (shape.test(message)) return check;
-    return 'test';
-  }
+  // A failure carries the check that fired (set where it fired: src/harness/tester/failure.ts).
+  if (record.status === 'fail') return record.site ?? 'test';
   const code = record.errorCode ?? record.status;
   // The run process sets the site where the error fired (src/harness/loader/site.ts); older records have only a stack.
-  const frame = record.site ? record.site.replace(/:\d+$/, '') : record.stack ? implFrame(record.stack, record.implDir) : undefined;
+  const frame = record.site ? record.site.replace(/:\d+$/, '') : record.stack && record.implDir ? implFrame(record.stack, record.implDir) : undefined;
   if (frame) return `${code} at ${frame}`;
   // labrpc wraps a throwing handler; its message names the handler.
   const handler = /^RPC handler (\S+) on server/.exec(message);
@@ -75,10 +58,14 @@ export interface FailureCluster {
   members: Array<{ seed: number; status: RunStatus; testMs: number; traceFile?: string }>;
 }
 
-const member = (r: RunRecord): FailureCluster['members'][number] => ({ seed: r.seed, status: r.status, testMs: r.testMs, ...(r.traceFile ? { traceFile: r.traceFile } : {}) });
+/** What clustering reads of a run: a RunRecord, or the summary history keeps of one. */
+export type ClusteredRun = Pick<RunRecord, 'id' | 'seed' | 'status' | 'message' | 'testMs' | 'errorCode' | 'site'> &
+  Partial<Pick<RunRecord, 'stack' | 'implDir' | 'traceFile'>>;
+
+const member = (r: ClusteredRun): FailureCluster['members'][number] => ({ seed: r.seed, status: r.status, testMs: r.testMs, ...(r.traceFile ? { traceFile: r.traceFile } : {}) });
 
 /** Group the failing runs; clusters come largest first, then by test. */
-export function clusterFailures(records: readonly RunRecord[]): FailureCluster[] {
+export function clusterFailures(records: readonly ClusteredRun[]): FailureCluster[] {
   const groups = new Map<string, FailureCluster>();
   for (const record of records) {
     if (record.status === 'pass') continue;

@@ -4,7 +4,8 @@
  *
  *   batches/<id>/batch.json    settings, start time and owner (written once, atomically)
  *   batches/<id>/runs.ndjson   one run summary a line, appended as each run ends
- *   batches/<id>/end.json      state and totals (written once, atomically, when the batch ends)
+ *   batches/<id>/end.json      state, totals and each test's counts and mean times (written once, atomically, when
+ *                              the batch ends), so a reader of thousands of batches need not read their runs
  *   history.json               the index of batches: derived from the folders, rebuilt from them whenever it is
  *                              missing, unreadable or of the wrong shape (lowdb, written under history.lock)
  *
@@ -89,6 +90,19 @@ export type BatchSettings = z.infer<typeof settingsSchema> & { chaos?: ChaosKnob
 const totalsSchema = z.object({ runs: z.number().int().nonnegative(), failed: z.number().int().nonnegative(), wallMs: z.number(), stopped: z.boolean() });
 export type BatchTotals = z.infer<typeof totalsSchema>;
 
+const testTotalsSchema = z.object({
+  runs: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  /** Runs that completed (not stopped by a watchdog), and their mean test time (virtual on the sim clock) and wall time. */
+  completed: z.number().int().nonnegative(),
+  testMsMean: z.number().nonnegative().optional(),
+  wallMsMean: z.number().nonnegative().optional(),
+  /** The last run recorded. */
+  last: z.object({ status: z.enum(['pass', 'fail', 'error', 'timeout']), seed: z.number().int().nonnegative() }).optional(),
+});
+/** One test's runs in one batch, as end.json keeps them. */
+export type TestTotals = z.infer<typeof testTotalsSchema>;
+
 /** running: its process is alive (or was, last we knew); interrupted: its process died before it ended. */
 export type BatchState = 'running' | 'done' | 'stopped' | 'interrupted';
 const stateSchema = z.enum(['running', 'done', 'stopped', 'interrupted']);
@@ -107,6 +121,8 @@ const batchEndSchema = z.object({
   state: stateSchema.exclude(['running']),
   finishedAt: z.string().max(40),
   totals: totalsSchema,
+  /** Per test id (absent in batches of raftlab 0.1). */
+  tests: z.record(z.string().max(100), testTotalsSchema).optional(),
 });
 
 const indexEntrySchema = z.object({
@@ -138,8 +154,55 @@ export interface BatchFile {
   skippedLines?: number;
 }
 
+/** One batch without its runs: what its start and end files say (cheap to read for thousands of batches). */
+export interface BatchHead {
+  id: string;
+  startedAt: string;
+  finishedAt?: string;
+  state: BatchState;
+  settings: BatchSettings;
+  totals?: BatchTotals;
+  /** Per test, from end.json (or counted from the runs, for a batch that has not ended or predates them). */
+  tests: Record<string, TestTotals>;
+}
+
+type CountedRun = Pick<RunSummary, 'id' | 'status' | 'seed' | 'completed' | 'testMs' | 'wallMs'>;
+
+/** Per-test totals, counted run by run (a recorder keeps counts, not the runs). */
+export class TestTotalsCounter {
+  readonly #sums = new Map<string, { t: TestTotals; testMs: number; wallMs: number }>();
+
+  add(run: CountedRun): void {
+    let s = this.#sums.get(run.id);
+    if (!s) this.#sums.set(run.id, (s = { t: { runs: 0, failed: 0, completed: 0 }, testMs: 0, wallMs: 0 }));
+    s.t.runs++;
+    if (run.status !== 'pass') s.t.failed++;
+    if (run.completed) {
+      s.t.completed++;
+      s.testMs += run.testMs;
+      s.wallMs += run.wallMs;
+    }
+    s.t.last = { status: run.status, seed: run.seed };
+  }
+
+  totals(): Record<string, TestTotals> {
+    const out: Record<string, TestTotals> = {};
+    for (const [id, s] of this.#sums) {
+      out[id] = { ...s.t, ...(s.t.completed ? { testMsMean: s.testMs / s.t.completed, wallMsMean: s.wallMs / s.t.completed } : {}) };
+    }
+    return out;
+  }
+}
+
+/** Per-test totals of some runs (what end.json records, and what a reader counts for older batches). */
+export function testTotals(runs: readonly CountedRun[]): Record<string, TestTotals> {
+  const counter = new TestTotalsCounter();
+  for (const run of runs) counter.add(run);
+  return counter.totals();
+}
+
 export interface HistoryOptions {
-  /** Keep at most this many batches; the oldest batch folders are deleted (default 500). */
+  /** Keep at most this many batches; the oldest batch folders are deleted (default 5 000). */
   maxBatches?: number;
   /** Where to report what was set aside or skipped (default: stderr). */
   warn?: (message: string) => void;
@@ -256,7 +319,7 @@ export class History {
     this.indexFile = path.join(this.dir, 'history.json');
     this.batchesDir = path.join(this.dir, 'batches');
     this.lockFile = path.join(this.dir, 'history.lock');
-    this.maxBatches = options.maxBatches ?? 500;
+    this.maxBatches = options.maxBatches ?? 5_000;
     this.warn = options.warn ?? ((m) => void process.stderr.write(m + '\n'));
     mkdirSync(this.batchesDir, { recursive: true });
   }
@@ -397,7 +460,7 @@ export class History {
       const { runs } = this.readRuns(entry.id);
       const totals: BatchTotals = { runs: runs.length, failed: runs.filter((r) => r.status !== 'pass').length, wallMs: runs.reduce((s, r) => s + r.wallMs, 0), stopped: true };
       try {
-        writeAtomic(path.join(this.batchDir(entry.id), 'end.json'), JSON.stringify({ state: 'interrupted', finishedAt: new Date().toISOString(), totals }));
+        writeAtomic(path.join(this.batchDir(entry.id), 'end.json'), JSON.stringify({ state: 'interrupted', finishedAt: new Date().toISOString(), totals, tests: testTotals(runs) }));
       } catch {
         continue;
       }
@@ -459,6 +522,23 @@ export class History {
     };
   }
 
+  /** One batch's start and end, without reading its runs when end.json has the per-test totals; undefined if none. */
+  readHead(id: string): BatchHead | undefined {
+    if (!isBatchId(id) || !existsSync(this.batchDir(id))) return undefined;
+    const start = this.readStart(id);
+    if (!start) return undefined;
+    const end = this.readEnd(id);
+    return {
+      id,
+      startedAt: start.startedAt,
+      ...(end ? { finishedAt: end.finishedAt } : {}),
+      state: end?.state ?? (this.ownerGone(id) ? 'interrupted' : 'running'),
+      settings: start.settings,
+      ...(end ? { totals: end.totals } : {}),
+      tests: end?.tests ?? testTotals(this.readRuns(id).runs),
+    };
+  }
+
   /** Start recording a batch: its folder and settings at once, then one line per run. */
   startBatch(settings: BatchSettings, now: Date = new Date()): BatchRecorder {
     const startedAt = now.toISOString();
@@ -484,6 +564,8 @@ export class History {
 
 export class BatchRecorder {
   private fd: number | undefined;
+  /** What end.json will say per test: counted as runs are recorded. */
+  private readonly counter = new TestTotalsCounter();
 
   constructor(
     private readonly dir: string,
@@ -499,13 +581,14 @@ export class BatchRecorder {
   recordRun(record: RunRecord): void {
     this.fd ??= openSync(path.join(this.dir, 'runs.ndjson'), 'a');
     appendFileSync(this.fd, JSON.stringify(summarizeRun(record)) + '\n');
+    this.counter.add(record);
   }
 
   finish(totals: BatchTotals, now: Date = new Date()): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
     const state: BatchState = totals.stopped ? 'stopped' : 'done';
-    writeAtomic(path.join(this.dir, 'end.json'), JSON.stringify({ state, finishedAt: now.toISOString(), totals }));
+    writeAtomic(path.join(this.dir, 'end.json'), JSON.stringify({ state, finishedAt: now.toISOString(), totals, tests: this.counter.totals() }));
     this.onIndex({ ...this.entry, state, totals });
   }
 }

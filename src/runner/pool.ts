@@ -12,7 +12,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Readable, Writable } from 'node:stream';
@@ -59,6 +60,8 @@ export class PoolClosedError extends Error {
 export interface RunHooks {
   onOutput?: (line: string) => void;
   onLog?: (line: NodeLogLine) => void;
+  /** The run's test time so far (virtual on the sim clock), ms: four times a second (the app shows it). */
+  onProgress?: (testMs: number) => void;
 }
 
 export interface PoolStats {
@@ -117,10 +120,16 @@ class RunProcess {
   /** What the process was started with beyond the pool's own flags (a run needing others gets another process). */
   readonly flagsKey: string;
 
+  /** Where the process writes its progress record and the trace of the run in flight (removed when it exits). */
+  readonly scratch: string;
+
   constructor(file: string, private readonly pool: WorkerPool, flags: readonly string[] = []) {
     const options = pool.options;
     this.flagsKey = flags.join('\0');
-    this.child = spawn(process.execPath, [...(options.execArgv ?? []), ...flags, `--max-old-space-size=${options.maxOldGenerationSizeMb ?? 512}`, file], {
+    this.scratch = mkdtempSync(path.join(os.tmpdir(), 'raftlab-run-'));
+    // A confined process (grading) may write only there.
+    const scratchWrite = flags.includes('--experimental-permission') ? [`--allow-fs-write=${this.scratch}/`] : [];
+    this.child = spawn(process.execPath, [...(options.execArgv ?? []), ...flags, ...scratchWrite, `--max-old-space-size=${options.maxOldGenerationSizeMb ?? 512}`, file, this.scratch], {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
       env: scrubbedEnv(),
     });
@@ -164,6 +173,8 @@ class RunProcess {
       this.die({ code: 'RUN_PROCESS_FAILED', status: 'error', message: `could not start a run process: ${error.message}` });
     });
     this.child.on('exit', (code, signal) => {
+      // Read anything a dead run left before the folder goes (die() reads it synchronously, below).
+      setImmediate(() => rmSync(this.scratch, { recursive: true, force: true }));
       readyReject(new Error(`the run process exited (${signal ?? code}) before it was ready: ${this.stderrTail.trim().split('\n').at(-1) ?? ''}`));
       const oom = /heap limit|out of memory|Allocation failed/i.test(this.stderrTail);
       const heap = this.pool.options.maxOldGenerationSizeMb ?? 512;
@@ -174,6 +185,27 @@ class RunProcess {
       );
     });
     pool.stats.workersStarted++;
+  }
+
+  /** The last progress record the process wrote: where its run was, in virtual time. */
+  progress(): { virtualMs: number; events: number } | undefined {
+    try {
+      return JSON.parse(readFileSync(path.join(this.scratch, 'progress'), 'utf8').trim()) as { virtualMs: number; events: number };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The trace the run in flight has written so far, whole lines only. */
+  traceSoFar(): TraceChunk[] {
+    let text: string;
+    try {
+      text = readFileSync(path.join(this.scratch, 'trace.ndjson'), 'utf8');
+    } catch {
+      return [];
+    }
+    const end = text.lastIndexOf('\n');
+    return end < 0 ? [] : [{ text: text.slice(0, end), count: 0, firstT: 0, lastT: 0 }];
   }
 
   send(frame: unknown): void {
@@ -198,6 +230,16 @@ class RunProcess {
     if (this.dead) return;
     this.dead = true;
     this.child.kill('SIGKILL');
+  }
+
+  /** An idle process is told there is no more work (it exits on its own); one that does not within a second is killed. */
+  retire(): void {
+    if (this.dead) return;
+    this.dead = true;
+    (this.child.stdio[4] as Writable).end();
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 1_000);
+    timer.unref();
+    this.child.once('exit', () => clearTimeout(timer));
   }
 }
 
@@ -273,7 +315,6 @@ class Slot {
     const stallMs = o.stallMs ?? defaultStallMs;
     const budgetMs = (o.timeoutMs ?? defaultTimeoutMs)(task);
     const memoryMb = o.memoryMb ?? 1024;
-    const chunks: TraceChunk[] = [];
     let lastProgress = performance.now();
     let virtualMs = 0;
     proc.console = '';
@@ -296,6 +337,7 @@ class Slot {
         const now = performance.now();
         if (now - lastProgress > stallMs) {
           const s = Math.round(stallMs / 1000);
+          virtualMs = Math.max(virtualMs, proc.progress()?.virtualMs ?? 0);
           proc.die({
             code: 'STALLED',
             status: 'timeout',
@@ -328,15 +370,13 @@ class Slot {
           switch (frame.type) {
             case 'progress':
               virtualMs = frame.virtualMs;
+              hooks.onProgress?.(virtualMs);
               break;
             case 'output':
               for (const line of frame.lines) hooks.onOutput?.(line);
               break;
             case 'log':
               for (const line of frame.lines) hooks.onLog?.(line);
-              break;
-            case 'trace':
-              chunks.push({ text: frame.text, count: frame.count, firstT: frame.firstT, lastT: frame.lastT });
               break;
             case 'result':
               finish({ kind: 'result', frame });
@@ -396,9 +436,13 @@ class Slot {
         ...(consoleDroppedBytes ? { consoleDroppedBytes } : {}),
         ...(frame.violations.length ? { violations: frame.violations } : {}),
       };
-      if (task.trace && frame.traceKept) await this.keepTrace(task, record, chunks, false);
+      if (task.trace && frame.traceKept) await this.keepTrace(task, record, proc.traceSoFar(), false);
     } else {
       const { ending } = done;
+      // What the run left in its scratch folder, read before the process's folder goes.
+      const chunks = task.trace ? proc.traceSoFar() : [];
+      const last = proc.progress();
+      if (last && last.virtualMs > virtualMs) virtualMs = last.virtualMs;
       this.kill();
       if (ending.code !== 'CANCELLED') this.pool.stats.replacedAfterCrash++;
       const test = findTest(task.testId);
@@ -534,8 +578,13 @@ export class WorkerPool {
     for (const pending of this.queue.splice(0)) pending.reject(new PoolClosedError());
     const procs = this.slots.map((slot) => slot.proc).filter((p): p is RunProcess => p !== undefined);
     for (const slot of this.slots) {
-      slot.abort?.();
-      slot.kill();
+      if (slot.abort) {
+        slot.abort();
+        slot.kill();
+      } else {
+        slot.proc?.retire();
+        slot.proc = undefined;
+      }
     }
     await Promise.all(procs.map((p) => (p.child.exitCode !== null || p.child.signalCode !== null ? undefined : new Promise((r) => p.child.once('exit', r)))));
   }

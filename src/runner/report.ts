@@ -6,12 +6,9 @@ import type { BatchResult } from './batch.ts';
 import { formatPercent, formatSeconds } from './stats.ts';
 import type { RunRecord } from './types.ts';
 
-/** The exact command that replays one run: its test, clock, seed, implementation and chaos knobs. */
-export function replayCommand(run: Pick<RunRecord, 'id' | 'mode' | 'seed' | 'chaos'>, implArg: string | undefined): string {
-  const impl = implArg ? ` --impl ${JSON.stringify(implArg)}` : '';
-  const chaos = formatChaos(run.chaos);
-  return `npx raftlab test '^${run.id}$' --mode ${run.mode} --seed ${run.seed}${impl}${chaos ? ` --chaos ${chaos}` : ''}`;
-}
+/** The exact command that replays one run (src/runner/commands.ts builds every command line raftlab prints). */
+export { testCommandLine as replayCommand } from './commands.ts';
+import { testCommandLine as replayCommand } from './commands.ts';
 
 function table(rows: string[][], rightAligned: ReadonlySet<number>): string[] {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));

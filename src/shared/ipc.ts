@@ -24,6 +24,8 @@ import type { ClockMode } from '../harness/runtime/types.ts';
 import type { LabPart } from '../harness/tester/types.ts';
 import type { RunStatus } from '../runner/types.ts';
 
+export type { ChaosKnobs };
+
 // ---------------------------------------------------------------------------------------------
 // Domain types carried over the contract
 // ---------------------------------------------------------------------------------------------
@@ -58,18 +60,42 @@ export interface AppInfo {
   clocks: ClockMode[];
 }
 
-/** Which Raft a batch runs: the built-in reference, the student skeleton, or an absolute folder path. */
+/** Which Raft a batch runs: the built-in reference, the student skeleton, or a folder (absolute, relative or ~/…). */
 export type ImplChoice = 'reference' | 'skeleton' | (string & {});
+
+/** A failure rate: failures over runs, with its 95 % Wilson interval (null without runs). */
+export interface RateView {
+  runs: number;
+  failed: number;
+  rate: number | null;
+  interval: { low: number; high: number } | null;
+}
 
 export interface CatalogEntry {
   id: string;
   part: LabPart;
   description: string;
   servers: number;
-  /** The newest recorded run of this test (with the implementation asked about, if one was). */
+  /** The newest recorded run of this test in the catalog's scope (any code version, this clock). */
   last?: { status: RunStatus; seed: number; batchId: string; at: string };
-  /** Every recorded run of this test: failures over runs (0 runs: no rate). */
-  history: { runs: number; failed: number; rate: number | null };
+  /** This code version, this clock, without chaos: what the test's badge says. */
+  current: RateView;
+  /** This code version and clock under chaos knobs: harsher than the course's, so counted apart. */
+  chaos: RateView;
+  /** Earlier code versions of the implementation (this clock, without chaos). */
+  earlier: RateView;
+}
+
+/** The catalog, and the scope its rates are counted in. */
+export interface CatalogView {
+  scope: {
+    /** The implementation folder (null: none could be resolved from the form, so no rates). */
+    implDir: string | null;
+    /** Its code version now: the hash of its sources (null when it does not build). */
+    sourcesHash: string | null;
+    mode: ClockMode;
+  };
+  tests: CatalogEntry[];
 }
 
 /** What a batch was started with, as the form sends it. */
@@ -88,7 +114,20 @@ export interface RunSettings {
 }
 
 /** The form's remembered values (the settings file in the data folder). */
-export type SavedSettings = Omit<RunSettings, 'tests' | 'seed' | 'chaos'> & { tests: string[] };
+export type SavedSettings = Omit<RunSettings, 'tests' | 'seed' | 'chaos'> & {
+  tests: string[];
+  /** Implementation folders used lately, newest first (absolute). */
+  recentFolders?: string[] | undefined;
+};
+
+/** What an implementation choice names, as the form shows it next to the field. */
+export interface ImplResolution {
+  /** The folder, absolute. */
+  dir: string;
+  kind: 'reference' | 'skeleton' | 'bug' | 'folder';
+  /** For a planted bug: its name and title. */
+  bug?: { name: string; title: string } | undefined;
+}
 
 export interface RunView {
   test: string;
@@ -107,6 +146,18 @@ export interface TestProgress {
   total: number;
   done: number;
   failed: number;
+  /** 95 % Wilson interval of the failure rate so far (null before the first run ends). */
+  interval?: { low: number; high: number } | null | undefined;
+}
+
+/** A run in flight: how far it is, against how long the test usually takes. */
+export interface RunInFlight {
+  test: string;
+  seed: number;
+  /** Test time so far (virtual on the sim clock, wall on the real clock), ms. */
+  elapsedMs: number;
+  /** The test's usual length on this clock (mean of recorded runs), ms, when known. */
+  usualMs?: number | undefined;
 }
 
 export interface HistogramBin {
@@ -142,7 +193,7 @@ export interface FailureClusterView {
   failures: { seed: number; status: RunStatus; traceFile?: string | undefined }[];
 }
 
-export type BatchViewState = 'running' | 'done' | 'stopped' | 'cancelled' | 'error';
+export type BatchViewState = 'running' | 'done' | 'stopped' | 'cancelled' | 'error' | 'interrupted';
 
 export interface BatchView {
   id: string;
@@ -156,28 +207,114 @@ export interface BatchView {
   done: number;
   failed: number;
   tests: TestProgress[];
+  /** The code version that ran: the hash of the implementation's sources. */
+  sourcesHash?: string | undefined;
+  /** When the implementation is a planted bug: what it is (labs/bugs/<name>/about.json). */
+  bug?: { name: string; title: string; explanation: string } | undefined;
+  /** While running: the runs in flight, and the wall time left by the tests' usual durations (ms). */
+  inFlight?: RunInFlight[] | undefined;
+  etaMs?: number | null | undefined;
   /** Set once the batch has ended. */
   results?: { perTest: TestResultView[]; clusters: FailureClusterView[]; wallMs: number } | undefined;
   error?: string | undefined;
+  /** Read back from history (not started in this session). */
+  fromHistory?: boolean | undefined;
 }
 
 export interface HistoryBatchEntry {
   id: string;
   startedAt: string;
   pattern: string;
+  /** How many tests, and their ids. */
   tests: number;
+  testIds: string[];
   mode: string;
   implDir: string;
+  /** The code version that ran (batches before raftlab recorded it have none). */
+  sourcesHash?: string | undefined;
+  /** The chaos knobs, as `--chaos` writes them (absent: the course's conditions). */
+  chaos?: string | undefined;
+  check: boolean;
   state: string;
   runs: number;
   failed: number;
   wallMs?: number | undefined;
 }
 
+/** Which recorded batches a History query wants. */
+export interface HistoryFilter {
+  implDir?: string | undefined;
+  mode?: ClockMode | undefined;
+  /** Batches without chaos knobs, only those with, or both (default). */
+  chaos?: 'without' | 'only' | 'any' | undefined;
+}
+
+/** One page of recorded batches, newest first, and what the filters can choose from. */
+export interface HistoryPage {
+  /** Batches that pass the filter. */
+  total: number;
+  offset: number;
+  batches: HistoryBatchEntry[];
+  /** Every implementation folder in the history, with its number of batches (most used first). */
+  impls: { dir: string; batches: number }[];
+}
+
+/** Each test's failure rate, batch by batch (oldest first), for one implementation. */
+export interface HistorySeries {
+  batches: { id: string; startedAt: string; sourcesHash?: string | undefined }[];
+  tests: { id: string; points: { batch: number; runs: number; failed: number; rate: number; low: number; high: number }[] }[];
+}
+
+/** A planted bug (labs/bugs/<name>): what it is, the patch that plants it, and the sweep stated to catch it. */
+export interface BugView {
+  name: string;
+  /** The bug's folder, absolute: what a batch runs. */
+  dir: string;
+  title: string;
+  explanation: string;
+  /** The patch's own prose (its header), and the diff a student would have written. */
+  notes: string;
+  diff: string;
+  catch: {
+    /** A regular expression over test ids, and the tests it selects. */
+    pattern: string;
+    tests: string[];
+    seeds: number;
+    /** Chaos knobs, as `--chaos` writes them, and as the form takes them. */
+    chaos?: string | undefined;
+    chaosKnobs?: ChaosKnobs | undefined;
+    /** The invariant the checker names, for a bug that breaks a safety property. */
+    invariant?: { id: InvariantId; title: string; rule: string } | undefined;
+  };
+  /** The sweep on the command line. */
+  command: string;
+}
+
+/** A trace the user opened (a file picked, uploaded or dropped): where the app keeps it for this launch. */
+export interface OpenedTrace {
+  /** The trace file the trace channels take. */
+  file: string;
+  /** A trace file, or a bundle (whose trace this is, replayed with the bundle's own sources). */
+  kind: 'trace' | 'bundle';
+  /** The name it was opened by. */
+  name: string;
+}
+
+/** Where a trace says its run failed: the tester check that failed, or the first broken rule when it was checked. */
+export interface TraceFailure {
+  eventIndex: number;
+  t: number;
+  kind: 'check' | 'violation' | 'end';
+  /** What failed, in words. */
+  text: string;
+}
+
 /** What the back end pushes to the UI: on Electron's `raftlab:event` channel, or over SSE in web mode. */
 export type AppEvent =
   | { type: 'batch-started'; batch: BatchView }
-  | { type: 'run'; batchId: string; run: RunView; done: number; failed: number; test: TestProgress }
+  | { type: 'run'; batchId: string; run: RunView; done: number; failed: number; test: TestProgress; etaMs?: number | null | undefined }
+  /** A few times a second while runs are in flight: how far each is. */
+  | { type: 'progress'; batchId: string; inFlight: RunInFlight[]; etaMs: number | null }
   | { type: 'batch-finished'; batch: BatchView };
 
 /** What a trace can be exported as: the CLI's `raftlab export --format` choices. */
@@ -262,6 +399,7 @@ export const EVENT_CHANNEL = 'raftlab:event';
 // ---------------------------------------------------------------------------------------------
 
 const TEST_ID = z.string().regex(/^Test[A-Za-z0-9]+$/, { error: 'expected a test id like TestBackup2B' });
+const BUG_NAME = z.string().regex(/^[a-z0-9][a-z0-9-]{0,79}$/, { error: 'expected a planted bug name like heartbeat-10ms' });
 const BATCH_ID = z.string().regex(/^[A-Za-z0-9-]{1,80}$/, { error: 'expected a batch id' });
 /** Each chaos knob within its range (the one table of knobs); unknown knobs are refused. */
 const CHAOS_KNOBS = chaosKnobsSchema as unknown as z.ZodType<ChaosKnobs>;
@@ -273,8 +411,14 @@ export const ABSOLUTE_PATH = z
   .refine((p) => !p.includes('\0') && (p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\')), {
     error: 'expected an absolute path',
   });
-const IMPL = z.union([z.literal('reference'), z.literal('skeleton'), ABSOLUTE_PATH], {
-  error: "expected 'reference', 'skeleton' or an absolute folder path",
+/** A folder as a person types it: absolute, relative to where the app started, or under ~. Checked by the back end. */
+export const FOLDER_PATH = z
+  .string()
+  .max(4096, { error: 'a folder path is at most 4096 characters' })
+  .refine((p) => p.trim() !== '', { error: 'type the path of your implementation folder' })
+  .refine((p) => !p.includes('\0'), { error: 'a folder path cannot hold a NUL character' });
+const IMPL = z.union([z.literal('reference'), z.literal('skeleton'), FOLDER_PATH], {
+  error: "expected 'reference', 'skeleton' or a folder path",
 });
 const TRACE_FILE = ABSOLUTE_PATH.refine((p) => p.endsWith('.trace.gz'), { error: 'expected a .trace.gz file' });
 
@@ -290,13 +434,26 @@ export interface ChannelDef<I extends z.ZodType = z.ZodType, O = unknown> {
   readonly summary: string;
   /** Validates the argument; `z.undefined()` for a channel that takes none. */
   readonly input: I;
+  /** The largest argument the web server reads, in bytes of JSON (default DEFAULT_MAX_INPUT_BYTES). */
+  readonly maxInputBytes?: number;
   /** Phantom: carries the result type, never set at run time. */
   readonly [outputType]?: O;
 }
 
 /** `channel<Result>()({ summary, input })`: the result type is given, the input type inferred. */
 export function channel<O>() {
-  return <I extends z.ZodType>(def: { summary: string; input: I }): ChannelDef<I, O> => def;
+  return <I extends z.ZodType>(def: { summary: string; input: I; maxInputBytes?: number }): ChannelDef<I, O> => def;
+}
+
+/** Most arguments are small. */
+export const DEFAULT_MAX_INPUT_BYTES = 1 << 20;
+/** An opened file travels base64 in its argument: a bundle is at most 64 MB (src/runner/bundle.ts), a third more as base64. */
+export const OPEN_MAX_BYTES = 64 * 1024 * 1024;
+const OPEN_MAX_INPUT_BYTES = Math.ceil((OPEN_MAX_BYTES * 4) / 3) + 4096;
+
+/** The largest argument the channel takes. */
+export function maxInputBytes(name: Channel): number {
+  return (contract[name] as ChannelDef).maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
 }
 
 /** The schema of a channel that takes no argument. */
@@ -313,22 +470,30 @@ export const contract = {
     summary: 'What this installation is: versions, shell and the clocks it offers.',
     input: noArgument(),
   }),
-  'catalog:list': channel<CatalogEntry[]>()({
-    summary: 'The 24 graded tests with part, description, servers, and their last result and failure rate from history.',
-    input: z.strictObject({ impl: IMPL.optional() }).optional(),
+  'catalog:list': channel<CatalogView>()({
+    summary: "The 24 graded tests with part, description, servers, and their failure rates: this code version's, under chaos, and earlier versions'.",
+    input: z.strictObject({ impl: IMPL.optional(), mode: z.enum(CLOCK_MODES).optional() }).optional(),
   }),
   'settings:get': channel<SavedSettings>()({
-    summary: 'The run form as last used (the settings file in the data folder).',
+    summary: 'The run form as last used (the settings file in the data folder), with the folders used lately.',
+    input: noArgument(),
+  }),
+  'impl:resolve': channel<ImplResolution>()({
+    summary: 'What an implementation choice names: its folder (a relative path or ~ resolved), and whether it is a planted bug.',
+    input: z.strictObject({ impl: IMPL }),
+  }),
+  'dialog:folder': channel<{ path: string | null }>()({
+    summary: 'Desktop: pick a folder in a dialog (null when cancelled). The browser cannot: it says so.',
     input: noArgument(),
   }),
   'batch:start': channel<BatchView>()({
     summary: 'Start a batch: the chosen tests, count times each, on a worker pool; progress comes as events.',
     input: z.strictObject({
-      tests: z.array(TEST_ID).min(1).max(64),
-      count: z.int().min(1).max(10_000),
-      parallel: z.int().min(1).max(64),
-      mode: z.enum(CLOCK_MODES),
-      seed: z.int().min(0).max(2 ** 31 - 1).optional(),
+      tests: z.array(TEST_ID).min(1, { error: 'pick at least one test' }).max(64, { error: 'at most 64 tests at once' }),
+      count: z.int({ error: 'runs per test: a whole number' }).min(1, { error: 'runs per test: at least 1' }).max(10_000, { error: 'runs per test: at most 10 000' }),
+      parallel: z.int({ error: 'parallel: a whole number' }).min(1, { error: 'parallel: at least 1' }).max(64, { error: 'parallel: at most 64' }),
+      mode: z.enum(CLOCK_MODES, { error: "clock: 'sim' or 'real'" }),
+      seed: z.int({ error: 'seed: a whole number' }).min(0, { error: 'seed: 0 or more' }).max(2 ** 31 - 1, { error: 'seed: at most 2147483647' }).optional(),
       impl: IMPL,
       stopOnFail: z.boolean().default(false),
       check: z.boolean().default(false),
@@ -347,12 +512,57 @@ export const contract = {
     summary: 'The newest batch started in this session, or null.',
     input: noArgument(),
   }),
-  'history:batches': channel<HistoryBatchEntry[]>()({
-    summary: 'Recorded batches, newest first.',
+  'history:batches': channel<HistoryPage>()({
+    summary: 'A page of recorded batches, newest first, filtered by implementation, clock and chaos.',
+    input: z
+      .strictObject({
+        offset: z.int().min(0).default(0),
+        limit: z.int().min(1).max(500).default(100),
+        implDir: z.string().min(1).max(4096).optional(),
+        mode: z.enum(CLOCK_MODES).optional(),
+        chaos: z.enum(['without', 'only', 'any']).optional(),
+      })
+      .optional(),
+  }),
+  'history:batch': channel<BatchView | null>()({
+    summary: "A recorded batch, whole: its results, failure clusters and kept traces, as when it ended (null: no such batch).",
+    input: z.strictObject({ batchId: BATCH_ID }),
+  }),
+  'history:series': channel<HistorySeries>()({
+    summary: "Each test's failure rate with its interval, batch by batch, for one implementation (the newest batches).",
+    input: z.strictObject({
+      implDir: z.string().min(1).max(4096),
+      mode: z.enum(CLOCK_MODES).optional(),
+      chaos: z.enum(['without', 'only', 'any']).optional(),
+      limit: z.int().min(1).max(1000).default(200),
+    }),
+  }),
+  'bugs:list': channel<BugView[]>()({
+    summary: 'The planted bugs (labs/bugs): what each mistake is, its patch, the tests and seeds that catch it.',
     input: noArgument(),
   }),
-  'trace:index': channel<{ header: TraceHeader; index: TraceIndex }>()({
-    summary: "A kept trace's header and page index (files under the app's traces folder only).",
+  'bugs:get': channel<BugView>()({
+    summary: 'One planted bug by name.',
+    input: z.strictObject({ name: BUG_NAME }),
+  }),
+  'trace:open': channel<OpenedTrace>()({
+    summary: "Open a trace or a bundle the user picked or dropped: its bytes, kept in this launch's own folder.",
+    input: z.strictObject({
+      name: z.string().min(1).max(255),
+      data: z.base64({ error: 'the file, base64' }).max(OPEN_MAX_INPUT_BYTES, { error: `a file of at most ${OPEN_MAX_BYTES / 1024 / 1024} MB` }),
+    }),
+    maxInputBytes: OPEN_MAX_INPUT_BYTES + 1024,
+  }),
+  'trace:open-dialog': channel<OpenedTrace | null>()({
+    summary: 'Desktop: pick a trace or a bundle anywhere in a dialog (null when cancelled). The browser uploads instead.',
+    input: noArgument(),
+  }),
+  'trace:failure': channel<TraceFailure | null>()({
+    summary: 'Where a trace says its run failed: the tester check that failed, or the first broken rule when checked.',
+    input: z.strictObject({ file: TRACE_FILE }),
+  }),
+  'trace:index': channel<{ header: TraceHeader; index: TraceIndex; opened?: OpenedTrace | undefined; replayCommand: string }>()({
+    summary: "A trace's header and page index (the app's kept traces, and those the user opened).",
     input: z.strictObject({ file: TRACE_FILE }),
   }),
   'trace:page': channel<TraceEvent[]>()({

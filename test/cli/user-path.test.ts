@@ -141,13 +141,14 @@ describe("a student's own folder, driven through the spawned CLI", function () {
     rmSync(work, { recursive: true, force: true }); // the student's folder is gone: the bundle must carry everything
 
     const elsewhere = outside('ta');
-    const tempBefore = new Set(readdirSync(os.tmpdir()));
-    const replayed = await raftlab(['replay', bundle], { cwd: elsewhere, bin: bin(second) });
+    // A temp folder of the replay's own, to see that it leaves nothing there.
+    const ownTemp = outside('ta-tmp');
+    const replayed = await raftlab(['replay', bundle], { cwd: elsewhere, bin: bin(second), env: { TMPDIR: ownTemp } });
     assert.equal(replayed.status, 0, replayed.stdout + replayed.stderr);
     assert.match(replayed.stdout, /recorded: fail -- expected one leader, got none\nreplayed: fail -- expected one leader, got none/);
     assert.match(replayed.stdout, /the failure recurred\nthe trace is identical: \d+ events/);
     // Replay leaves no temporary folder behind.
-    assert.deepEqual(readdirSync(os.tmpdir()).filter((f) => f.startsWith('raftlab-replay') && !tempBefore.has(f)), []);
+    assert.deepEqual(readdirSync(ownTemp), []);
   });
 
   it('a bundle exported after the sources changed carries the sources the run had, and export says so', async () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Codec } from '../../src/harness/codec/index.ts';
-import { Persister, PersisterError, persisterFile } from '../../src/harness/persister/index.ts';
+import { Persister, PersisterError, TracingPersister, persisterFile } from '../../src/harness/persister/index.ts';
 
 const bytes = (...values: number[]) => new Uint8Array(values);
 
@@ -66,6 +66,24 @@ describe('persister', () => {
       });
     });
   }
+
+  describe('tracing persister', () => {
+    it('reports what the memory persister saved, after saving it, and passes every read through', () => {
+      const inner = Persister.memory();
+      const saves: Array<{ state: number[]; snapshot: number[] | undefined; stored: number[] }> = [];
+      const p = new TracingPersister(inner, (state, snapshot) => saves.push({ state: [...state], snapshot: snapshot && [...snapshot], stored: [...inner.readRaftState()] }));
+      p.saveRaftState(bytes(1, 2));
+      p.saveStateAndSnapshot(bytes(3), bytes(4, 5, 6));
+      assert.deepEqual(saves, [
+        { state: [1, 2], snapshot: undefined, stored: [1, 2] },
+        { state: [3], snapshot: [4, 5, 6], stored: [3] },
+      ]);
+      assert.deepEqual([p.readRaftState(), p.readSnapshot(), p.raftStateSize(), p.snapshotSize()], [bytes(3), bytes(4, 5, 6), 1, 3]);
+      inner.saveRaftState(bytes(9, 9)); // the tester's own writes (crash1) are not the node's: not reported
+      assert.equal(saves.length, 2);
+      assert.deepEqual(p.readRaftState(), bytes(9, 9));
+    });
+  });
 
   describe('file adapter', () => {
     it('writes one readable JSON file per node, with the codec showing values', () => {

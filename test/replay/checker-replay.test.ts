@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RunnerService } from '../../src/main/services/runner.ts';
+import { AppServices } from '../../src/main/services/index.ts';
 import { readTraceHeader } from '../../src/trace/index.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -50,9 +50,9 @@ describe('replay judges as the run was judged', function () {
   });
 
   it('from the app: the replay is checked and recurs', async () => {
-    const service = new RunnerService({ dataDir: path.join(work, 'data') });
+    const service = new AppServices({ dataDir: path.join(work, 'data') });
     try {
-      const replayed = await service.replayTrace(trace);
+      const replayed = await service.traces.replay(trace);
       assert.equal(replayed.checked, true);
       assert.equal(replayed.recurred, true);
       assert.equal(replayed.identical, true);

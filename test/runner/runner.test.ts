@@ -84,9 +84,10 @@ describe('runner: failure clustering', () => {
     assert.equal(normalizeMessage('term 3 has 2 (>1) leaders'), 'term N has N (>N) leaders');
   });
 
-  it('names the check a failure came from, or the error code and the implementation frame', () => {
-    assert.equal(failureSite(rec({ message: 'expected one leader, got none' })), 'checkOneLeader');
-    assert.equal(failureSite(rec({ message: 'one(12) failed to reach agreement' })), 'one');
+  it('names the check a failure came from (the run carries it), or the error code and the implementation frame', () => {
+    assert.equal(failureSite(rec({ message: 'expected one leader, got none', site: 'checkOneLeader' })), 'checkOneLeader');
+    assert.equal(failureSite(rec({ message: 'one(12) failed to reach agreement', site: 'one' })), 'one');
+    assert.equal(failureSite(rec({ message: 'a message nobody parses', site: 'TestBackup2B' })), 'TestBackup2B');
     assert.equal(
       failureSite(rec({ status: 'error', errorCode: 'RPC_HANDLER_THREW', message: 'x', stack: 'Error: x\n    at f (/elsewhere/a.ts:1:1)\n    at RequestVote (/impl/raft.ts:42:7)' })),
       'RPC_HANDLER_THREW at raft.ts:42',
@@ -95,10 +96,10 @@ describe('runner: failure clustering', () => {
 
   it('groups by test, site and normalized message, with count, first seed and shortest run', () => {
     const clusters = clusterFailures([
-      rec({ seed: 5, message: 'one(101) failed to reach agreement', testMs: 9000 }),
-      rec({ seed: 3, message: 'one(202) failed to reach agreement', testMs: 4000 }),
-      rec({ seed: 4, message: 'one(303) failed to reach agreement', testMs: 6000 }),
-      rec({ seed: 6, message: 'expected one leader, got none' }),
+      rec({ seed: 5, message: 'one(101) failed to reach agreement', testMs: 9000, site: 'one' }),
+      rec({ seed: 3, message: 'one(202) failed to reach agreement', testMs: 4000, site: 'one' }),
+      rec({ seed: 4, message: 'one(303) failed to reach agreement', testMs: 6000, site: 'one' }),
+      rec({ seed: 6, message: 'expected one leader, got none', site: 'checkOneLeader' }),
       rec({ seed: 7, status: 'pass' }),
     ]);
     assert.equal(clusters.length, 2);
@@ -248,6 +249,26 @@ describe('runner: history', () => {
     writeFileSync(path.join(data, 'history.json'), 'garbage');
     history.startBatch({ ...settings, pattern: '2C' }).finish({ runs: 0, failed: 0, wallMs: 1, stopped: false });
     assert.deepEqual(history.listBatches().map((b) => b.pattern), ['2A', '2B', '2C']);
+  });
+
+  it('records each test\'s counts and mean times in end.json; a batch without them is counted from its runs', () => {
+    const data = tmp();
+    const history = new History(data);
+    const recorder = history.startBatch({ pattern: '2A', tests: ['TestInitialElection2A'], mode: 'sim', baseSeed: 1, count: 2, parallel: 1, implDir: '/i', argv: [] });
+    const run = (seed: number, status: 'pass' | 'fail', testMs: number) =>
+      ({ id: 'TestInitialElection2A', seed, mode: 'sim', status, testMs, wallMs: 10, completed: true, implDir: '/i' }) as unknown as RunRecord;
+    recorder.recordRun(run(1, 'pass', 1000));
+    recorder.recordRun(run(2, 'fail', 3000));
+    recorder.finish({ runs: 2, failed: 1, wallMs: 20, stopped: false });
+    const expected = { runs: 2, failed: 1, completed: 2, testMsMean: 2000, wallMsMean: 10, last: { status: 'fail', seed: 2 } };
+    const end = JSON.parse(readFileSync(path.join(data, 'batches', recorder.id, 'end.json'), 'utf8')) as { tests: unknown };
+    assert.deepEqual(end.tests, { TestInitialElection2A: expected });
+    assert.deepEqual(history.readHead(recorder.id)?.tests, { TestInitialElection2A: expected });
+    // raftlab 0.1's end.json had no per-test counts.
+    const { tests: _tests, ...older } = end as Record<string, unknown>;
+    writeFileSync(path.join(data, 'batches', recorder.id, 'end.json'), JSON.stringify(older));
+    assert.deepEqual(history.readHead(recorder.id)?.tests, { TestInitialElection2A: expected });
+    assert.equal(history.readHead('no-such-batch'), undefined);
   });
 
   it('keeps at most maxBatches batches, deleting older batch files', () => {

@@ -280,11 +280,11 @@ describe('disk trouble never changes a verdict, and history survives its writers
   it('the app keeps answering over a history of the wrong shape', async () => {
     const data = cwd();
     const { writeFileSync } = await import('node:fs');
-    const { RunnerService } = await import('../../src/main/services/runner.ts');
+    const { AppServices } = await import('../../src/main/services/index.ts');
     writeFileSync(path.join(data, 'history.json'), JSON.stringify({ version: 2, batches: [{ id: '../../etc/passwd', state: 'done' }] }));
-    const service = new RunnerService({ dataDir: data });
-    assert.equal(service.catalog().length, 24);
-    assert.deepEqual(service.historyBatches(), []);
+    const service = new AppServices({ dataDir: data });
+    assert.equal((await service.catalog.list()).tests.length, 24);
+    assert.deepEqual(service.history.batches(), []);
     await service.close();
   });
 });

@@ -123,3 +123,31 @@ describe('tester: loading an implementation', () => {
     assert.equal(second.status, 'error');
   });
 });
+
+describe('tester: a failure names where it fired', () => {
+  it('the site is the check config.go names, set when the check fails, not read back from the message', async () => {
+    const { findTest, loadImplementation, runTest } = await import('../../src/harness/tester/index.ts');
+    const { fileURLToPath } = await import('node:url');
+    const { make } = await loadImplementation(fileURLToPath(new URL('../fixtures/impls/never-elects/', import.meta.url)));
+    const r = await runTest(findTest('TestInitialElection2A')!, { mode: 'sim', seed: 1, make });
+    assert.equal(r.status, 'fail');
+    assert.equal(r.site, 'checkOneLeader');
+    const skeleton = await loadImplementation(fileURLToPath(new URL('../../labs/skeleton/', import.meta.url)));
+    const b = await runTest(findTest('TestBasicAgree2B')!, { mode: 'sim', seed: 1, make: skeleton.make });
+    assert.equal(b.status, 'fail');
+    assert.ok(['checkOneLeader', 'one', 'nCommitted', 'TestBasicAgree2B'].includes(b.site!), b.site);
+  });
+});
+
+describe('loader: CommonJS builds, and ES module builds where they must be', () => {
+  it('builds an ordinary folder as CommonJS, one with top-level await as an ES module; both run', async () => {
+    const { findTest, loadImplementation, runTest } = await import('../../src/harness/tester/index.ts');
+    const { fileURLToPath } = await import('node:url');
+    const reference = await loadImplementation();
+    assert.match(reference.built.file, /\.cjs$/);
+    const tla = await loadImplementation(fileURLToPath(new URL('../fixtures/impls/top-level-await/', import.meta.url)));
+    assert.match(tla.built.file, /\.mjs$/);
+    const r = await runTest(findTest('TestInitialElection2A')!, { mode: 'sim', seed: 1, make: tla.make });
+    assert.equal(r.status, 'pass', r.message);
+  });
+});

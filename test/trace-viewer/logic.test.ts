@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import type { TraceEvent } from '../../src/trace/events.ts';
 import { checkpointEvery, TraceData } from '../../src/renderer/src/trace/data.ts';
 import { filterRows, rowOfEvent } from '../../src/renderer/src/trace/filter.ts';
-import { layoutTimeSpace, tickStep, type View } from '../../src/renderer/src/trace/layout.ts';
+import { axisFormat, layoutTimeSpace, tickStep, type View } from '../../src/renderer/src/trace/layout.ts';
 import { allTopics, describe as describeEvent, lowerBound, nodeOf, topicOf, upperBound } from '../../src/renderer/src/trace/model.ts';
 import { memoryTraceSource } from '../../src/renderer/src/trace/source.ts';
 import { applyLogChange, foldEvent, initialState } from '../../src/renderer/src/trace/state.ts';
@@ -84,6 +84,8 @@ describe('trace viewer: logic', () => {
     assert.deepEqual([r1.from, r1.to, r1.tSend, r1.tDeliver, r1.tReply], [0, 1, 10, 12, 14]);
     assert.equal(d.rpcById.get(2)!.tDrop, 11);
     assert.equal(d.rpcById.get(4)!.tLost, 43);
+    assert.deepEqual([r1.iSend, r1.iDeliver, r1.iReply], [7, 10, 12], 'each RPC knows its events, for the detail pane');
+    assert.deepEqual([d.rpcById.get(2)!.iDrop, d.rpcById.get(4)!.iLost], [9, 22]);
     assert.equal(d.maxRpcSpan, 4);
     assert.deepEqual(d.bands.map((b) => [b.node, b.kind, b.t0, b.t1]), [[0, 'crash', 50, 80], [2, 'disconnect', 60, 90]]);
     assert.deepEqual(d.roles.map((s) => [s.node, s.term, s.leader, s.t0, s.t1]), [[0, 1, true, 15, 50]]);
@@ -116,6 +118,19 @@ describe('trace viewer: logic', () => {
     assert.equal(s.nodes[0]!.generation, 2);
     assert.equal(s.nodes[2]!.connected, true);
     assert.equal(d.stateAt(-1).nodes[0]!.generation, 0);
+  });
+
+  it("reads a leader's commit point from the leaderCommit it sends, as the checker does", () => {
+    const s = initialState(2);
+    const lookup = () => undefined;
+    foldEvent(s, { t: 1, kind: 'apply', node: 0, index: 2, command: 7 }, lookup);
+    assert.equal(s.nodes[0]!.commitIndex, 2);
+    const ae = (leaderCommit: number) => ({ t: 2, kind: 'send' as const, rpc: 9, method: 'Raft.AppendEntries', node: 0, to: 1, bytes: 1, args: { term: 3, leaderCommit }, term: 3 });
+    foldEvent(s, ae(5), lookup);
+    assert.equal(s.nodes[0]!.commitIndex, 5, 'the applier lags; the commit index the message carries does not');
+    foldEvent(s, ae(4), lookup);
+    assert.equal(s.nodes[0]!.commitIndex, 5, 'a lower bound only grows');
+    assert.equal(s.nodes[1]!.commitIndex, 0, 'the follower learns it only from a successful reply');
   });
 
   it('rebuilds each node\'s saved log as runs of terms from the persists\' log changes', () => {
@@ -180,6 +195,17 @@ describe('trace viewer: logic', () => {
     assert.deepEqual(all.bands.map((b) => b.kind), ['crash', 'disconnect']);
     assert.equal(all.roles.length, 1);
     assert.ok(all.ticks.length >= 5);
+    // One unit per axis: a window of seconds labels every tick in seconds, a short one in ms.
+    for (const [t1, unit] of [[60_000, 's'], [40, 'ms'], [8_000, 's']] as const) {
+      const l = layoutTimeSpace(d, { ...v, t0: 0, t1 });
+      assert.equal(l.unit, unit, `window ${t1}`);
+      assert.ok(l.ticks.every((t) => /^\d+(\.\d+)?$/.test(t.label)), l.ticks.map((t) => t.label).join(' '));
+    }
+    assert.equal(axisFormat(500).label(4500), '4500');
+    assert.equal(axisFormat(500).unit, 'ms');
+    assert.equal(axisFormat(2000).label(4000), '4');
+    assert.equal(axisFormat(200).unit, 'ms');
+    assert.equal(axisFormat(5000).label(12000), '12');
     const late = layoutTimeSpace(d, { ...v, t0: 44, t1: 100 });
     assert.equal(late.arrows.length, 0, 'no RPC meets [44, 100]');
     assert.equal(late.roles.length, 1, 'the leader stretch [15, 50] still shows');

@@ -11,14 +11,13 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { rendererConfig } from '../../electron.vite.config.ts';
 import { createDispatcher } from '../../src/main/rpc.ts';
-import { createHandlers } from '../../src/main/services/index.ts';
-import { RunnerService } from '../../src/main/services/runner.ts';
+import { AppServices, createHandlers } from '../../src/main/services/index.ts';
 import { startWebServer, type WebServer } from '../../src/main/web-server.ts';
 
 export const CHROMIUM = process.env['RAFTLAB_CHROMIUM'] ?? '/usr/bin/chromium';
 
 export interface AppInBrowser {
-  runner: RunnerService;
+  services: AppServices;
   server: WebServer;
   browser: Browser;
   page: Page;
@@ -33,8 +32,8 @@ export async function openAppInBrowser(viewport: { width: number; height: number
   const config = rendererConfig();
   await build({ ...config, configFile: false, logLevel: 'warn', build: { ...config.build, outDir } });
   const dataDir = await mkdtemp(join(tmpdir(), 'raftlab-data-'));
-  const runner = new RunnerService({ dataDir });
-  const server = await startWebServer({ port: 0, rendererDir: outDir, dispatch: createDispatcher(createHandlers(() => runner)), events: runner });
+  const services = new AppServices({ dataDir });
+  const server = await startWebServer({ port: 0, rendererDir: outDir, dispatch: createDispatcher(createHandlers(() => services)), events: services.events });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -46,7 +45,7 @@ export async function openAppInBrowser(viewport: { width: number; height: number
   });
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   return {
-    runner,
+    services,
     server,
     browser,
     page,
@@ -54,7 +53,7 @@ export async function openAppInBrowser(viewport: { width: number; height: number
     async close() {
       await browser.close();
       await server.close();
-      await runner.close();
+      await services.close();
       await rm(outDir, { recursive: true, force: true });
       await rm(dataDir, { recursive: true, force: true });
     },

@@ -69,7 +69,7 @@ describe('ui: the app in Chromium (web mode)', function () {
     await page.getByTestId('batch-state').filter({ hasText: /^done$/ }).waitFor({ timeout: 30_000 });
     assert.equal(await text('batch-chaos'), 'chaos quantum=250,crash=30');
     assert.equal(await text('batch-done'), '2');
-    // Out of range: the form does not submit (the contract would refuse it too: runner-service.test.ts).
+    // Out of range: the form does not submit (the contract would refuse it too: app-services.test.ts).
     const batchBefore = await page.getByTestId('batch-state').textContent();
     await page.getByTestId('chaos-drop').fill('2');
     await page.getByTestId('run-start').click();

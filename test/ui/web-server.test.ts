@@ -103,6 +103,31 @@ describe('ui: web server', () => {
     }
   });
 
+  it('takes as large an argument as the channel says: an opened file is large, anything else at most 1 MiB', async () => {
+    const seen: string[] = [];
+    const big = await startWebServer({
+      port: 0,
+      rendererDir: dir,
+      token: TOKEN,
+      events: hub,
+      dispatch: async (channel) => {
+        seen.push(channel);
+        return { ok: true, value: null };
+      },
+    });
+    try {
+      const body = JSON.stringify({ name: 'x.trace.gz', data: 'A'.repeat(3 << 20) });
+      const post = (channel: string) => http(`${big.url}api/${channel}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body });
+      assert.equal((await post('trace:open')).status, 200);
+      const refused = await post('trace:index');
+      assert.equal(refused.status, 413);
+      assert.match(refused.body, /larger than 1048576 bytes/);
+      assert.deepEqual(seen, ['trace:open']);
+    } finally {
+      await big.close();
+    }
+  });
+
   it('answers the API only with the launch token (header or query), 401 otherwise', async () => {
     assert.match(server.appUrl, new RegExp(`^http://127\\.0\\.0\\.1:${server.port}/\\?token=${TOKEN}$`));
     const api = `${server.url}api/app:info`;

@@ -57,6 +57,9 @@ const loaders: Record<string, esbuild.Loader> = {
 };
 
 // ESM output cannot `require`; CommonJS code a student bundles (or its packages) still may.
+/** What `import.meta.url` becomes in a CommonJS build: the run process passes the built file's URL under this name. */
+export const importMetaUrlName = '__raftlabImportMetaUrl';
+
 const banner = "import { createRequire as __raftlabCreateRequire } from 'node:module'; const require = __raftlabCreateRequire(import.meta.url);";
 
 function findEntry(dir: string): string {
@@ -131,7 +134,7 @@ function pruneBuilds(dir: string, keep = 300): void {
   let files: Array<{ file: string; mtimeMs: number }>;
   try {
     files = readdirSync(dir)
-      .filter((f) => f.endsWith('.mjs'))
+      .filter((f) => f.endsWith('.mjs') || f.endsWith('.cjs'))
       .map((f) => ({ file: path.join(dir, f), mtimeMs: statSync(path.join(dir, f)).mtimeMs }));
   } catch {
     return;
@@ -200,25 +203,41 @@ export async function buildImplementation(dir: string, options: { outDir?: strin
 
   // Loaded on first build: commands that build nothing (list, check, export) never pay for it.
   const { build } = await import('esbuild');
-  let result: esbuild.BuildResult<{ metafile: true; write: false }>;
-  try {
-    result = await build({
+  // CommonJS first: a run process compiles it once and runs its top level afresh for every run (a new ES module
+  // instance costs a file read, a compile and a link each time). Only a module with top-level await needs ESM.
+  const attempt = (format: 'cjs' | 'esm') => {
+    read.clear();
+    stamps.length = 0;
+    total = 0;
+    return build({
       entryPoints: [entry],
       absWorkingDir: absolute,
       bundle: true,
       write: false,
       metafile: true,
-      format: 'esm',
+      format,
       platform: 'node',
       target: 'node20',
       sourcemap: 'external',
       sourcesContent: false,
       keepNames: true,
       logLevel: 'silent',
-      outfile: path.join(outDir, 'impl.mjs'),
-      banner: { js: banner },
+      outfile: path.join(outDir, format === 'cjs' ? 'impl.cjs' : 'impl.mjs'),
+      ...(format === 'cjs' ? { define: { 'import.meta.url': importMetaUrlName } } : { banner: { js: banner } }),
       plugins: [recorder],
     });
+  };
+  let result: esbuild.BuildResult<{ metafile: true; write: false }>;
+  let format: 'cjs' | 'esm' = 'cjs';
+  try {
+    try {
+      result = await attempt('cjs');
+    } catch (error) {
+      const failure = error as esbuild.BuildFailure;
+      if (!failure.errors?.some((m) => /top-level await/i.test(m.text))) throw error;
+      format = 'esm';
+      result = await attempt('esm');
+    }
   } catch (error) {
     const failure = error as esbuild.BuildFailure;
     const cause = failure.errors?.find((m) => m.detail instanceof ImplLoadError)?.detail as ImplLoadError | undefined;
@@ -248,7 +267,7 @@ export async function buildImplementation(dir: string, options: { outDir?: strin
     hash: snapshotHash(files, entryRel, implDir),
   };
 
-  const output = result.outputFiles.find((f) => f.path.endsWith('.mjs'))!;
+  const output = result.outputFiles.find((f) => f.path.endsWith(format === 'cjs' ? '.cjs' : '.mjs'))!;
   // The source map goes inline, naming each source by its absolute path, so a stack reads /home/you/raft/raft.ts:120.
   const mapFile = result.outputFiles.find((f) => f.path.endsWith('.map'));
   let code = output.text.replace(/\n\/\/# sourceMappingURL=[^\n]*\n?$/, '\n');
@@ -258,7 +277,7 @@ export async function buildImplementation(dir: string, options: { outDir?: strin
     code += `//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}\n`;
   }
   const buildHash = sha256(code);
-  const file = path.join(outDir, `${buildHash.slice(0, 24)}.mjs`);
+  const file = path.join(outDir, `${buildHash.slice(0, 24)}.${format === 'cjs' ? 'cjs' : 'mjs'}`);
   if (!existsSync(file)) {
     mkdirSync(outDir, { recursive: true });
     const temp = `${file}.${process.pid}.tmp`;

@@ -3,12 +3,15 @@
  * `describeState`). The runner does this only inside a run process (src/runner/child/); tests and benchmarks of
  * trusted code call loadImplementation directly.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import vm from 'node:vm';
 import type { DescribeState, MakeRaft } from '../../../labs/api/index.ts';
 import { referenceImplDir } from '../paths.ts';
-import { buildImplementation, ImplLoadError, type BuiltImpl } from './build.ts';
-import { implementationSite } from './site.ts';
+import { buildImplementation, importMetaUrlName, ImplLoadError, type BuiltImpl } from './build.ts';
+import { implementationSite, mapStack } from './site.ts';
 import { describeThrown } from '../thrown.ts';
 
 export { describeThrown };
@@ -31,9 +34,9 @@ export interface LoadedImpl extends ImplModule {
  */
 export async function importBuilt(file: string, instance?: string): Promise<ImplModule> {
   let mod: Record<string, unknown>;
-  const url = pathToFileURL(file).href + (instance ? `?instance=${encodeURIComponent(instance)}` : '');
   try {
-    mod = (await import(url)) as Record<string, unknown>;
+    if (file.endsWith('.cjs')) mod = instantiate(file);
+    else mod = (await import(pathToFileURL(file).href + (instance ? `?instance=${encodeURIComponent(instance)}` : ''))) as Record<string, unknown>;
   } catch (error) {
     throw new ImplLoadError('IMPL_LOAD_FAILED', `the implementation threw while loading: ${describeThrown(error)}`, { cause: error });
   }
@@ -46,6 +49,27 @@ export async function importBuilt(file: string, instance?: string): Promise<Impl
     throw new ImplLoadError('IMPL_LOAD_FAILED', 'the implementation exports describeState, but not as a function (see labs/api: export const describeState: DescribeState = …)');
   }
   return { make: make as MakeRaft, ...(describeState ? { describeState: describeState as ImplModule['describeState'] } : {}) };
+}
+
+type ModuleFactory = (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string, importMetaUrl: string) => void;
+const factories = new Map<string, ModuleFactory>();
+
+/**
+ * A fresh instance of a CommonJS build: its code is compiled once per process (the factory), its top level runs
+ * anew for each instance, so module-level state never carries from one run to the next.
+ */
+function instantiate(file: string): Record<string, unknown> {
+  let factory = factories.get(file);
+  if (!factory) {
+    // The wrapper sits on a line of its own, so the build's source map stays one line off (see mapStack).
+    factory = vm.runInThisContext(`(function (exports, require, module, __filename, __dirname, ${importMetaUrlName}) {\n${readFileSync(file, 'utf8')}\n})`, {
+      filename: file,
+    }) as ModuleFactory;
+    factories.set(file, factory);
+  }
+  const module = { exports: {} as Record<string, unknown> };
+  factory.call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file), pathToFileURL(file).href);
+  return module.exports;
 }
 
 const loaded = new Map<string, Promise<ImplModule>>();
@@ -67,7 +91,7 @@ export async function loadImplementation(dir: string = referenceImplDir): Promis
     return { ...(await mod), dir: built.dir, built };
   } catch (error) {
     if (!(error instanceof ImplLoadError)) throw error;
-    const site = implementationSite(error.cause instanceof Error ? error.cause.stack : undefined, built.root, path.join(built.root, ...built.snapshot.implDir.split('/')));
+    const site = implementationSite(mapStack(error.cause instanceof Error ? error.cause.stack : undefined), built.root, path.join(built.root, ...built.snapshot.implDir.split('/')));
     const entry = path.join(built.root, ...built.snapshot.entry.split('/'));
     throw new ImplLoadError(error.code, `could not load ${entry}: ${error.message}${site ? ` (at ${site})` : ''}`, { cause: error.cause });
   }

@@ -1,1 +1,2 @@
 export * from './persister.ts';
+export * from './tracing-persister.ts';

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { LowSync, MemorySync, type SyncAdapter } from 'lowdb';
 import { DataFileSync } from 'lowdb/node';
+import type { Persister as RaftPersister } from '../../../labs/api/index.ts';
 import type { Codec } from '../codec/index.ts';
 
 /** What a persister holds. Both fields are owned by the persister and never handed out. */
@@ -137,7 +138,8 @@ interface FileBinding {
   options: PersisterFileOptions;
 }
 
-export class Persister {
+/** The course's Persister (labs/api) in memory or in a file, plus copy() for the tester's crashes. */
+export class Persister implements RaftPersister {
   #db: LowSync<PersistedState>;
   /** Set when this persister currently mirrors a file; the file follows `copy()` to the newest persister. */
   #file: FileBinding | undefined;

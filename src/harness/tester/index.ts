@@ -6,3 +6,4 @@ export * from './run-test.ts';
 export * from './load-impl.ts';
 export { RendezvousChannel } from './apply-channel.ts';
 export * from '../loader/bug-patch.ts';
+export * from './node-runtime.ts';

@@ -4,8 +4,11 @@ import { Codec, type CodecWarning } from '../codec/index.ts';
 import type { NetObserver } from '../labrpc/index.ts';
 import { makeRuntime, wallClockMs, type ClockMode, type Runtime, type SimOptions } from '../runtime/index.ts';
 import type { TesterTraceEvent } from '../../trace/schema.ts';
-import { Config, type NodeLogLine, type PassedLine } from './config.ts';
+import { ChaosMonkey } from './chaos-monkey.ts';
+import { Config, type PassedLine } from './config.ts';
+import type { NodeLogLine } from './node-runtime.ts';
 import { TestFailure, makeTestingT } from './failure.ts';
+import { testerTracing } from './tracing.ts';
 import type { RaftTest, TestEnv } from './types.ts';
 import { messageOf } from '../thrown.ts';
 
@@ -51,7 +54,11 @@ export interface TestRunResult {
   /** A code for errors that have one (SIM_DEADLOCK, IMPL_THREW, RPC_HANDLER_THREW, ...). */
   errorCode?: string;
   stack?: string;
-  /** Where an error fired in the implementation's own sources (`raft.ts:120:7`), when its stack passes through them. */
+  /**
+   * Where it fired: for a failure, the check (config.go's and test_test.go's names: checkOneLeader, one, applier, the
+   * test itself…; `safety:<rule>` for the checker); for an error, the implementation's own file and line
+   * (`raft.ts:120:7`), when its stack passes through them. Set where it happens, never read back from a message.
+   */
   site?: string;
   output: string[];
   passed?: PassedLine;
@@ -64,8 +71,9 @@ export interface TestRunResult {
   chaos?: ChaosKnobs;
 }
 
-/** Clean up every config a test made; `quietly` ignores cleanup's own failures (the test already failed). */
-function cleanupAll(configs: readonly Config[], { quietly }: { quietly: boolean }): void {
+/** Clean up every config a test made, its chaos first; `quietly` ignores cleanup's own failures (the test already failed). */
+function cleanupAll(configs: readonly Config[], monkeys: readonly ChaosMonkey[], { quietly }: { quietly: boolean }): void {
+  for (const monkey of monkeys) monkey.stop();
   for (const cfg of configs) {
     try {
       cfg.cleanup();
@@ -91,8 +99,12 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
       print(`codec warning: ${warning.message}`);
     },
   });
-  const t = makeTestingT(print);
+  const t = makeTestingT(print, test.id);
   const configs: Config[] = [];
+  const monkeys: ChaosMonkey[] = [];
+  const tracer = options.onTraceEvent
+    ? testerTracing({ onEvent: options.onTraceEvent, runtime, codec, describeState: options.describeState })
+    : undefined;
   const env: TestEnv = {
     t,
     random: runtime.stream('tester'),
@@ -103,8 +115,8 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
         if (!(error instanceof TestFailure)) runtime.fail(error);
         return undefined;
       }),
-    makeConfig: (n, unreliable, snapshot) =>
-      new Config(
+    makeConfig: (n, unreliable, snapshot) => {
+      const cfg = new Config(
         {
           t,
           runtime,
@@ -113,16 +125,18 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
           codec,
           persistDir: options.persistDir,
           chaos: options.chaos,
-          describeState: options.describeState,
           onLog: options.onLog,
           netObserver: options.netObserver,
-          onTraceEvent: options.onTraceEvent,
-          onConfig: (cfg) => configs.push(cfg),
+          tracer,
+          onConfig: (made) => configs.push(made),
         },
         n,
         unreliable,
         snapshot,
-      ),
+      );
+      monkeys.push(new ChaosMonkey(cfg, runtime, options.chaos).start());
+      return cfg;
+    },
   };
 
   const wallStart = wallClockMs();
@@ -146,17 +160,18 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
         await test.run(env);
       } catch (error) {
         // Go's `defer cfg.cleanup()` after a failure: the test's error is the one to report.
-        cleanupAll(configs, { quietly: true });
+        cleanupAll(configs, monkeys, { quietly: true });
         throw error;
       }
-      cleanupAll(configs, { quietly: false });
+      cleanupAll(configs, monkeys, { quietly: false });
     });
     result.passed = configs.at(-1)?.passed;
     // A task started with env.go failed while the test itself ran on, as a goroutine's t.Fatalf does.
-    if (t.failed()) throw new TestFailure(t.messages[0]!);
+    if (t.failed()) throw new TestFailure(t.messages[0]!, t.sites[0]!);
   } catch (error) {
     result.status = error instanceof TestFailure ? 'fail' : 'error';
     result.message = messageOf(error);
+    if (error instanceof TestFailure) result.site = error.site;
     const code = (error as { code?: unknown } | null)?.code;
     if (result.status === 'error' && typeof code === 'string') result.errorCode = code;
     if (result.status === 'error' && error instanceof Error) {

@@ -5,7 +5,7 @@
  * of the UI sees the same typed `RaftlabApi`, the same pushed events (`subscribe`), and the same
  * trace source for the trace viewer (`traceSource`).
  */
-import { createClient, httpTransport, type AppEvent, type RaftlabApi, type Shell, type TraceExport } from '../../shared/ipc.ts';
+import { createClient, httpTransport, OPEN_MAX_BYTES, type AppEvent, type OpenedTrace, type RaftlabApi, type Shell, type TraceExport } from '../../shared/ipc.ts';
 import type { TraceEvent } from '../../trace/events.ts';
 import type { TraceSource } from './trace/source.ts';
 
@@ -67,12 +67,13 @@ export function subscribe(listener: Listener): () => void {
 
 export type { TraceSource };
 
-/** A kept trace file of this app, read over the API: the header and index in one call, pages on demand. */
-export function traceSource(file: string): TraceSource {
+/** A trace the page may read, over the API: the header and index in one call (with how it was opened), pages on demand. */
+export function traceSource(file: string): TraceSource & { info: () => ReturnType<RaftlabApi['traceIndex']> } {
   let loaded: ReturnType<RaftlabApi['traceIndex']> | undefined;
   const load = () => (loaded ??= api.traceIndex({ file }));
   const pages = new Map<number, Promise<TraceEvent[]>>();
   return {
+    info: load,
     header: async () => (await load()).header,
     index: async () => (await load()).index,
     page: (i) => {
@@ -102,4 +103,18 @@ export function offerDownload(out: TraceExport): void {
   link.click();
   link.remove();
   window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** A file's bytes as base64, in chunks (a string of a whole large file at once would overflow the call stack). */
+function base64(bytes: Uint8Array): string {
+  let binary = '';
+  const chunk = 0x8000;
+  for (let i = 0; i < bytes.length; i += chunk) binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
+  return window.btoa(binary);
+}
+
+/** Open a trace or a bundle the user picked or dropped: its bytes go to the back end, which keeps them for this launch. */
+export async function openTraceFile(file: File): Promise<OpenedTrace> {
+  if (file.size > OPEN_MAX_BYTES) throw new Error(`${file.name} is ${(file.size / 1024 / 1024).toFixed(0)} MB: raftlab opens files of at most ${OPEN_MAX_BYTES / 1024 / 1024} MB`);
+  return api.traceOpen({ name: file.name, data: base64(new Uint8Array(await file.arrayBuffer())) });
 }

@@ -1,10 +1,12 @@
 /**
- * A tiny hash router: `#/` the runner, `#/history`, `#/about`, `#/trace?file=<path>`. The query string
- * before the hash (web mode's `?token=…`) is left alone.
+ * A tiny hash router: `#/` the runner, `#/history`, `#/batch?id=<batch>`, `#/bugs?name=<bug>`, `#/about`,
+ * `#/trace?file=<path>`. The query string before the hash (web mode's `?token=…`) is left alone.
  */
 import { computed, ref } from 'vue';
 
-export type RouteName = 'run' | 'history' | 'about' | 'trace';
+export type RouteName = 'run' | 'history' | 'batch' | 'bugs' | 'about' | 'trace';
+
+const names: readonly RouteName[] = ['history', 'batch', 'bugs', 'about', 'trace'];
 
 const hash = ref(window.location.hash);
 window.addEventListener('hashchange', () => (hash.value = window.location.hash));
@@ -12,7 +14,7 @@ window.addEventListener('hashchange', () => (hash.value = window.location.hash))
 export const route = computed(() => {
   const [path = '', query = ''] = hash.value.replace(/^#/, '').split('?', 2);
   const params = new URLSearchParams(query);
-  const name: RouteName = path === '/history' ? 'history' : path === '/about' ? 'about' : path === '/trace' ? 'trace' : 'run';
+  const name: RouteName = names.find((n) => path === `/${n}`) ?? 'run';
   return { name, params };
 });
 
@@ -23,4 +25,8 @@ export function href(name: RouteName, params: Record<string, string> = {}): stri
 
 export function traceHref(file: string): string {
   return href('trace', { file });
+}
+
+export function go(name: RouteName, params: Record<string, string> = {}): void {
+  window.location.hash = href(name, params);
 }

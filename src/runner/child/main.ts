@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { checkTrace, invariants, type Violation } from '../../checker/index.ts';
-import { ImplLoadError, describeThrown, implementationSite, importBuilt } from '../../harness/loader/index.ts';
+import { ImplLoadError, describeThrown, implementationSite, importBuilt, mapStack } from '../../harness/loader/index.ts';
 import type { Runtime } from '../../harness/runtime/index.ts';
 import { findTest, runTest, type NodeLogLine, type TestRunResult } from '../../harness/tester/index.ts';
 import { createTraceRecorder, wholeValueLimits, type TraceEvent, type TraceRecorder } from '../../trace/index.ts';
@@ -27,21 +27,33 @@ const nowMs = (): number => Number(hrtime() / 1_000_000n);
 const exitProcess = process.exit.bind(process) as (code?: number) => never;
 const resultFd = 3;
 const taskFd = 4;
+// The pool's scratch folder for this process: the progress record and the trace being recorded go to files there
+// as the run goes (a write to a file wakes nobody), so a run that stops turning leaves both behind for the pool.
+const scratchDir = process.argv[2] ?? '';
+const openSync = fs.openSync;
+const closeSync = fs.closeSync;
+const progressFd = scratchDir ? openSync(`${scratchDir}/progress`, 'w') : -1;
+const progressRecord = Buffer.alloc(64, 0x20);
+let traceFd = -1;
 
 process.setSourceMapsEnabled(true);
 
-/** Send a frame; blocking, so it leaves even when the event loop never turns again. */
-function send(frame: ChildFrame): void {
-  const bytes = encodeFrame(frame, stringify);
+/** Write all of `bytes` to `fd`, blocking, so they leave even when the event loop never turns again. */
+function writeAll(fd: number, bytes: Buffer): void {
   let offset = 0;
   while (offset < bytes.length) {
     try {
-      offset += writeSync(resultFd, bytes, offset, bytes.length - offset);
+      offset += writeSync(fd, bytes, offset, bytes.length - offset);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
     }
   }
+}
+
+/** Send a frame to the pool. */
+function send(frame: ChildFrame): void {
+  writeAll(resultFd, encodeFrame(frame, stringify));
 }
 
 // Code under test may not end raftlab's process or reach Node's internal bindings on its own.
@@ -102,21 +114,23 @@ interface CurrentRun {
 
 let current: CurrentRun | undefined;
 
+/** Append the events recorded since the last flush to the run's trace file (one JSON line each). */
 function flushTrace(run: CurrentRun, upTo: number): void {
   const events = run.recorder?.events;
-  if (!events || upTo <= run.flushed) return;
-  const slice = events.slice(run.flushed, upTo);
+  if (!events || upTo <= run.flushed || traceFd < 0) return;
+  let text = '';
+  for (let i = run.flushed; i < upTo; i++) text += stringify(events[i]) + '\n';
   run.flushed = upTo;
   run.lastFlushMs = nowMs();
-  send({
-    type: 'trace',
-    runId: run.runId,
-    nonce: run.nonce,
-    text: slice.map((e) => stringify(e)).join('\n'),
-    count: slice.length,
-    firstT: slice[0]!.t,
-    lastT: slice.at(-1)!.t,
-  });
+  writeAll(traceFd, Buffer.from(text, 'utf8'));
+}
+
+/** Where the run is, in virtual time, for the pool to read if the run stops turning. */
+function recordProgress(virtualMs: number, events: number): void {
+  if (progressFd < 0) return;
+  progressRecord.fill(0x20);
+  progressRecord.write(stringify({ virtualMs, events }), 0, 'utf8');
+  writeSync(progressFd, progressRecord, 0, progressRecord.length, 0);
 }
 
 function flushLogs(run: CurrentRun): void {
@@ -181,11 +195,17 @@ async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<voi
   };
   current = run;
   exitCalled = undefined;
+  if (traceFd >= 0) closeSync(traceFd);
+  traceFd = scratchDir && task.streamTrace ? openSync(`${scratchDir}/trace.ndjson`, 'w') : -1;
+  recordProgress(0, 0);
   consoleBudget = { left: task.consoleCapBytes, dropped: 0 };
   const ticker = realSetInterval(() => {
-    send({ type: 'progress', runId, nonce, virtualMs: run.runtime?.now() ?? 0, events: run.runtime?.stats().events ?? 0 });
-    flushLogs(run);
+    const virtualMs = run.runtime?.now() ?? 0;
+    const events = run.runtime?.stats().events ?? 0;
+    recordProgress(virtualMs, events);
     if (run.task.streamTrace && run.recorder) flushTrace(run, run.recorder.events.length);
+    send({ type: 'progress', runId, nonce, virtualMs, events });
+    flushLogs(run);
   }, 250);
 
   let result: TestRunResult;
@@ -214,18 +234,16 @@ async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<voi
       seed: task.seed,
       make: mod.make,
       ...(mod.describeState ? { describeState: mod.describeState } : {}),
-      // Virtual time moving is progress: say so every 100 ms of it (or 20 ms of wall time), so a run that then stops
-      // turning is reported with about the time it stopped at.
+      // Every 100 ms of virtual time (or 20 ms of wall time) the progress record and the trace so far go to their
+      // files: a run that then stops turning is reported with about the time it stopped at, and keeps its trace.
       simOptions: {
         onAdvance: (virtualMs) => {
           const now = nowMs();
           if (virtualMs - lastReportVirtualMs < 100 && now - lastReportMs < 20) return;
           lastReportMs = now;
           lastReportVirtualMs = virtualMs;
-          // The trace so far leaves with the progress report: a run that stops turning next keeps all of it but
-          // the last 100 ms of virtual time.
           if (task.streamTrace && run.recorder) flushTrace(run, run.recorder.events.length);
-          send({ type: 'progress', runId, nonce, virtualMs, events: run.runtime?.stats().events ?? 0 });
+          recordProgress(virtualMs, run.runtime?.stats().events ?? 0);
         },
       },
       onRuntime: (runtime) => {
@@ -270,7 +288,7 @@ async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<voi
         // The tester's own verdict stays first when it failed too; a violation alone fails a run that passed.
         result =
           result.status === 'pass'
-            ? { ...result, status: 'fail', message: said[0]!, failureMessages: said }
+            ? { ...result, status: 'fail', message: said[0]!, failureMessages: said, site: `safety:${violations[0]!.invariant}` }
             : { ...result, failureMessages: [...result.failureMessages, ...said] };
       }
     }
@@ -284,6 +302,7 @@ async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<voi
     const message = `the implementation reached outside its own files, which grading forbids: ${result.message}`;
     result = { ...result, errorCode: 'PERMISSION_DENIED', message, failureMessages: [message] };
   }
+  if (result.stack) result = { ...result, stack: mapStack(result.stack)! };
   const site = implementationSite(result.stack, task.sourceRoot, task.sourceDir);
   if (site) result = { ...result, site };
 
@@ -307,7 +326,6 @@ async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<voi
     traceKept,
     clean: leftovers.length === 0 && !run.crash && !exitCalled,
     leftovers,
-    heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1024 / 1024),
     consoleDroppedBytes: consoleBudget.dropped,
   });
   consoleBudget = { left: Infinity, dropped: 0 };
@@ -321,7 +339,7 @@ async function probe(frame: Extract<ParentFrame, { type: 'probe' }>): Promise<vo
   } catch (error) {
     const code = error instanceof ImplLoadError ? error.code : 'IMPL_LOAD_FAILED';
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-    const stack = cause instanceof Error ? cause.stack : undefined;
+    const stack = mapStack(cause instanceof Error ? cause.stack : undefined);
     send({ type: 'probed', runId: frame.runId, nonce: frame.nonce, ok: false, code, message: (error as Error).message, ...(stack ? { stack } : {}) });
   }
 }

@@ -65,7 +65,6 @@ export type ChildFrame =
   | { type: 'progress'; runId: string; nonce: string; virtualMs: number; events: number }
   | { type: 'output'; runId: string; nonce: string; lines: string[] }
   | { type: 'log'; runId: string; nonce: string; lines: NodeLogLine[] }
-  | ({ type: 'trace'; runId: string; nonce: string } & TraceChunk)
   | { type: 'probed'; runId: string; nonce: string; ok: true; describeState: boolean }
   | { type: 'probed'; runId: string; nonce: string; ok: false; code: string; message: string; stack?: string; site?: string }
   | {
@@ -74,13 +73,12 @@ export type ChildFrame =
       nonce: string;
       result: TestRunResult;
       violations: Violation[];
-      /** The trace's last chunk was sent and the pool should keep it. */
+      /** The trace file in the process's scratch folder is whole, and the pool should keep it. */
       traceKept: boolean;
       /** The process is as it was before the run (no timers, listeners or globals left): it may run another. */
       clean: boolean;
       /** What was left behind, when not clean. */
       leftovers: string[];
-      heapUsedMb: number;
       /** Console bytes the run wrote past its cap, dropped before they left the process. */
       consoleDroppedBytes: number;
     };

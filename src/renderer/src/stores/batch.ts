@@ -1,20 +1,34 @@
 import { defineStore } from 'pinia';
-import { computed, reactive, ref } from 'vue';
+import { computed, reactive, ref, watch } from 'vue';
 import { chaosKnobSpecs, type ChaosKnobs } from '../../../shared/chaos.ts';
-import type { AppEvent, BatchView, ClockMode, RunView } from '../../../shared/ipc.ts';
+import { IpcError, type AppEvent, type BatchView, type BugView, type ClockMode, type ImplResolution, type RunView } from '../../../shared/ipc.ts';
 import { api, subscribe } from '../api.ts';
 import { useCatalogStore } from './catalog.ts';
-import { useHistoryStore } from './history.ts';
 
 export type ImplKind = 'reference' | 'skeleton' | 'folder';
+
+/** The form's fields that can be wrong, each with its message in words (shown next to the field). */
+export type FieldName = 'folder' | 'count' | 'parallel' | 'seed' | 'tests';
+
+const SEED_MAX = 2 ** 31 - 1;
+
+/** A whole number in [min, max], or the message that says what is expected. */
+function wholeNumber(raw: string | number, label: string, min: number, max: number, blank?: string): string | null {
+  const text = String(raw).trim();
+  if (text === '') return blank ?? `${label}: type a number`;
+  if (!/^\d+$/.test(text)) return `${label} is a whole number from ${min} to ${max.toLocaleString('en')}, not “${text}”`;
+  const n = Number(text);
+  if (n < min || n > max) return `${label} is from ${min} to ${max.toLocaleString('en')}`;
+  return null;
+}
 
 /** The run form, the batch being watched (live through the back end's events), and starting / cancelling it. */
 export const useBatchStore = defineStore('batch', () => {
   const form = reactive({
     implKind: 'reference' as ImplKind,
     folder: '',
-    count: 10,
-    parallel: 2,
+    count: 10 as string | number,
+    parallel: 2 as string | number,
     mode: 'sim' as ClockMode,
     seed: '' as string | number,
     stopOnFail: false,
@@ -26,7 +40,12 @@ export const useBatchStore = defineStore('batch', () => {
   /** The failing runs of the current batch, as they come. */
   const failures = ref<RunView[]>([]);
   const error = ref<string | null>(null);
+  const fieldErrors = reactive<Partial<Record<FieldName, string>>>({});
   const starting = ref(false);
+  const recentFolders = ref<string[]>([]);
+  /** What the typed folder names (or why it names nothing that runs), as the back end resolves it. */
+  const resolution = ref<ImplResolution | null>(null);
+  const resolving = ref(false);
   let unsubscribe: (() => void) | undefined;
   let poller: ReturnType<typeof setInterval> | undefined;
 
@@ -42,6 +61,58 @@ export const useBatchStore = defineStore('batch', () => {
     return knobs;
   });
 
+  // The fields say what is wrong with them as they are typed.
+  watch(
+    () => [form.count, form.parallel, form.seed] as const,
+    ([count, parallel, seed]) => {
+      setField('count', wholeNumber(count, 'Runs per test', 1, 10_000));
+      setField('parallel', wholeNumber(parallel, 'Parallel', 1, 64));
+      setField('seed', wholeNumber(seed, 'The seed', 0, SEED_MAX, ''));
+    },
+  );
+
+  function setField(name: FieldName, message: string | null | undefined): void {
+    if (message) fieldErrors[name] = message;
+    else delete fieldErrors[name];
+  }
+
+  let resolveTimer: ReturnType<typeof setTimeout> | undefined;
+  let asked = 0;
+  /** Resolve the folder (relative paths and ~ too) and say what it is, or why it cannot run. */
+  function resolveFolder(delayMs = 250): void {
+    clearTimeout(resolveTimer);
+    if (form.implKind !== 'folder') {
+      resolution.value = null;
+      setField('folder', null);
+      return;
+    }
+    const typed = form.folder.trim();
+    if (!typed) {
+      resolution.value = null;
+      setField('folder', null);
+      return;
+    }
+    const mine = ++asked;
+    resolveTimer = setTimeout(() => {
+      resolving.value = true;
+      api.implResolve({ impl: typed }).then(
+        (r) => {
+          if (mine !== asked) return;
+          resolution.value = r;
+          setField('folder', null);
+        },
+        (err: unknown) => {
+          if (mine !== asked) return;
+          resolution.value = null;
+          setField('folder', err instanceof Error ? err.message : String(err));
+        },
+      ).finally(() => {
+        if (mine === asked) resolving.value = false;
+      });
+    }, delayMs);
+  }
+  watch(() => [form.implKind, form.folder], () => resolveFolder());
+
   function onEvent(event: AppEvent): void {
     switch (event.type) {
       case 'batch-started':
@@ -55,9 +126,17 @@ export const useBatchStore = defineStore('batch', () => {
         if (!batch || batch.id !== event.batchId || batch.state !== 'running') return;
         batch.done = event.done;
         batch.failed = event.failed;
+        if (event.etaMs !== undefined) batch.etaMs = event.etaMs;
         const at = batch.tests.findIndex((t) => t.id === event.test.id);
         if (at >= 0) batch.tests[at] = event.test;
         if (event.run.status !== 'pass') failures.value.push(event.run);
+        break;
+      }
+      case 'progress': {
+        const batch = current.value;
+        if (!batch || batch.id !== event.batchId || batch.state !== 'running') return;
+        batch.inFlight = event.inFlight;
+        batch.etaMs = event.etaMs;
         break;
       }
       case 'batch-finished':
@@ -69,8 +148,16 @@ export const useBatchStore = defineStore('batch', () => {
 
   function finished(batch: BatchView): void {
     current.value = batch;
-    void useCatalogStore().load(impl.value || undefined);
-    void useHistoryStore().load();
+    void useCatalogStore().load(impl.value || undefined, form.mode);
+    void refreshRecent();
+  }
+
+  async function refreshRecent(): Promise<void> {
+    try {
+      recentFolders.value = (await api.settingsGet()).recentFolders ?? [];
+    } catch {
+      // the list stays as it was
+    }
   }
 
   /**
@@ -89,7 +176,7 @@ export const useBatchStore = defineStore('batch', () => {
       void api.batchGet({ batchId: batch.id }).then((view) => {
         if (!view || current.value?.id !== view.id || current.value.state !== 'running') return;
         if (view.state !== 'running') finished(view);
-        else if (view.done > current.value.done) Object.assign(current.value, { done: view.done, failed: view.failed, tests: view.tests });
+        else if (view.done > current.value.done) Object.assign(current.value, { done: view.done, failed: view.failed, tests: view.tests, etaMs: view.etaMs });
       }, () => undefined);
     }, 1500);
   }
@@ -104,6 +191,7 @@ export const useBatchStore = defineStore('batch', () => {
       form.mode = saved.mode;
       form.stopOnFail = saved.stopOnFail;
       form.check = saved.check ?? false;
+      recentFolders.value = saved.recentFolders ?? [];
       if (saved.impl === 'reference') form.implKind = 'reference';
       else if (saved.impl === 'skeleton') form.implKind = 'skeleton';
       else {
@@ -122,17 +210,37 @@ export const useBatchStore = defineStore('batch', () => {
     }
   }
 
+  /** Map the back end's refusal to the fields it names (its issues carry the argument's path). */
+  function showRefusal(err: unknown): void {
+    if (err instanceof IpcError && err.code === 'BAD_INPUT') {
+      const named = new Map<string, FieldName>([['impl', 'folder'], ['count', 'count'], ['parallel', 'parallel'], ['seed', 'seed'], ['tests', 'tests']]);
+      let placed = false;
+      for (const issue of err.issues ?? []) {
+        const field = named.get(issue.path.split('.')[0] ?? '');
+        if (field) {
+          setField(field, issue.message);
+          placed = true;
+        }
+      }
+      if (placed) return;
+      // A refusal of the folder itself (it does not load, say) is said next to it.
+      if (form.implKind === 'folder' && /folder|index\.ts|compile|load|patch|make/i.test(err.message)) {
+        setField('folder', err.message);
+        return;
+      }
+    }
+    error.value = err instanceof Error ? err.message : String(err);
+  }
+
   async function start(): Promise<void> {
     const catalog = useCatalogStore();
     error.value = null;
-    if (catalog.selected.length === 0) {
-      error.value = 'Pick at least one test.';
-      return;
-    }
-    if (!impl.value) {
-      error.value = 'Type the absolute path of your implementation folder.';
-      return;
-    }
+    setField('tests', catalog.selected.length === 0 ? 'Pick at least one test.' : null);
+    if (form.implKind === 'folder' && !impl.value) setField('folder', 'Type the path of your implementation folder (absolute, relative to where raftlab started, or ~/…).');
+    setField('count', wholeNumber(form.count, 'Runs per test', 1, 10_000));
+    setField('parallel', wholeNumber(form.parallel, 'Parallel', 1, 64));
+    setField('seed', wholeNumber(form.seed, 'The seed', 0, SEED_MAX, ''));
+    if (Object.keys(fieldErrors).length > 0) return;
     const seed = String(form.seed).trim();
     starting.value = true;
     try {
@@ -153,10 +261,26 @@ export const useBatchStore = defineStore('batch', () => {
       }
       watchCurrent();
     } catch (err) {
-      error.value = err instanceof Error ? err.message : String(err);
+      showRefusal(err);
     } finally {
       starting.value = false;
     }
+  }
+
+  /** Set the form to a planted bug's stated sweep (its tests and seeds, the checker on, its chaos knobs). */
+  function useBug(bug: BugView): void {
+    form.implKind = 'folder';
+    form.folder = bug.dir;
+    form.count = bug.catch.seeds;
+    form.seed = 1;
+    form.mode = 'sim';
+    form.check = true;
+    form.stopOnFail = true;
+    for (const [name, spec] of Object.entries(chaosKnobSpecs)) {
+      const v = bug.catch.chaosKnobs?.[spec.knob];
+      form.chaos[name] = v === undefined ? '' : v;
+    }
+    useCatalogStore().selected = [...bug.catch.tests];
   }
 
   async function cancel(): Promise<void> {
@@ -168,5 +292,5 @@ export const useBatchStore = defineStore('batch', () => {
     }
   }
 
-  return { form, current, failures, error, starting, impl, running, chaos, init, start, cancel };
+  return { form, current, failures, error, fieldErrors, starting, recentFolders, resolution, resolving, impl, running, chaos, init, start, useBug, cancel, resolveFolder };
 });

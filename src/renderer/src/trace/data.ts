@@ -25,6 +25,11 @@ export interface RpcRecord {
   tEnd: number;
   args: unknown;
   reply?: unknown;
+  /** Indices of its other events, where it has them. */
+  iDeliver?: number;
+  iReply?: number;
+  iDrop?: number;
+  iLost?: number;
 }
 
 export interface Band {
@@ -127,12 +132,20 @@ export class TraceData {
       case 'reply-lost': {
         const r = this.rpcById.get(e.rpc);
         if (!r) break;
-        if (e.kind === 'deliver') r.tDeliver = t;
-        else if (e.kind === 'drop') r.tDrop = t;
-        else if (e.kind === 'reply') {
+        if (e.kind === 'deliver') {
+          r.tDeliver = t;
+          r.iDeliver = i;
+        } else if (e.kind === 'drop') {
+          r.tDrop = t;
+          r.iDrop = i;
+        } else if (e.kind === 'reply') {
           r.tReply = t;
           r.reply = e.reply;
-        } else r.tLost = t;
+          r.iReply = i;
+        } else {
+          r.tLost = t;
+          r.iLost = i;
+        }
         r.tEnd = Math.max(r.tEnd, t);
         this.maxRpcSpan = Math.max(this.maxRpcSpan, r.tEnd - r.tSend);
         break;

@@ -63,6 +63,8 @@ export interface Layout {
   bands: BandRect[];
   roles: RoleRect[];
   ticks: Tick[];
+  /** The ticks' one unit. */
+  unit: 'ms' | 's';
   /** How many RPCs met the window, and how many were drawn. */
   rpcsInWindow: number;
   rpcsDrawn: number;
@@ -80,9 +82,23 @@ export function tickStep(span: number, target = 8): number {
   return 10 * pow;
 }
 
+/** A time for people: ms below 10 s, seconds from there (one value on its own, not an axis: see axisFormat). */
 export function formatMs(t: number): string {
-  if (Math.abs(t) >= 10_000) return `${(t / 1000).toFixed(t % 1000 === 0 ? 0 : 1)}s`;
-  return `${Math.round(t)}ms`;
+  if (Math.abs(t) >= 10_000) return `${(t / 1000).toFixed(t % 1000 === 0 ? 0 : 1)} s`;
+  return `${Math.round(t)} ms`;
+}
+
+/**
+ * One unit for a whole axis, chosen by its tick step: ms while the step is under a second, else seconds with as
+ * many decimals as the step needs. Labels carry no unit; the axis names it once.
+ */
+export function axisFormat(step: number): { unit: 'ms' | 's'; label: (t: number) => string } {
+  if (step < 1000) {
+    const digits = step >= 1 ? 0 : Math.min(3, Math.ceil(-Math.log10(step)));
+    return { unit: 'ms', label: (t) => t.toFixed(digits) };
+  }
+  const digits = Math.max(0, Math.min(3, Math.ceil(-Math.log10(step / 1000))));
+  return { unit: 's', label: (t) => (t / 1000).toFixed(digits) };
 }
 
 export function layoutTimeSpace(data: TraceData, v: View, maxRpcs = 400): Layout {
@@ -143,7 +159,8 @@ export function layoutTimeSpace(data: TraceData, v: View, maxRpcs = 400): Layout
 
   const ticks: Tick[] = [];
   const step = tickStep(v.t1 - v.t0);
-  for (let t = Math.ceil(v.t0 / step) * step; t <= v.t1; t += step) ticks.push({ x: xOf(v, t), label: formatMs(t) });
+  const axis = axisFormat(step);
+  for (let k = Math.ceil(v.t0 / step); k * step <= v.t1; k++) ticks.push({ x: xOf(v, k * step), label: axis.label(k * step) });
 
-  return { arrows, drops, bands, roles, ticks, rpcsInWindow: rpcs.length, rpcsDrawn: drawn };
+  return { arrows, drops, bands, roles, ticks, unit: axis.unit, rpcsInWindow: rpcs.length, rpcsDrawn: drawn };
 }

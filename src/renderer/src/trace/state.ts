@@ -38,7 +38,11 @@ export interface NodeState {
   lastIndex: number;
   /** Highest index applied (since the last restart). */
   lastApplied: number;
-  /** A lower bound on the commit index: applied, or the leaderCommit a successful AppendEntries carried. */
+  /**
+   * A lower bound on the commit index: what it applied, the leaderCommit of the AppendEntries it sent (a leader's
+   * commitIndex when it built them: what the checker reads), or the leaderCommit a successful AppendEntries to it
+   * carried, clipped to the entries it then held.
+   */
   commitIndex: number;
   snapshotIndex: number;
   /** The last few entries known to be in the log, oldest first. */
@@ -193,6 +197,15 @@ export function foldEvent(s: TraceState, e: TraceEvent, lookup: RpcLookup): void
     case 'snapshot': {
       const n = node(s, e.node);
       n.snapshotIndex = Math.max(n.snapshotIndex, e.index);
+      break;
+    }
+    case 'send': {
+      // A leader's commitIndex when it built the message: the checker's reading of its commit point.
+      if (!/AppendEntries$/.test(e.method)) break;
+      const leaderCommit = num(field(e.args, 'leaderCommit', 'LeaderCommit'));
+      if (leaderCommit === undefined) break;
+      const n = node(s, e.node);
+      n.commitIndex = Math.max(n.commitIndex, leaderCommit);
       break;
     }
     case 'reply': {

@@ -1,26 +1,31 @@
-// The runner service behind the app (src/main/services/runner.ts), through the same dispatcher the
-// Electron shell and the web server use: no Electron, a temporary data folder.
+// The app's services (src/main/services) together, through the same dispatcher the Electron shell and the web
+// server use: no Electron, a temporary data folder.
 import { strict as assert } from 'node:assert';
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createDispatcher, type Dispatch } from '../../src/main/rpc.ts';
-import { createHandlers } from '../../src/main/services/index.ts';
-import { RunnerService, histogram } from '../../src/main/services/runner.ts';
+import { AppServices, createHandlers } from '../../src/main/services/index.ts';
+import { histogram } from '../../src/main/services/results.ts';
 import { runBatch } from '../../src/runner/batch.ts';
 import { replayCommand } from '../../src/cli/replay-command.ts';
 import { readBundle } from '../../src/runner/bundle.ts';
 import type {
   AppEvent,
   BatchView,
-  CatalogEntry,
-  HistoryBatchEntry,
+  BugView,
+  CatalogView,
+  HistoryPage,
+  HistorySeries,
+  ImplResolution,
   IpcResult,
+  OpenedTrace,
   SavedSettings,
   TraceCheck,
   TraceExport,
+  TraceFailure,
   TraceReplay,
 } from '../../src/shared/ipc.ts';
 import type { TraceEvent } from '../../src/trace/events.ts';
@@ -40,10 +45,10 @@ function badInput(result: IpcResult<unknown>, message: RegExp): void {
   assert.match(result.error.message, message);
 }
 
-describe('ui: runner service', function () {
+describe('ui: app services, through the dispatcher', function () {
   this.timeout(60_000);
   let dataDir: string;
-  let runner: RunnerService;
+  let app: AppServices;
   let call: (channel: string, input?: unknown) => Promise<IpcResult<unknown>>;
   const events: AppEvent[] = [];
   /** The planted bug's kept trace (set by the stop-at-first-failure test). */
@@ -51,19 +56,21 @@ describe('ui: runner service', function () {
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'raftlab-data-'));
-    runner = new RunnerService({ dataDir });
-    runner.subscribe((e) => events.push(e));
-    const dispatch: Dispatch = createDispatcher(createHandlers(() => runner), { logError: () => undefined });
+    app = new AppServices({ dataDir });
+    app.events.subscribe((e) => events.push(e));
+    const dispatch: Dispatch = createDispatcher(createHandlers(() => app), { logError: () => undefined });
     call = (channel, input) => dispatch(channel, input, { shell: 'web' });
   });
 
   after(async () => {
-    await runner.close();
+    await app.close();
     await rm(dataDir, { recursive: true, force: true });
   });
 
   it('lists the 24 graded tests by part, none run yet', async () => {
-    const catalog = value<CatalogEntry[]>(await call('catalog:list'));
+    const view = value<CatalogView>(await call('catalog:list'));
+    assert.deepEqual({ ...view.scope, sourcesHash: typeof view.scope.sourcesHash }, { implDir: resolve('labs/raft'), sourcesHash: 'string', mode: 'sim' });
+    const catalog = view.tests;
     assert.equal(catalog.length, 24);
     assert.deepEqual([...new Set(catalog.map((e) => e.part))], ['2A', '2B', '2C', '2D']);
     const first = catalog[0]!;
@@ -71,7 +78,7 @@ describe('ui: runner service', function () {
     assert.equal(first.servers, 3);
     assert.match(first.description, /initial election/);
     assert.equal(first.last, undefined);
-    assert.deepEqual(first.history, { runs: 0, failed: 0, rate: null });
+    assert.deepEqual(first.current, { runs: 0, failed: 0, rate: null, interval: null });
   });
 
   it('runs a batch, pushes its progress, records it in history and remembers the settings', async () => {
@@ -81,14 +88,18 @@ describe('ui: runner service', function () {
     );
     assert.equal(started.state, 'running');
     assert.equal(started.total, 3);
-    const done = (await runner.whenDone(started.id))!;
+    const done = (await app.batches.whenDone(started.id))!;
     assert.equal(done.state, 'done');
     assert.equal(done.done, 3);
     assert.equal(done.failed, 0);
     assert.deepEqual(
-      events.map((e) => e.type),
+      events.filter((e) => e.type !== 'progress').map((e) => e.type),
       ['batch-started', 'run', 'run', 'run', 'batch-finished'],
     );
+    const last = events.findLast((e) => e.type === 'run');
+    assert.ok(last?.type === 'run' && last.test.interval && last.test.interval.high < 0.6, 'each test carries its interval so far');
+    assert.match(done.sourcesHash ?? '', /^[0-9a-f]{64}$/);
+    assert.equal(app.history.store.readBatch(started.id)!.settings.sourcesHash, done.sourcesHash, 'the batch records its code version');
     const seeds = events.flatMap((e) => (e.type === 'run' ? [e.run.seed] : [])).sort();
     assert.deepEqual(seeds, [5, 6, 7]);
     const result = done.results!.perTest[0]!;
@@ -100,19 +111,23 @@ describe('ui: runner service', function () {
     assert.deepEqual(done.results!.clusters, []);
     assert.deepEqual(value<BatchView>(await call('batch:get', { batchId: started.id })).results, done.results);
 
-    const catalog = value<CatalogEntry[]>(await call('catalog:list', { impl: 'reference' }));
+    const catalog = value<CatalogView>(await call('catalog:list', { impl: 'reference' })).tests;
     assert.equal(catalog[0]!.last?.status, 'pass');
-    assert.deepEqual(catalog[0]!.history, { runs: 3, failed: 0, rate: 0 });
-    assert.deepEqual(value<CatalogEntry[]>(await call('catalog:list', { impl: 'skeleton' }))[0]!.history.runs, 0);
+    assert.deepEqual({ runs: catalog[0]!.current.runs, failed: catalog[0]!.current.failed, rate: catalog[0]!.current.rate }, { runs: 3, failed: 0, rate: 0 });
+    assert.equal(value<CatalogView>(await call('catalog:list', { impl: 'skeleton' })).tests[0]!.current.runs, 0);
+    assert.equal(value<CatalogView>(await call('catalog:list', { impl: 'reference', mode: 'real' })).tests[0]!.current.runs, 0, 'the other clock is another scope');
 
-    const history = value<HistoryBatchEntry[]>(await call('history:batches'));
+    const history = value<HistoryPage>(await call('history:batches')).batches;
     assert.equal(history[0]!.id, started.id);
     assert.equal(history[0]!.runs, 3);
     assert.equal(history[0]!.state, 'done');
+    assert.deepEqual(history[0]!.testIds, ['TestInitialElection2A']);
+    const again = value<BatchView>(await call('history:batch', { batchId: started.id }));
+    assert.deepEqual(again.results?.perTest.map((t) => [t.id, t.runs, t.failed]), [['TestInitialElection2A', 3, 0]]);
 
     const settings = value<SavedSettings>(await call('settings:get'));
     assert.deepEqual(settings, { tests: ['TestInitialElection2A'], count: 3, parallel: 2, mode: 'sim', impl: 'reference', stopOnFail: false, check: false });
-    assert.deepEqual(new RunnerService({ dataDir }).settings(), settings, 'settings survive a restart');
+    assert.deepEqual(new AppServices({ dataDir }).settings.get(), settings, 'settings survive a restart');
   });
 
   it('runs a batch under chaos knobs: recorded on the batch, the history and each run, never remembered', async () => {
@@ -121,9 +136,9 @@ describe('ui: runner service', function () {
       await call('batch:start', { tests: ['TestFailAgree2B'], count: 2, parallel: 1, mode: 'sim', seed: 3, impl: 'reference', chaos }),
     );
     assert.deepEqual(started.settings.chaos, chaos);
-    const done = (await runner.whenDone(started.id))!;
+    const done = (await app.batches.whenDone(started.id))!;
     assert.equal(done.state, 'done');
-    const file = runner.history.readBatch(started.id)!;
+    const file = app.history.store.readBatch(started.id)!;
     assert.deepEqual(file.settings.argv, ['(app)', '--chaos', 'quantum=250,crash=30']);
     assert.deepEqual(file.settings.chaos, chaos);
     assert.equal(file.runs.length, 2);
@@ -133,17 +148,19 @@ describe('ui: runner service', function () {
       await call('batch:start', { tests: ['TestFailAgree2B'], count: 1, parallel: 1, mode: 'sim', seed: 3, impl: 'reference', chaos: { dropRate: 0 } }),
     );
     assert.equal(plain.settings.chaos, undefined);
-    await runner.whenDone(plain.id);
+    await app.batches.whenDone(plain.id);
   });
 
   it('refuses bad input before anything runs', async () => {
     const base = { tests: ['TestInitialElection2A'], count: 1, parallel: 1, mode: 'sim', impl: 'reference' };
     badInput(await call('batch:start', { ...base, tests: [] }), /tests/);
     badInput(await call('batch:start', { ...base, tests: ['TestNope2A'] }), /Unknown test: TestNope2A/);
-    badInput(await call('batch:start', { ...base, count: 0 }), /count/);
+    badInput(await call('batch:start', { ...base, count: 0 }), /runs per test: at least 1/);
     badInput(await call('batch:start', { ...base, mode: 'fast' }), /mode/);
-    badInput(await call('batch:start', { ...base, impl: 'labs/raft' }), /absolute/);
+    badInput(await call('batch:start', { ...base, impl: 'no/such/folder' }), new RegExp(`No such folder: ${resolve('no/such/folder')}`));
     badInput(await call('batch:start', { ...base, impl: join(dataDir, 'missing') }), /No such folder/);
+    badInput(await call('batch:start', { ...base, seed: 'abc' }), /seed: a whole number/);
+    badInput(await call('batch:start', { ...base, count: 1.5 }), /runs per test: a whole number/);
     badInput(await call('batch:start', { ...base, impl: dataDir }), /no index\.ts/);
     badInput(await call('batch:start', { ...base, extra: 1 }), /extra/);
     badInput(await call('batch:start', { ...base, chaos: { dropRate: 2 } }), /chaos\.dropRate/);
@@ -155,7 +172,7 @@ describe('ui: runner service', function () {
     const started = value<BatchView>(
       await call('batch:start', { tests: ['TestBackup2B'], count: 20, parallel: 2, mode: 'sim', seed: 1, impl: BUGGY, stopOnFail: true }),
     );
-    const done = (await runner.whenDone(started.id))!;
+    const done = (await app.batches.whenDone(started.id))!;
     assert.equal(done.state, 'stopped');
     assert.ok(done.failed >= 1 && done.done < 20, `${done.failed} failed of ${done.done}`);
     const cluster = done.results!.clusters[0]!;
@@ -173,6 +190,16 @@ describe('ui: runner service', function () {
     assert.equal(page.length, index.pages[0]!.count);
     assert.ok(page.some((e) => e.kind === 'test-begin'), 'the first page holds the test-begin event');
     badInput(await call('trace:page', { file: failure.traceFile, page: index.pages.length }), /No page/);
+
+    // Where it failed: the tester's check that failed, not the start of the trace.
+    const failedAt = value<TraceFailure>(await call('trace:failure', { file: failure.traceFile }));
+    assert.equal(failedAt.kind, 'check');
+    const all: TraceEvent[] = [];
+    for await (const e of readTraceEvents(failure.traceFile!)) all.push(e);
+    const at = all[failedAt.eventIndex]!;
+    assert.ok(['check', 'one', 'wait', 'apply'].includes(at.kind), at.kind);
+    if (at.kind === 'apply') assert.match(header.message ?? '', new RegExp(`^apply error: .*(index=${at.index} server=${at.node}|server ${at.node} apply out of order ${at.index})`));
+    assert.ok(failedAt.eventIndex > all.length / 2, `${failedAt.eventIndex} of ${all.length}`);
 
     // Only the app's own traces: not a copy elsewhere, not through .., not another kind of file.
     const outside = join(dataDir, 'elsewhere.trace.gz');
@@ -287,7 +314,7 @@ describe('ui: runner service', function () {
       }),
     );
     assert.equal(view.settings.check, true);
-    const done = (await runner.whenDone(view.id))!;
+    const done = (await app.batches.whenDone(view.id))!;
     assert.equal(done.failed, 1);
     const file = done.results!.clusters[0]!.failures[0]!.traceFile!;
     assert.ok(file, 'the failing run kept its trace');
@@ -302,6 +329,8 @@ describe('ui: runner service', function () {
     assert.ok(v.message.length > 0);
     assert.ok(v.eventIndex >= 0 && v.eventIndex < events.length);
     assert.equal(v.t, events[v.eventIndex]!.t);
+    // A run the checker failed fails where the first rule broke.
+    assert.deepEqual(value<TraceFailure>(await call('trace:failure', { file })), { eventIndex: v.eventIndex, t: v.t, kind: 'violation', text: `${v.title}: ${v.message}` });
 
     // The reference's trace: no violations.
     const dir = join(dataDir, 'traces', 'reference');
@@ -327,11 +356,73 @@ describe('ui: runner service', function () {
     badInput(await call('trace:check', { file: 'relative.trace.gz' }), /absolute/);
   });
 
+  it('opens traces and bundles from anywhere by their bytes; a bundle replays with its own sources', async () => {
+    assert.ok(failedTrace, 'the planted bug left a trace');
+    const bytes = (await readFile(failedTrace.file)).toString('base64');
+    const opened = value<OpenedTrace>(await call('trace:open', { name: 'from-a-TA.trace.gz', data: bytes }));
+    assert.equal(opened.kind, 'trace');
+    assert.ok(!opened.file.startsWith(dataDir), opened.file);
+    const { header } = value<{ header: TraceHeader; opened?: OpenedTrace }>(await call('trace:index', { file: opened.file }));
+    assert.equal(header.seed, failedTrace.seed);
+    assert.deepEqual(value<{ opened?: OpenedTrace }>(await call('trace:index', { file: opened.file })).opened, opened);
+
+    const bundle = value<TraceExport>(await call('trace:export', { file: failedTrace.file, format: 'bundle' }));
+    const fromBundle = value<OpenedTrace>(await call('trace:open', { name: 'run.bundle.gz', data: bundle.data }));
+    assert.equal(fromBundle.kind, 'bundle');
+    assert.match(fromBundle.file, /TestBackup2B-seed\d+\.trace\.gz$/);
+    const replayed = value<TraceReplay>(await call('trace:replay', { file: fromBundle.file }));
+    assert.deepEqual({ recurred: replayed.recurred, identical: replayed.identical, sourcesChanged: replayed.sourcesChanged }, { recurred: true, identical: true, sourcesChanged: false });
+
+    badInput(await call('trace:open', { name: 'notes.txt', data: Buffer.from('hello').toString('base64') }), /notes\.txt is neither a raftlab trace \(\.trace\.gz\) nor a bundle/);
+    badInput(await call('trace:open', { name: 'x', data: 'not base64!' }), /base64/);
+  });
+
+  it('reads history back: pages, filters, a batch whole, and each test\'s rate batch by batch', async () => {
+    const all = value<HistoryPage>(await call('history:batches', { limit: 2 }));
+    assert.ok(all.total >= 5, String(all.total));
+    assert.equal(all.batches.length, 2);
+    const next = value<HistoryPage>(await call('history:batches', { limit: 2, offset: 2 }));
+    assert.ok(next.batches.every((b) => !all.batches.some((a) => a.id === b.id)), 'pages do not overlap');
+    assert.ok(all.batches[0]!.startedAt >= next.batches[0]!.startedAt, 'newest first');
+    const chaos = value<HistoryPage>(await call('history:batches', { chaos: 'only' }));
+    assert.ok(chaos.batches.length >= 1 && chaos.batches.every((b) => b.chaos), 'only batches under chaos');
+    const buggy = value<HistoryPage>(await call('history:batches', { implDir: BUGGY }));
+    assert.ok(buggy.batches.length >= 1 && buggy.batches.every((b) => b.implDir === BUGGY));
+    assert.ok(all.impls.some((i) => i.dir === BUGGY));
+
+    const batch = value<BatchView>(await call('history:batch', { batchId: buggy.batches.at(-1)!.id }));
+    assert.ok(batch.results!.clusters[0]!.failures[0]!.traceFile, 'the batch\'s kept traces');
+    assert.equal(value<BatchView | null>(await call('history:batch', { batchId: 'no-such-batch' })), null);
+
+    const series = value<HistorySeries>(await call('history:series', { implDir: resolve('labs/raft'), mode: 'sim' }));
+    const election = series.tests.find((t) => t.id === 'TestInitialElection2A')!;
+    assert.ok(election.points.length >= 1);
+    assert.ok(election.points.every((p) => p.low <= p.rate && p.rate <= p.high));
+    assert.ok(!series.tests.some((t) => t.id === 'TestFailAgree2B' && t.points.some((p) => series.batches[p.batch]!.id === chaos.batches[0]!.id)), 'chaos runs apart');
+  });
+
+  it('names folders as a person types them, lists the planted bugs, and remembers the folders used', async () => {
+    const bug = value<ImplResolution>(await call('impl:resolve', { impl: 'labs/bugs/heartbeat-10ms' }));
+    assert.deepEqual(bug, { dir: resolve('labs/bugs/heartbeat-10ms'), kind: 'bug', bug: { name: 'heartbeat-10ms', title: 'Heartbeats every 10 ms' } });
+    badInput(await call('impl:resolve', { impl: '~/surely-no-such-folder-here' }), /No such folder: \//);
+    badInput(await call('dialog:folder'), /browser cannot pick a folder/);
+
+    const bugs = value<BugView[]>(await call('bugs:list'));
+    assert.equal(bugs.length, 14);
+    const vote = value<BugView>(await call('bugs:get', { name: 'vote-without-up-to-date-check' }));
+    assert.equal(vote.catch.invariant?.title, 'State Machine Safety');
+    assert.deepEqual(vote.catch.tests, ['TestBackup2B']);
+    assert.match(vote.diff, /^--- a\/raft\.ts/);
+    assert.match(vote.notes, /^Planted bug:/);
+    badInput(await call('bugs:get', { name: 'no-such-bug' }), /No planted bug named no-such-bug/);
+    assert.ok(value<SavedSettings>(await call('settings:get')).recentFolders?.includes(BUGGY), 'the folder a batch ran is offered again');
+  });
+
   it('cancels a running batch', async () => {
     events.length = 0;
-    const started = runner.start({ tests: ['TestInitialElection2A'], count: 200, parallel: 1, mode: 'sim', seed: 1, impl: 'reference', stopOnFail: false });
+    const started = await app.batches.start({ tests: ['TestInitialElection2A'], count: 200, parallel: 1, mode: 'sim', seed: 1, impl: 'reference', stopOnFail: false });
     await new Promise<void>((resolveRun) => {
-      const off = runner.subscribe((e) => {
+      const off = app.events.subscribe((e) => {
         if (e.type === 'run') {
           off();
           resolveRun();
@@ -339,12 +430,12 @@ describe('ui: runner service', function () {
       });
     });
     assert.deepEqual(value<{ cancelled: boolean }>(await call('batch:cancel', { batchId: started.id })), { cancelled: true });
-    const done = (await runner.whenDone(started.id))!;
+    const done = (await app.batches.whenDone(started.id))!;
     assert.equal(done.state, 'cancelled');
     assert.ok(done.done < 200, String(done.done));
     assert.equal(events.at(-1)?.type, 'batch-finished');
     assert.deepEqual(value<{ cancelled: boolean }>(await call('batch:cancel', { batchId: started.id })), { cancelled: false });
-    const entry = runner.historyBatches().find((b) => b.id === started.id)!;
+    const entry = app.history.batches().find((b) => b.id === started.id)!;
     assert.equal(entry.state, 'cancelled');
   });
 
