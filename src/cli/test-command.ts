@@ -92,8 +92,6 @@ export function failureReport(record: RunRecord, implArg: string | undefined, ve
 export interface TestCommandIo {
   /** Stop on Ctrl-C: report what ran and exit 130 (default true; in-process tests turn it off). */
   handleSigint?: boolean;
-  /** Abort the batch from outside (in-process tests of the interrupt). */
-  signal?: AbortSignal;
 }
 
 /**
@@ -142,7 +140,6 @@ export async function testCommand(
     interrupt.abort();
   };
   if (io.handleSigint ?? true) process.on('SIGINT', onSigint);
-  io.signal?.addEventListener('abort', () => interrupt.abort(), { once: true });
   try {
     await runBatch({
       tests,
@@ -178,17 +175,17 @@ export async function testCommand(
     process.off('SIGINT', onSigint);
   }
   const wallSeconds = (performance.now() - started) / 1000;
-  const clockNote = options.mode === 'sim' ? `(sim: ${(virtualMs / 1000).toFixed(1)}s of virtual time)` : undefined;
+  const virtual = options.mode === 'sim' ? `sim: ${(virtualMs / 1000).toFixed(1)}s of virtual time` : undefined;
   if (interrupt.signal.aborted) {
     if (current) go.end(current.test, false, (performance.now() - current.startedMs) / 1000, ['interrupted (Ctrl-C) before it ended']);
     go.finish(false, wallSeconds, `(interrupted: ${done} of ${total} runs done${failures ? `, ${failures} failed` : ''})`);
     return 130;
   }
   if (failures === 0) {
-    go.finish(true, wallSeconds, clockNote);
+    go.finish(true, wallSeconds, virtual ? `(${virtual})` : undefined);
     return 0;
   }
-  go.finish(false, wallSeconds, `(${failures} of ${total} runs failed${clockNote ? `; ${clockNote.slice(1, -1)}` : ''})`);
+  go.finish(false, wallSeconds, `(${failures} of ${total} runs failed${virtual ? `; ${virtual}` : ''})`);
   return 1;
 }
 

@@ -117,17 +117,20 @@ describe('cli manners: Ctrl-C', function () {
       while (child.exitCode === null && !ready(stdout)) await new Promise((resolve) => setTimeout(resolve, 50));
       if (child.exitCode === null) process.kill(-child.pid!, 'SIGINT');
     })();
-    return new Promise((resolve) =>
-      child.on('close', (status) => {
-        let groupGone = false;
+    // Every process of the group gone, soon after raftlab: esbuild's service process leaves when its pipe closes,
+    // a moment after raftlab does, so look for up to 10 s.
+    const groupGone = async (): Promise<boolean> => {
+      for (let i = 0; i < 100; i++) {
         try {
           process.kill(-child.pid!, 0);
         } catch {
-          groupGone = true;
+          return true;
         }
-        resolve({ status, stdout, stderr, groupGone });
-      }),
-    );
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return false;
+    };
+    return new Promise((resolve) => child.on('close', (status) => void groupGone().then((gone) => resolve({ status, stdout, stderr, groupGone: gone }))));
   }
 
   it('raftlab test: the run in flight is reported failed (interrupted), the summary says so, exit 130, no run process left', async () => {
