@@ -25,7 +25,7 @@ const clockProperties = [
   { object: 'globalThis', property: 'setTimeout', message: 'use runtime.sleep / runtime.timer instead' },
 ];
 
-// Layers point one way: labs/api (and the trace schema, plain types) -> harness -> trace -> checker / runner ->
+// Layers point one way: labs/api (and the trace schema, plain types) -> harness -> trace -> checker / golab / runner ->
 // cli / main (and shared, the IPC contract) -> renderer. Each block names what its files may not import: an upward
 // import is a lint error (test/lint/layers.test.ts shows one). Import cycles are refused by `npm run cycles`.
 const upward = (layer, ...names) => ({
@@ -48,10 +48,12 @@ const layers = [
   },
   {
     files: ['src/harness/**'],
-    patterns: [upward('the harness', 'runner', 'checker', 'cli', 'main', 'renderer', 'shared'), typesOnly('the harness', ['trace'])],
+    patterns: [upward('the harness', 'runner', 'checker', 'golab', 'cli', 'main', 'renderer', 'shared'), typesOnly('the harness', ['trace'])],
   },
-  { files: ['src/trace/**'], patterns: [upward('the trace module', 'runner', 'checker', 'cli', 'main', 'renderer', 'shared')] },
-  { files: ['src/checker/**'], patterns: [upward('the checker', 'runner', 'cli', 'main', 'renderer', 'shared')] },
+  { files: ['src/trace/**'], patterns: [upward('the trace module', 'runner', 'checker', 'golab', 'cli', 'main', 'renderer', 'shared')] },
+  { files: ['src/checker/**'], patterns: [upward('the checker', 'runner', 'golab', 'cli', 'main', 'renderer', 'shared')] },
+  // Go labs (build cache, process, output reading) sit beside the checker: the runner drives them.
+  { files: ['src/golab/**'], patterns: [upward('the Go lab module', 'runner', 'checker', 'grade', 'cli', 'main', 'renderer', 'shared')] },
   { files: ['src/runner/**'], patterns: [upward('the runner', 'cli', 'main', 'renderer', 'shared', 'grade')] },
   { files: ['src/grade/**'], patterns: [upward('grading', 'cli', 'main', 'renderer', 'shared')] },
   { files: ['src/cli/**'], patterns: [upward('the CLI', 'main', 'renderer')] },
@@ -63,7 +65,7 @@ const layers = [
     patterns: [
       {
         group: [
-          ...['harness', 'runner', 'checker', 'main', 'cli', 'build'].flatMap((n) => [`**/${n}/*`, `**/${n}/**`]),
+          ...['harness', 'runner', 'checker', 'golab', 'main', 'cli', 'build'].flatMap((n) => [`**/${n}/*`, `**/${n}/**`]),
           ...['../../', '../../../', '../../../../'].map((up) => `${up}trace/*`),
           ...['describe.ts', 'stable-logs.ts', 'events.ts', 'schema.ts'].flatMap((f) => ['../../', '../../../', '../../../../'].map((up) => `!${up}trace/${f}`)),
         ],

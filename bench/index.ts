@@ -8,6 +8,7 @@ import benchPersister from './persister.bench.ts';
 import benchRunner from './runner.bench.ts';
 import benchSweep from './sweep.bench.ts';
 import benchGrade from './grade.bench.ts';
+import benchGolab from './golab.bench.ts';
 import benchTraceViewer from './trace-viewer.bench.ts';
 import { benchSuiteReal, benchSuiteSim } from './suite.bench.ts';
 
@@ -20,6 +21,7 @@ const benches: Record<string, () => Promise<void>> = {
   // About 3 minutes: 24 000 runs.
   sweep: benchSweep,
   grade: benchGrade,
+  golab: benchGolab,
   'trace-viewer': benchTraceViewer,
   // About 7 minutes: the real clock runs every test's sleeps for real.
   'suite-real': benchSuiteReal,

@@ -12,14 +12,14 @@ import { chaosKnobNames, formatChaos, type ChaosKnobs } from '../harness/chaos.t
 import type { ClockMode } from '../harness/runtime/index.ts';
 import { implFor, integerOption, parseChaosOption } from './test-command.ts';
 import { ImplLoadError } from '../harness/loader/index.ts';
-import { TestSelectionError, selectTests } from '../harness/tester/index.ts';
+import { TestSelectionError } from '../harness/tester/index.ts';
 import { runBatch } from '../runner/batch.ts';
-import { prepareImpl, type PreparedImpl } from '../runner/impl.ts';
+import { goRunProblem, prepareSelection, type PreparedImpl } from '../runner/impl.ts';
 import { History, resolveDataDir, writeAtomic, type BatchRecorder } from '../runner/history.ts';
 import { Progress } from '../runner/progress.ts';
 import { batchJson, formatClusters, formatSummaryTable, junitXml, replayCommand } from '../runner/report.ts';
 import type { RunRecord, TraceKeep } from '../runner/types.ts';
-import { replayCommandLine } from '../runner/commands.ts';
+import { traceCommandLine } from '../runner/commands.ts';
 
 export interface RunCommandOptions {
   count: number;
@@ -48,6 +48,8 @@ export interface RunCommandOptions {
   check?: boolean;
   /** Chaos knobs, parsed from --chaos. */
   chaos?: ChaosKnobs;
+  /** A Go lab: build it with the race detector. */
+  race?: boolean;
 }
 
 export interface RunCommandIo {
@@ -79,12 +81,14 @@ function failureLines(record: RunRecord, implArg: string | undefined): string[] 
   const what =
     record.status === 'fail'
       ? record.failureMessages.map((m) => `    ${m}`)
-      : [`    ${record.status}${record.errorCode ? ` (${record.errorCode})` : ''}: ${record.message ?? ''}`];
+      : [`    ${record.status}${record.errorCode ? ` (${record.errorCode})` : ''}${record.site ? ` at ${record.site}` : ''}: ${record.message ?? ''}`];
+  const races = (record.races ?? []).map((r) => `    race: ${r.summary}${r.count > 1 ? ` (${r.count} reports)` : ''}`);
   return [
-    `--- ${record.status.toUpperCase()}: ${record.id} seed ${record.seed}`,
+    `--- ${record.status.toUpperCase()}: ${record.id} ${record.lang === 'go' ? 'run' : 'seed'} ${record.seed}`,
     ...what,
-    `    replay: ${replayCommand(record, implArg)}`,
-    ...(record.traceFile ? [`    trace: ${record.traceFile}  (${replayCommandLine(record.traceFile)})`] : []),
+    ...races,
+    `    ${record.lang === 'go' ? 'rerun' : 'replay'}: ${replayCommand(record, implArg)}`,
+    ...(record.traceFile ? [`    trace: ${record.traceFile}  (${traceCommandLine(record.traceFile, record.lang)})`] : []),
   ];
 }
 
@@ -102,8 +106,7 @@ export async function runCommand(pattern: string | undefined, options: RunComman
     ...(options.freshWorkers ? { freshWorkerPerRun: true } : {}),
   };
   try {
-    tests = selectTests(pattern);
-    prepared = await prepareImpl(implFor(options.impl, err).dir, poolOptions);
+    ({ prepared, tests } = await prepareSelection(implFor(options.impl, err).dir, pattern, poolOptions, { race: options.race ?? false }));
   } catch (error) {
     if (error instanceof TestSelectionError || error instanceof ImplLoadError) {
       err.write(`raftlab: ${error.message}\n`);
@@ -111,6 +114,13 @@ export async function runCommand(pattern: string | undefined, options: RunComman
     }
     throw error;
   }
+  const unsupported = goRunProblem(prepared, options);
+  if (unsupported) {
+    err.write(`raftlab: ${unsupported}\n`);
+    return 2;
+  }
+  const go = prepared.kind === 'go' ? prepared : undefined;
+  const mode: ClockMode = go ? 'real' : options.mode;
   const parallel = options.parallel ?? Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 0);
   for (const [flag, file] of [['--json', options.json], ['--junit', options.junit]] as const) {
     const problem = file === undefined ? undefined : outputFileProblem(file);
@@ -120,7 +130,8 @@ export async function runCommand(pattern: string | undefined, options: RunComman
     }
   }
   const implDir = prepared.dir;
-  const baseSeed = options.seed ?? randomInt(1, 2 ** 31);
+  // A Go run has no seed (Go seeds its tester from crypto/rand): its number, from 1, names it.
+  const baseSeed = options.seed ?? (go ? 1 : randomInt(1, 2 ** 31));
   const implArg = options.impl;
   const total = tests.length * options.count;
 
@@ -131,7 +142,7 @@ export async function runCommand(pattern: string | undefined, options: RunComman
       recorder = history.startBatch({
         pattern: pattern ?? '',
         tests: tests.map((t) => t.id),
-        mode: options.mode,
+        mode,
         baseSeed,
         count: options.count,
         parallel,
@@ -140,6 +151,7 @@ export async function runCommand(pattern: string | undefined, options: RunComman
         argv,
         ...(options.chaos && formatChaos(options.chaos) ? { chaos: options.chaos } : {}),
         ...(options.check ? { check: true } : {}),
+        ...(go ? { lang: 'go' as const, ...(go.ref.race ? { race: true } : {}) } : {}),
       });
     } catch (error) {
       err.write(`raftlab: not recording history: ${(error as Error).message}\n`);
@@ -148,10 +160,13 @@ export async function runCommand(pattern: string | undefined, options: RunComman
 
   write(
     `raftlab run: ${tests.length} test${tests.length === 1 ? '' : 's'} x ${options.count} = ${total} runs, ` +
-      `${options.mode} clock, seeds ${baseSeed}..${baseSeed + options.count - 1}, ${parallel} worker${parallel === 1 ? '' : 's'}` +
+      (go
+        ? `the Go test binary (${go.ref.goVersion}${go.ref.race ? ', -race' : ''}, ${go.go.compiled ? `built in ${(go.go.buildMs / 1000).toFixed(1)}s` : 'cached build'}) on the wall clock, runs ${baseSeed}..${baseSeed + options.count - 1}`
+        : `${options.mode} clock, seeds ${baseSeed}..${baseSeed + options.count - 1}`) +
+      `, ${parallel} worker${parallel === 1 ? '' : 's'}` +
       (options.impl ? `, impl ${implDir}` : '') +
       (options.chaos && formatChaos(options.chaos) ? `, chaos ${formatChaos(options.chaos)}` : '') +
-      (options.check ? ', safety checker on' : ''),
+      (options.check ? `, safety checker on${go ? " (over raftlab_trace.go's events: without them it has nothing to check)" : ''}` : ''),
   );
   const keep = options.keep ?? 'failed';
   const traceDir = path.resolve(options.out ?? path.join(resolveDataDir(options.data), 'traces', recorder?.id ?? `batch-${baseSeed}`));
@@ -167,7 +182,7 @@ export async function runCommand(pattern: string | undefined, options: RunComman
     tests,
     count: options.count,
     baseSeed,
-    mode: options.mode,
+    mode,
     implDir,
     prepared,
     parallel,
@@ -252,6 +267,7 @@ export function registerRunCommand(program: Command): void {
     .option('--chaos <knobs>', `harsher conditions, e.g. drop=0.05,quantum=250,crash=6 (${chaosKnobNames})`, parseChaosOption)
     .option('--check', "check every run's trace against Raft's safety properties; a violation fails the run")
     .option('--fresh-workers', 'a fresh run process for every run (slower; a process is otherwise reused while it is left clean)')
+    .option('--race', 'a Go lab (--impl a 6.824 checkout\'s src/raft): build its test binary with the race detector')
     .action(async (pattern: string | undefined, options: RunCommandOptions) => {
       process.exitCode = await runCommand(pattern, options);
     });

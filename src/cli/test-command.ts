@@ -8,11 +8,12 @@ import { raftlabRoot } from '../harness/paths.ts';
 import type { ClockMode } from '../harness/runtime/index.ts';
 import { TestSelectionError, selectTests, type NodeLogLine } from '../harness/tester/index.ts';
 import { runBatch } from '../runner/batch.ts';
-import { prepareImpl } from '../runner/impl.ts';
+import { goRunProblem, isGoLabDir, prepareSelection } from '../runner/impl.ts';
 import { replayCommand } from '../runner/report.ts';
+import type { RunRecord } from '../runner/types.ts';
+import { describeGroup } from '../golab/index.ts';
 import { dslogsTime } from '../trace/export.ts';
 import { goTestJson, goTestText } from './go-test-output.ts';
-import type { RunRecord } from '../runner/types.ts';
 
 export interface TestCommandOptions {
   /** Chaos knobs, parsed from --chaos. */
@@ -29,6 +30,8 @@ export interface TestCommandOptions {
   timeout?: number;
   /** Seconds without progress before a run is stopped (tests use short ones). */
   stall?: number;
+  /** A Go lab: build it with the race detector. */
+  race?: boolean;
 }
 
 /** commander's parser for an integer option with a lower bound: a bad value is a one-line usage error. */
@@ -48,8 +51,10 @@ export function formatLog(line: NodeLogLine): string {
 
 /** The implementation a command runs, and a note on stderr when the user may not have meant the reference. */
 export function implFor(flag: string | undefined, err: Pick<NodeJS.WritableStream, 'write'>): ResolvedImpl {
-  const resolved = resolveImpl(flag);
   const cwd = path.resolve(process.cwd());
+  // Inside a 6.824 checkout's src/raft, that folder is the Go lab to run.
+  if ((flag === undefined || flag === '') && isGoLabDir(cwd)) return { dir: cwd, source: 'project' };
+  const resolved = resolveImpl(flag);
   const inRaftlab = cwd === raftlabRoot || cwd.startsWith(raftlabRoot + path.sep);
   if (resolved.source === 'reference' && !inRaftlab) {
     err.write('raftlab: no --impl, and no raftlab project here (a package.json with a "raftlab" field, as `raftlab init` makes): testing the reference Raft\n');
@@ -60,8 +65,10 @@ export function implFor(flag: string | undefined, err: Pick<NodeJS.WritableStrea
 /** Why a run failed, with its seed and the command that replays it: the lines under its `--- FAIL:`. */
 export function failureDetails(record: RunRecord, implArg: string | undefined, verbose: boolean): string[] {
   const lines: string[] = [];
-  if (record.status === 'fail') lines.push(...record.failureMessages);
-  else {
+  if (record.status === 'fail') {
+    // A Go failure names the tester's line that reported it, as go test prints it (config.go:345: …).
+    for (const [i, message] of record.failureMessages.entries()) lines.push(`${i === 0 && record.location ? `${record.location}: ` : ''}${message}`);
+  } else {
     const what = record.status === 'timeout' ? 'timeout' : 'error';
     lines.push(`${what}${record.errorCode ? ` (${record.errorCode})` : ''}${record.site ? ` at ${record.site}` : ''}: ${record.message ?? ''}`);
   }
@@ -74,10 +81,18 @@ export function failureDetails(record: RunRecord, implArg: string | undefined, v
       .filter((f) => f.startsWith('at ') && (verbose || !/node_modules\/\.cache\/raftlab|node:internal|\(node:/.test(f)));
     lines.push(...frames.slice(0, verbose ? undefined : 6));
   }
-  if (record.consoleOutput) {
+  // A Go run's console is its debug lines and dumps, all in its trace: shown only with -v, or when nothing else says why.
+  const goQuiet = record.lang === 'go' && !verbose && record.errorCode !== 'GO_EXIT' && record.errorCode !== 'GO_SIGNAL';
+  if (record.consoleOutput && !goQuiet) {
     lines.push('console output:');
     for (const line of record.consoleOutput.trimEnd().split('\n').slice(-20)) lines.push(`  ${line}`);
     if (record.consoleDroppedBytes) lines.push(`  … ${record.consoleDroppedBytes} more bytes not kept`);
+  }
+  for (const group of record.goroutines?.groups.slice(0, 8) ?? []) lines.push(describeGroup(group));
+  for (const race of record.races ?? []) lines.push(`race: ${race.summary}${race.count > 1 ? ` (${race.count} reports)` : ''}`);
+  if (record.lang === 'go') {
+    lines.push(`run ${record.seed} of the Go test binary (the wall clock, seeded by crypto/rand: not replayable); run it again: ${replayCommand(record, implArg)}`);
+    return lines;
   }
   lines.push(`seed ${record.seed} (${record.mode} clock); replay: ${replayCommand(record, implArg)}`);
   if (record.mode === 'real') lines.push("(a real-clock run follows the machine's timing, so a replay may not fail the same way)");
@@ -108,7 +123,7 @@ export async function testCommand(
   io: TestCommandIo = {},
 ): Promise<number> {
   const writeText = (text: string): void => void out.write(text);
-  const go = options.json ? goTestJson(writeText) : goTestText(writeText, !!options.verbose);
+  const report = options.json ? goTestJson(writeText) : goTestText(writeText, !!options.verbose);
   let tests;
   let prepared;
   const pool = {
@@ -116,8 +131,7 @@ export async function testCommand(
     ...(options.stall ? { stallMs: options.stall * 1000 } : {}),
   };
   try {
-    tests = selectTests(pattern);
-    prepared = await prepareImpl(implFor(options.impl, err).dir, pool);
+    ({ prepared, tests } = await prepareSelection(implFor(options.impl, err).dir, pattern, pool, { race: options.race ?? false }));
   } catch (error) {
     if (error instanceof TestSelectionError || error instanceof ImplLoadError) {
       err.write(`raftlab: ${error.message}\n`);
@@ -125,7 +139,14 @@ export async function testCommand(
     }
     throw error;
   }
-  const baseSeed = options.seed ?? randomInt(1, 2 ** 31);
+  const unsupported = goRunProblem(prepared, options);
+  if (unsupported) {
+    err.write(`raftlab: ${unsupported}\n`);
+    return 2;
+  }
+  const go = prepared.kind === 'go';
+  const mode: ClockMode = go ? 'real' : options.mode;
+  const baseSeed = options.seed ?? (go ? 1 : randomInt(1, 2 ** 31));
   const started = performance.now();
   const total = tests.length * options.count;
   let virtualMs = 0;
@@ -145,7 +166,7 @@ export async function testCommand(
       tests,
       count: options.count,
       baseSeed,
-      mode: options.mode,
+      mode,
       implDir: prepared.dir,
       prepared,
       parallel: 1,
@@ -155,37 +176,37 @@ export async function testCommand(
       ...(options.persistDir ? { persistDir: options.persistDir } : {}),
       onStart: (task) => {
         current = { test: task.testId, startedMs: performance.now() };
-        go.run(task.testId);
+        report.run(task.testId);
       },
       hooks: (task) => ({
-        onOutput: (line: string) => go.output(task.testId, line),
-        ...(options.verbose ? { onLog: (line: NodeLogLine) => go.output(task.testId, formatLog(line)) } : {}),
+        onOutput: (line: string) => report.output(task.testId, line),
+        ...(options.verbose ? { onLog: (line: NodeLogLine) => report.output(task.testId, formatLog(line)) } : {}),
       }),
       onRun: (record) => {
         current = undefined;
         done++;
-        if (options.persistDir) go.output(record.id, `    persisted state: ${path.resolve(options.persistDir, `${record.id}-seed${record.seed}`)}/node-*.json`);
+        if (options.persistDir) report.output(record.id, `    persisted state: ${path.resolve(options.persistDir, `${record.id}-seed${record.seed}`)}/node-*.json`);
         virtualMs += record.testMs;
         const passed = record.status === 'pass';
         if (!passed) failures++;
-        go.end(record.id, passed, record.testMs / 1000, passed ? [] : failureDetails(record, options.impl, !!options.verbose));
+        report.end(record.id, passed, record.testMs / 1000, passed ? [] : failureDetails(record, options.impl, !!options.verbose));
       },
     });
   } finally {
     process.off('SIGINT', onSigint);
   }
   const wallSeconds = (performance.now() - started) / 1000;
-  const virtual = options.mode === 'sim' ? `sim: ${(virtualMs / 1000).toFixed(1)}s of virtual time` : undefined;
+  const virtual = mode === 'sim' ? `sim: ${(virtualMs / 1000).toFixed(1)}s of virtual time` : undefined;
   if (interrupt.signal.aborted) {
-    if (current) go.end(current.test, false, (performance.now() - current.startedMs) / 1000, ['interrupted (Ctrl-C) before it ended']);
-    go.finish(false, wallSeconds, `(interrupted: ${done} of ${total} runs done${failures ? `, ${failures} failed` : ''})`);
+    if (current) report.end(current.test, false, (performance.now() - current.startedMs) / 1000, ['interrupted (Ctrl-C) before it ended']);
+    report.finish(false, wallSeconds, `(interrupted: ${done} of ${total} runs done${failures ? `, ${failures} failed` : ''})`);
     return 130;
   }
   if (failures === 0) {
-    go.finish(true, wallSeconds, virtual ? `(${virtual})` : undefined);
+    report.finish(true, wallSeconds, virtual ? `(${virtual})` : undefined);
     return 0;
   }
-  go.finish(false, wallSeconds, `(${failures} of ${total} runs failed${virtual ? `; ${virtual}` : ''})`);
+  report.finish(false, wallSeconds, `(${failures} of ${total} runs failed${virtual ? `; ${virtual}` : ''})`);
   return 1;
 }
 
@@ -214,6 +235,7 @@ export function registerTestCommand(program: Command): void {
     .addOption(new Option('--stall <seconds>', 'stop a run that made no progress for this long (default 15)').argParser(integerOption('--stall', 1)).hideHelp())
     .option('-v, --verbose', "as go test -v: === RUN and --- PASS lines, the implementation's log lines (dslogs's format), whole stacks")
     .option('--json', "print go test -json's event stream (test2json's), for gotestsum and other go test tools")
+    .option('--race', "a Go lab (--impl a 6.824 checkout's src/raft): build its test binary with the race detector")
     .action(async (pattern: string | undefined, options: TestCommandOptions) => {
       process.exitCode = await testCommand(pattern, options);
     });

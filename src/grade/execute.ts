@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findTest } from '../harness/tester/index.ts';
-import type { PreparedImpl } from '../runner/impl.ts';
+import type { PreparedTsImpl } from '../runner/impl.ts';
 import type { WorkerPool } from '../runner/pool.ts';
 import type { RunRecord, RunTask } from '../runner/types.ts';
 import type { GradeJob, GradeSettings, RunResult } from './plan.ts';
@@ -47,7 +47,7 @@ export function failedJob(job: GradeJob, error: { code: string; message: string 
 }
 
 /** Run one job's seeds on the pool, confined to the submission's build; failed runs' traces come back too. */
-export async function runJob(job: GradeJob, impl: PreparedImpl, buildDir: string, settings: GradeSettings, pool: WorkerPool): Promise<JobOutcome> {
+export async function runJob(job: GradeJob, impl: PreparedTsImpl, buildDir: string, settings: GradeSettings, pool: WorkerPool): Promise<JobOutcome> {
   if (!findTest(job.test)) throw new Error(`the job names test ${job.test}, which this raftlab does not have`);
   const traceDir = mkdtempSync(path.join(os.tmpdir(), 'raftlab-grade-traces-'));
   try {

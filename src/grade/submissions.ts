@@ -9,7 +9,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ImplLoadError } from '../harness/loader/index.ts';
 import { raftlabRoot } from '../harness/paths.ts';
-import { buildForRunning, type PreparedImpl } from '../runner/impl.ts';
+import { buildForRunning, type PreparedTsImpl } from '../runner/impl.ts';
 import { submissionIdPattern } from './plan.ts';
 
 export class GradeInputError extends Error {
@@ -24,7 +24,7 @@ export interface Submission {
   id: string;
   dir: string;
   /** Built and ready, or why not (it then fails every run it has, with that message). */
-  prepared?: PreparedImpl;
+  prepared?: PreparedTsImpl;
   error?: { code: string; message: string };
 }
 

@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { alteredFiles, sourceSnapshotSchema, writeSnapshot, type SourceSnapshot } from '../harness/loader/index.ts';
 import { cacheDir } from '../harness/paths.ts';
-import { prepareImpl, type PreparedImpl } from '../runner/impl.ts';
+import { prepareTsImpl, type PreparedTsImpl } from '../runner/impl.ts';
 import { WorkerPool } from '../runner/pool.ts';
 import { failedJob, runJob, type JobOutcome } from './execute.ts';
 import { gradeQueueName, sourcesKey } from './grade.ts';
@@ -40,7 +40,7 @@ export interface WorkerOptions {
   onNote?: (line: string) => void;
 }
 
-type Ready = { impl: PreparedImpl; buildDir: string } | { error: { code: string; message: string } };
+type Ready = { impl: PreparedTsImpl; buildDir: string } | { error: { code: string; message: string } };
 
 export async function startWorker(options: WorkerOptions): Promise<{ close(): Promise<void> }> {
   const redis = new Redis(options.queue, { maxRetriesPerRequest: null, lazyConnect: true });
@@ -63,7 +63,7 @@ export async function startWorker(options: WorkerOptions): Promise<{ close(): Pr
     const buildDir = path.join(home, 'build');
     mkdirSync(buildDir, { recursive: true });
     try {
-      const impl = await prepareImpl(implDir, {}, { outDir: buildDir, processFlags: confinementFlags(buildDir) });
+      const impl = await prepareTsImpl(implDir, {}, { outDir: buildDir, processFlags: confinementFlags(buildDir) });
       return { impl, buildDir };
     } catch (error) {
       return { error: { code: (error as { code?: string }).code ?? 'IMPL_LOAD_FAILED', message: (error as Error).message } };

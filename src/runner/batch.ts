@@ -5,9 +5,9 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ClockMode } from '../harness/runtime/index.ts';
-import { findTest, type RaftTest } from '../harness/tester/index.ts';
+import { findTest, TestSelectionError, type RaftTest } from '../harness/tester/index.ts';
 import { clusterFailures, type FailureCluster } from './cluster.ts';
-import { prepareImpl, type PreparedImpl } from './impl.ts';
+import { prepareImpl, snapshotOf, type PreparedImpl } from './impl.ts';
 import { PoolClosedError, WorkerPool, type PoolOptions, type PoolStats, type RunHooks } from './pool.ts';
 import { summarize, wilsonInterval, type DurationSummary, type Interval } from './stats.ts';
 import type { RunRecord, RunTask } from './types.ts';
@@ -39,6 +39,8 @@ export interface BatchOptions {
   hooks?: (task: RunTask) => RunHooks;
   /** Keep each node's persisted state under this folder, one subfolder per run (raftlab test --persist-dir). */
   persistDir?: string;
+  /** A Go lab prepared here (not given as `prepared`): build it with -race. */
+  race?: boolean;
   /** Node flags for the run processes (grading's permission model). */
   processFlags?: string[];
 }
@@ -75,6 +77,10 @@ export interface BatchResult {
   stopped: boolean;
   wallMs: number;
   pool: PoolStats;
+  /** A Go lab's batch (its runs are the Go test binary's, on the wall clock; seeds only number them). */
+  lang?: 'go';
+  /** A Go lab built with -race. */
+  race?: true;
 }
 
 /** The tasks of a batch: run i of every test before run i + 1 of any, so each test's counts grow together. */
@@ -83,20 +89,22 @@ export function batchTasks(
   prepared: PreparedImpl,
 ): RunTask[] {
   const tasks: RunTask[] = [];
+  // A Go run is the course's test binary: the wall clock, and none of the TypeScript harness's knobs.
+  const go = prepared.kind === 'go';
   for (let i = 0; i < options.count; i++) {
     for (const test of options.tests) {
       const seed = options.baseSeed + i;
       tasks.push({
         testId: test.id,
-        mode: options.mode,
+        mode: go ? 'real' : options.mode,
         seed,
         implDir: prepared.dir,
         impl: prepared.ref,
-        ...(options.persistDir ? { persistDir: path.resolve(options.persistDir, `${test.id}-seed${seed}`) } : {}),
-        ...(options.processFlags ? { processFlags: options.processFlags } : {}),
-        ...(options.trace ? { trace: { ...options.trace, sources: prepared.built.snapshot } } : {}),
+        ...(options.persistDir && !go ? { persistDir: path.resolve(options.persistDir, `${test.id}-seed${seed}`) } : {}),
+        ...(options.processFlags && !go ? { processFlags: options.processFlags } : {}),
+        ...(options.trace ? { trace: { ...options.trace, sources: snapshotOf(prepared) } } : {}),
         ...(options.check ? { check: true } : {}),
-        ...(options.chaos ? { chaos: options.chaos } : {}),
+        ...(options.chaos && !go ? { chaos: options.chaos } : {}),
       });
     }
   }
@@ -143,7 +151,14 @@ export function keptRecord(record: RunRecord, shared: { implDir: string; sources
 export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const started = performance.now();
   const startedAt = new Date().toISOString();
-  const prepared = options.prepared ?? (await prepareImpl(options.implDir, options.pool));
+  const prepared = options.prepared ?? (await prepareImpl(options.implDir, options.pool, { race: options.race ?? false }));
+  if (prepared.kind === 'go') {
+    const known = new Set(prepared.tests.map((t) => t.id));
+    const missing = options.tests.filter((t) => !known.has(t.id)).map((t) => t.id);
+    if (missing.length) {
+      throw new TestSelectionError('NO_TEST_MATCHES', `${prepared.dir} has no test ${missing.join(', ')}: its tests are ${[...known].join(', ')}`);
+    }
+  }
   const tasks = batchTasks(options, prepared);
   const shared = { implDir: prepared.dir, sourcesHash: prepared.ref.sourcesHash };
   const pool = new WorkerPool({ ...options.pool, size: Math.max(1, Math.min(options.parallel, tasks.length)) });
@@ -187,7 +202,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const ran = new Set(records.map((r) => `${r.id}\0${r.seed}`));
   return {
     startedAt,
-    mode: options.mode,
+    mode: prepared.kind === 'go' ? 'real' : options.mode,
     baseSeed: options.baseSeed,
     count: options.count,
     parallel: pool.options.size,
@@ -201,5 +216,6 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     stopped: stopped && records.length < tasks.length,
     wallMs: performance.now() - started,
     pool: pool.stats,
+    ...(prepared.kind === 'go' ? { lang: 'go' as const, ...(prepared.ref.race ? { race: true as const } : {}) } : {}),
   };
 }

@@ -83,6 +83,9 @@ const settingsSchema = z.object({
   /** Chaos knobs the batch ran with (absent: the course's conditions). */
   chaos: chaosKnobsSchema.optional(),
   check: z.boolean().optional(),
+  /** A Go lab's batch (the course's test binary), and whether it was built with -race. */
+  lang: z.literal('go').optional(),
+  race: z.boolean().optional(),
 });
 
 export type BatchSettings = z.infer<typeof settingsSchema> & { chaos?: ChaosKnobs | undefined };

@@ -9,6 +9,11 @@
  * stops turning (a synchronous loop, or one that only awaits settled promises) is caught after `stallMs`, whether
  * or not virtual time would have moved; a real-clock run also has the course's wall budget; every run has a cap on
  * its process's resident memory (Buffers included), polled from /proc.
+ *
+ * A Go lab's run (task.impl.kind 'go') is another kind of run in the same pool: its test binary is the process, one per
+ * run (src/golab/run.ts), so the channel, nonce and clean check of a run process do not apply; the wall budget, the
+ * memory cap, cancellation, trace keeping and the record are the same. On the budget the binary gets SIGQUIT and its
+ * goroutine dump is kept, grouped by where the goroutines wait.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,7 +28,11 @@ import { isReference } from '../harness/loader/index.ts';
 import { findTest, type NodeLogLine } from '../harness/tester/index.ts';
 import { encodeFrame, FrameError, FrameReader, type ChildFrame, type TraceChunk } from './child/protocol.ts';
 import { traceHeaderFor, writeTraceFromChunks } from '../trace/file.ts';
-import type { RunRecord, RunStatus, RunTask } from './types.ts';
+import { describeGroup, GoRunProcess } from '../golab/index.ts';
+import { checkTrace, invariants } from '../checker/index.ts';
+import { nodeOf } from '../trace/describe.ts';
+import type { TraceEvent } from '../trace/events.ts';
+import type { GoImplRef, RunRecord, RunStatus, RunTask } from './types.ts';
 
 export interface PoolOptions {
   /** How many run processes at once. */
@@ -88,6 +97,17 @@ function scrubbedEnv(): NodeJS.ProcessEnv {
   if (process.versions.electron) env.ELECTRON_RUN_AS_NODE = '1';
   return env;
 }
+
+/** A Go test binary's environment: the same, plus the Go runtime's own settings when the user set them. */
+function goEnv(): NodeJS.ProcessEnv {
+  const env = scrubbedEnv();
+  delete env.ELECTRON_RUN_AS_NODE;
+  for (const name of ['GOMAXPROCS', 'GOGC', 'GOMEMLIMIT', 'GORACE', 'GOTRACEBACK', 'GODEBUG']) if (process.env[name] !== undefined) env[name] = process.env[name];
+  return env;
+}
+
+/** The lab part a test's name ends with (`TestBackup2B` → 2B). */
+const partOf = (id: string): string => /(2[A-D])$/.exec(id)?.[1] ?? '?';
 
 /** Resident memory of a process in MB (Linux); undefined where /proc cannot tell. */
 function residentMb(pid: number): number | undefined {
@@ -307,6 +327,8 @@ class Slot {
   }
 
   async run(task: RunTask, hooks: RunHooks): Promise<RunRecord> {
+    if (task.impl.kind === 'go') return this.runGo(task, task.impl, hooks);
+    const impl = task.impl;
     const started = performance.now();
     const { proc, fresh } = await this.process(task.processFlags);
     const runId = `${task.testId}-${task.seed}-${randomBytes(4).toString('hex')}`;
@@ -395,9 +417,9 @@ class Slot {
           testId: task.testId,
           mode: task.mode,
           seed: task.seed,
-          file: task.impl.file,
-          sourceRoot: task.impl.sourceRoot,
-          sourceDir: task.impl.sourceDir,
+          file: impl.file,
+          sourceRoot: impl.sourceRoot,
+          sourceDir: impl.sourceDir,
           trace: !!task.trace || !!task.check,
           streamTrace: !!task.trace,
           keepPassing: task.trace?.keep === 'all',
@@ -475,8 +497,124 @@ class Slot {
     return record;
   }
 
+  /**
+   * One run of a Go lab's test binary, under the same watchdogs: the wall budget (SIGQUIT, so Go prints its
+   * goroutines, then SIGKILL), the resident-memory cap, and cancellation when the pool closes.
+   */
+  private async runGo(task: RunTask, impl: GoImplRef, hooks: RunHooks): Promise<RunRecord> {
+    const started = performance.now();
+    const o = this.pool.options;
+    const budgetMs = (o.timeoutMs ?? defaultTimeoutMs)(task);
+    const memoryMb = o.memoryMb ?? 1024;
+    const runId = `${task.testId}-${task.seed}-${randomBytes(4).toString('hex')}`;
+    const proc = new GoRunProcess({
+      testId: task.testId,
+      binary: impl.binary,
+      lab: impl.lab,
+      snapshot: impl.snapshot,
+      env: goEnv(),
+      consoleCapBytes: o.consoleCapBytes ?? 64 * 1024,
+      hooks: { onOutput: hooks.onOutput, onLog: hooks.onLog },
+    });
+    this.pool.goRuns.add(proc);
+    this.pool.stats.workersStarted++;
+    let stopped = false;
+    const watch = setInterval(() => {
+      // A Go run's test time is the wall clock: its progress is the time it has run.
+      hooks.onProgress?.(performance.now() - started);
+      if (performance.now() - started > budgetMs) {
+        stopped = true;
+        proc.stop({
+          code: 'WATCHDOG_TIMEOUT',
+          status: 'timeout',
+          message: `the run did not finish within ${(budgetMs / 1000).toFixed(0)} s of wall time and was stopped (the course allows a test 120 s)`,
+        });
+        return;
+      }
+      const rss = residentMb(proc.pid ?? -1);
+      if (rss !== undefined && rss > memoryMb) {
+        stopped = true;
+        proc.kill({ code: 'WORKER_OUT_OF_MEMORY', status: 'error', message: `out of memory: the test binary grew past ${memoryMb} MB (${Math.round(rss)} MB resident)` });
+      }
+    }, 250);
+    this.abort = () => {
+      stopped = true;
+      proc.kill({ code: 'CANCELLED', status: 'error', message: 'cancelled: the pool was closed' });
+    };
+    const result = await proc.done;
+    clearInterval(watch);
+    this.abort = undefined;
+    this.pool.goRuns.delete(proc);
+    const v = result.verdict;
+    const test = findTest(task.testId);
+    const dispatchWallMs = performance.now() - started;
+    const record: RunRecord = {
+      id: task.testId,
+      part: test?.part ?? partOf(task.testId),
+      description: result.description ?? test?.description ?? '',
+      mode: 'real',
+      seed: task.seed,
+      status: v.status,
+      ...(v.message !== undefined ? { message: v.message } : {}),
+      failureMessages: v.failureMessages,
+      ...(v.errorCode ? { errorCode: v.errorCode } : {}),
+      ...(v.stack ? { stack: v.stack } : {}),
+      ...(v.site ? { site: v.site } : {}),
+      ...(v.location ? { location: v.location } : {}),
+      output: result.output,
+      ...(v.passed ? { passed: v.passed } : {}),
+      testMs: v.testMs,
+      wallMs: result.wallMs,
+      codecWarnings: [],
+      implDir: task.implDir,
+      sourcesHash: impl.sourcesHash,
+      runId,
+      completed: !stopped,
+      dispatchWallMs,
+      freshWorker: true,
+      ...(result.consoleOutput ? { consoleOutput: result.consoleOutput } : {}),
+      ...(result.consoleDroppedBytes ? { consoleDroppedBytes: result.consoleDroppedBytes } : {}),
+      lang: 'go',
+      ...(impl.race ? { race: true as const } : {}),
+      ...(v.goroutines ? { goroutines: v.goroutines } : {}),
+      ...(v.goroutineDump ? { goroutineDump: v.goroutineDump.slice(0, 1024 * 1024) } : {}),
+      ...(v.races ? { races: v.races, raceReports: v.raceReports ?? v.races.length } : {}),
+    };
+    if (task.check && v.errorCode !== 'CANCELLED') this.checkGoRun(record, result.events);
+    const keep = task.trace && v.errorCode !== 'CANCELLED' && (task.trace.keep === 'all' || record.status !== 'pass');
+    if (keep) {
+      const events = withTriage(result.events, v.goroutines?.groups.map((g) => describeGroup(g)) ?? []);
+      const text = events.map((e) => JSON.stringify(e)).join('\n');
+      const servers = findTest(task.testId)?.servers ?? 1 + events.reduce((n, e) => Math.max(n, nodeOf(e) ?? -1), -1);
+      await this.keepTrace(task, record, events.length ? [{ text, count: events.length, firstT: events[0]!.t, lastT: events.at(-1)!.t }] : [], v.status === 'timeout', {
+        servers,
+        lang: 'go',
+      });
+    }
+    return record;
+  }
+
+  /**
+   * The safety checker over a Go run's events (what raftlab_trace.go printed: data, read in raftlab's own process), as
+   * a run process does for a TypeScript run: a violation fails a run that passed; the tester's verdict stays first.
+   */
+  private checkGoRun(record: RunRecord, events: readonly TraceEvent[]): void {
+    let violations;
+    try {
+      violations = checkTrace(events as TraceEvent[]).violations;
+    } catch (error) {
+      record.failureMessages = [...record.failureMessages, `the safety checker could not read the run's events: ${(error as Error).message}`];
+      return;
+    }
+    if (violations.length === 0) return;
+    record.violations = violations;
+    const said = violations.map((v) => `safety violation: ${invariants[v.invariant].title}: ${v.message}`);
+    if (record.status === 'pass') Object.assign(record, { status: 'fail', message: said[0]!, failureMessages: said, site: `safety:${violations[0]!.invariant}` });
+    else record.failureMessages = [...record.failureMessages, ...said];
+  }
+
   /** Write the run's trace (what the run process sent), atomically; a failure is noted, never a change of verdict. */
-  private async keepTrace(task: RunTask, record: RunRecord, chunks: TraceChunk[], truncated: boolean): Promise<void> {
+  private async keepTrace(task: RunTask, record: RunRecord, chunks: TraceChunk[], truncated: boolean, extra: { servers?: number; lang?: 'go' } = {}): Promise<void> {
     const spec = task.trace!;
     const file = traceFileFor(task, spec.dir);
     const chaos = record.chaos ?? task.chaos;
@@ -484,10 +622,11 @@ class Slot {
       { id: task.testId, seed: task.seed, mode: task.mode, status: record.status, message: record.message, ...(chaosActive(chaos) ? { chaos } : {}) },
       {
         impl: isReference(task.implDir) ? 'reference' : task.implDir,
-        servers: findTest(task.testId)?.servers ?? 0,
+        servers: extra.servers ?? findTest(task.testId)?.servers ?? 0,
         sources: { hash: task.impl.sourcesHash, files: task.impl.sourceFiles },
         truncated,
         ...(task.check ? { checked: true } : {}),
+        ...(extra.lang ? { lang: extra.lang } : {}),
       },
     );
     try {
@@ -500,6 +639,18 @@ class Slot {
       record.traceError = `could not save the trace: ${why} (${file})`;
     }
   }
+}
+
+/** A hang's groups of goroutines as TEST lines at the end of its trace, where the viewer shows how it ended. */
+function withTriage(events: TraceEvent[], groups: string[]): TraceEvent[] {
+  if (groups.length === 0) return events;
+  const end = events.at(-1);
+  const t = end?.t ?? 0;
+  const lines: TraceEvent[] = [
+    { t, kind: 'log', node: -1, topic: 'TEST', message: 'goroutines when the watchdog stopped the run, by where they wait:' },
+    ...groups.map((g): TraceEvent => ({ t, kind: 'log', node: -1, topic: 'TEST', message: `  ${g}` })),
+  ];
+  return end?.kind === 'test-end' ? [...events.slice(0, -1), ...lines, end] : [...events, ...lines];
 }
 
 /** Where a run's trace goes: one file per (test, seed, clock), so a rerun of the same seed replaces its own. */
@@ -520,6 +671,8 @@ export class WorkerPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
   private closed = false;
+  /** Go test binaries running now (each is its own run's process). */
+  readonly goRuns = new Set<GoRunProcess>();
 
   constructor(readonly options: PoolOptions) {
     if (!(options.size >= 1)) throw new Error('the pool needs at least one worker');
@@ -587,5 +740,6 @@ export class WorkerPool {
       }
     }
     await Promise.all(procs.map((p) => (p.child.exitCode !== null || p.child.signalCode !== null ? undefined : new Promise((r) => p.child.once('exit', r)))));
+    await Promise.all([...this.goRuns].map((run) => run.done));
   }
 }

@@ -143,6 +143,13 @@ export async function replay(file: string, options: ReplayOptions = {}): Promise
     } catch (error) {
       return input(error);
     }
+    if (header.lang === 'go') {
+      // Go seeds its tester from crypto/rand and runs on the wall clock: there is no seed to replay.
+      throw new ReplayInputError(
+        'NOT_REPLAYABLE',
+        `${file} is a run of a Go lab, which cannot be replayed (Go seeds its tester from crypto/rand and runs on the wall clock); run the test again instead: npx raftlab run '^${header.test}$' --count 20 --impl ${JSON.stringify(header.impl)}`,
+      );
+    }
     if (!findTest(header.test)) throw new ReplayInputError('UNKNOWN_TEST', `${file} records test ${header.test}, which this raftlab does not have`);
     if (!['sim', 'real'].includes(header.mode)) throw new ReplayInputError('TRACE_FORMAT', `${file} records an unknown clock '${String(header.mode)}'`);
 

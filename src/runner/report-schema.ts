@@ -35,6 +35,15 @@ const violation = z.strictObject({
   context: z.array(z.number().int()).describe('Indices of earlier events that led there, oldest first.'),
 });
 
+const raceSide = z
+  .strictObject({
+    op: z.string().describe('read or write.'),
+    site: z.string().describe("The access's first frame in the student's (else the lab's) code: raft.go:70.").optional(),
+    func: z.string().optional(),
+    stack: z.array(z.string()).describe('The stack down to that frame, innermost first.'),
+  })
+  .describe('One side of a data race.');
+
 const run = z
   .strictObject({
     id: z.string().describe('The test, e.g. TestBackup2B.'),
@@ -74,6 +83,42 @@ const run = z
     traceFile: z.string().describe('The trace file kept for it.').optional(),
     traceError: z.string().describe('Why its trace could not be kept.').optional(),
     violations: z.array(violation).describe('What the safety checker found (run --check).').optional(),
+    lang: z.literal('go').describe("A Go lab's run (its seed is only the run's number: Go runs are not replayable).").optional(),
+    location: z.string().describe("A Go run's failure: the line that reported it, as go test prints it (config.go:345).").optional(),
+    race: z.literal(true).describe('A Go run of a -race build.').optional(),
+    goroutines: z
+      .strictObject({
+        groups: z.array(
+          z.strictObject({
+            count: int('Goroutines in the group.'),
+            state: z.string().describe("Their state, as Go's dump says it (semacquire, chan receive, …)."),
+            code: z.string().describe('The source line the group waits on, when the sources have it.').optional(),
+            sites: z.array(z.strictObject({ site: z.string(), func: z.string(), count: z.number().int() })).describe('Where, most goroutines first.'),
+            site: z.string().describe('The first site.').optional(),
+            func: z.string().describe("The first site's function.").optional(),
+            owner: z.enum(['student', 'tester', 'lab']).describe('Whose code the group waits in.'),
+            waits: z.enum(['lock', 'channel', 'cond', 'in-lab', 'sleep', 'tester', 'other']).describe('What the wait is.'),
+            ids: z.array(z.number().int()).describe("The first few goroutines' ids."),
+          }),
+        ),
+        total: int('Goroutines in the dump.'),
+        runtime: int("Of them, those only in Go's own packages (not grouped)."),
+      })
+      .describe('A Go run stopped by the watchdog, or ended by a fatal error: its goroutines, grouped by where they wait.')
+      .optional(),
+    goroutineDump: z.string().describe('The goroutine dump itself, as Go printed it (capped).').optional(),
+    races: z
+      .array(
+        z.strictObject({
+          key: z.string().describe('The pair of cut stacks, sorted: the race\'s identity.'),
+          accesses: z.tuple([raceSide, raceSide]).describe('The two accesses.'),
+          count: int('How many reports had this pair.'),
+          summary: z.string().describe('read at raft.go:70 in (*Raft).GetState vs write at …'),
+        }),
+      )
+      .describe("A Go run's -race reports, deduplicated by their pair of stacks.")
+      .optional(),
+    raceReports: int('How many -race reports there were.').optional(),
   })
   .describe('One run.');
 
@@ -119,6 +164,8 @@ const batch = z.strictObject({
   stopped: z.boolean().describe('The batch stopped before every run was done.'),
   wallMs: ms('Wall time of the batch'),
   pool: z.strictObject({ workersStarted: z.number().int(), replacedAfterCrash: z.number().int(), replacedUnclean: z.number().int(), replacedAfterRuns: z.number().int() }).describe('What the pool of run processes did.'),
+  lang: z.literal('go').describe("A Go lab's batch (its runs on the wall clock, not replayable).").optional(),
+  race: z.literal(true).describe('A Go lab built with -race.').optional(),
   pattern: z.string().describe('The test pattern given.'),
   tests: z.array(z.string()).describe('The tests it selected.'),
   historyId: z.string().describe('The batch in the results history.').optional(),

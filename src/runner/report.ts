@@ -44,8 +44,10 @@ export function formatClusters(batch: BatchResult, implArg: string | undefined):
   const lines = [`Failure clusters (${batch.clusters.length}):`];
   for (const c of batch.clusters) {
     lines.push(`  ${String(c.count).padStart(4)} x ${c.test} [${c.site}] ${c.message}`);
-    lines.push(`         e.g. "${c.example.split('\n')[0]}"; first seed ${c.firstSeed}, shortest seed ${c.shortestSeed} (${formatSeconds(c.shortestTestMs)})`);
-    lines.push(`         replay: ${replayCommand({ id: c.test, mode: batch.mode, seed: c.shortestSeed }, implArg)}`);
+    const seed = batch.lang ? 'run' : 'seed';
+    lines.push(`         e.g. "${c.example.split('\n')[0]}"; first ${seed} ${c.firstSeed}, shortest ${seed} ${c.shortestSeed} (${formatSeconds(c.shortestTestMs)})`);
+    const go = batch.lang ? { lang: batch.lang, ...(batch.race ? { race: batch.race } : {}) } : {};
+    lines.push(`         ${batch.lang ? 'rerun' : 'replay'}: ${replayCommand({ id: c.test, mode: batch.mode, seed: c.shortestSeed, ...go }, implArg)}`);
   }
   return lines;
 }

@@ -3,9 +3,14 @@ import type { TestRunResult, TestStatus } from '../harness/tester/index.ts';
 import type { Violation } from '../checker/index.ts';
 import type { ChaosKnobs } from '../harness/chaos.ts';
 import type { SourceSnapshot } from '../harness/loader/index.ts';
+import type { GoLab, GoRace, GoroutineTriage } from '../golab/index.ts';
 
-/** The built implementation a run executes (src/harness/loader): the same for every run of a batch. */
-export interface ImplRef {
+/** The built implementation a run executes: the same for every run of a batch. */
+export type ImplRef = TsImplRef | GoImplRef;
+
+/** A TypeScript implementation, built into one module (src/harness/loader), run in a run process. */
+export interface TsImplRef {
+  kind?: 'ts';
   /** The built module. */
   file: string;
   /** Absolute folder the snapshot's paths start from (to point stacks at the student's own files). */
@@ -15,6 +20,21 @@ export interface ImplRef {
   /** The source snapshot's hash: which code ran. */
   sourcesHash: string;
   /** How many files the snapshot holds. */
+  sourceFiles: number;
+}
+
+/** A Go lab (src/golab): its cached test binary, started as a process of its own for each run. */
+export interface GoImplRef {
+  kind: 'go';
+  binary: string;
+  lab: GoLab;
+  /** Built with -race. */
+  race: boolean;
+  /** `go1.19.8` */
+  goVersion: string;
+  /** The Go sources (to quote the line a goroutine waits on, and for the trace). */
+  snapshot: SourceSnapshot;
+  sourcesHash: string;
   sourceFiles: number;
 }
 
@@ -78,4 +98,17 @@ export interface RunRecord extends Omit<TestRunResult, 'status'> {
   traceError?: string;
   /** What the safety checker found (with --check). */
   violations?: Violation[];
+  /** A Go lab's run (its seed is only the run's number: Go runs are not replayable). */
+  lang?: 'go';
+  /** A Go run's failure: the line that reported it, as go test prints it (`config.go:345`). */
+  location?: string;
+  /** A Go run of a -race build. */
+  race?: true;
+  /** A Go run stopped by the watchdog, or ended by a fatal error: its goroutines, grouped by where they wait. */
+  goroutines?: GoroutineTriage;
+  /** The goroutine dump itself, as Go printed it (capped). */
+  goroutineDump?: string;
+  /** A Go run's -race reports, deduplicated by their pair of stacks, and how many reports there were. */
+  races?: GoRace[];
+  raceReports?: number;
 }

@@ -111,6 +111,8 @@ export interface RunSettings {
   check?: boolean | undefined;
   /** Chaos knobs (src/harness/chaos.ts): harsher conditions than the course's; none by default. */
   chaos?: ChaosKnobs | undefined;
+  /** A Go lab (a 6.824 checkout's src/raft): build its test binary with the race detector. */
+  race?: boolean | undefined;
 }
 
 /** The form's remembered values (the settings file in the data folder). */
@@ -124,7 +126,8 @@ export type SavedSettings = Omit<RunSettings, 'tests' | 'seed' | 'chaos'> & {
 export interface ImplResolution {
   /** The folder, absolute. */
   dir: string;
-  kind: 'reference' | 'skeleton' | 'bug' | 'folder';
+  /** go: a 6.824 checkout's src/raft, run by the course's Go tester (not replayable, wall clock only). */
+  kind: 'reference' | 'skeleton' | 'bug' | 'folder' | 'go';
   /** For a planted bug: its name and title. */
   bug?: { name: string; title: string } | undefined;
 }
@@ -201,6 +204,8 @@ export interface BatchView {
   settings: RunSettings & { baseSeed: number };
   /** The implementation folder that ran. */
   implDir: string;
+  /** A Go lab's batch: the course's Go test binary, on the wall clock; its runs are numbered, not seeded, and not replayable. */
+  lang?: 'go' | undefined;
   startedAt: string;
   finishedAt?: string | undefined;
   total: number;
@@ -498,6 +503,7 @@ export const contract = {
       stopOnFail: z.boolean().default(false),
       check: z.boolean().default(false),
       chaos: CHAOS_KNOBS.optional(),
+      race: z.boolean().optional(),
     }),
   }),
   'batch:cancel': channel<{ cancelled: boolean }>()({

@@ -53,6 +53,8 @@ export interface TraceHeader {
   events?: number | undefined;
   /** The chaos knobs the run had on (a replay turns them on again). */
   chaos?: ChaosKnobs | undefined;
+  /** A Go lab's run (src/golab): the course's Go tester on the wall clock, not replayable. Absent: TypeScript. */
+  lang?: 'go' | undefined;
 }
 
 // A compile error here: TraceHeader and its schema in json-schema.ts disagree.
@@ -62,7 +64,7 @@ void headerAgrees;
 /** The header for a finished run. */
 export function traceHeaderFor(
   result: Pick<TestRunResult, 'id' | 'seed' | 'mode' | 'message' | 'chaos'> & { status: TraceHeader['status'] },
-  options: { impl?: string; servers?: number; sources?: TraceHeader['sources']; truncated?: boolean; checked?: boolean } = {},
+  options: { impl?: string; servers?: number; sources?: TraceHeader['sources']; truncated?: boolean; checked?: boolean; lang?: 'go' } = {},
 ): TraceHeader {
   return {
     format: traceFormat,
@@ -80,6 +82,7 @@ export function traceHeaderFor(
     ...(options.sources ? { sources: options.sources } : {}),
     ...(options.truncated ? { truncated: true } : {}),
     ...(options.checked ? { checked: true } : {}),
+    ...(options.lang ? { lang: options.lang } : {}),
   };
 }
 

@@ -250,6 +250,7 @@ const headerShape = {
   servers: int('How many servers the test ran.').min(1).optional(),
   events: int('How many events follow.').min(0).optional(),
   chaos: chaosKnobsSchema.describe('The chaos knobs the run had on (a replay turns them on again).').optional(),
+  lang: z.literal('go').describe("A Go lab's run (the course's Go tester on the wall clock, not replayable). Absent: TypeScript.").optional(),
 };
 
 /** The header as raftlab writes it (the published schema: no other field). */

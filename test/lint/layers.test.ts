@@ -22,6 +22,8 @@ describe('layers point one way', function () {
       ['src/harness/tester/x.ts', "import { createTraceRecorder } from '../../trace/recorder.ts';\nvoid createTraceRecorder;\n"],
       ['src/trace/x.ts', "import { checkTrace } from '../checker/index.ts';\nvoid checkTrace;\n"],
       ['src/checker/x.ts', "import { runBatch } from '../runner/batch.ts';\nvoid runBatch;\n"],
+      ['src/golab/x.ts', "import { runBatch } from '../runner/batch.ts';\nvoid runBatch;\n"],
+      ['src/trace/x.ts', "import { buildGoLab } from '../golab/index.ts';\nvoid buildGoLab;\n"],
       ['src/runner/x.ts', "import { makeProgram } from '../cli/main.ts';\nvoid makeProgram;\n"],
       ['src/main/x.ts', "import { testCommand } from '../cli/test-command.ts';\nvoid testCommand;\n"],
       ['src/renderer/src/x.ts', "import { runBatch } from '../../runner/batch.ts';\nvoid runBatch;\n"],
@@ -40,6 +42,7 @@ describe('layers point one way', function () {
       ['src/harness/tester/x.ts', "import type { TraceEvent } from '../../trace/schema.ts';\nexport type X = TraceEvent;\n"],
       ['src/checker/x.ts', "import type { TraceEvent } from '../trace/events.ts';\nexport type X = TraceEvent;\n"],
       ['src/runner/x.ts', "import { checkTrace } from '../checker/index.ts';\nvoid checkTrace;\n"],
+      ['src/runner/x.ts', "import { buildGoLab } from '../golab/index.ts';\nvoid buildGoLab;\n"],
       ['src/renderer/src/x.ts', "import type { RunRecord } from '../../runner/types.ts';\nimport { describe } from '../../trace/describe.ts';\nexport type X = RunRecord;\nvoid describe;\n"],
       ['src/renderer/src/x.ts', "import { formatChaos } from '../../shared/chaos.ts';\nvoid formatChaos;\n"],
     ];

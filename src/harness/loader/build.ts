@@ -16,7 +16,16 @@ import { apiEntry, cacheDir } from '../paths.ts';
 import { BugPatchError, resolveImplDir } from './bug-patch.ts';
 import { sha256, snapshotHash, sourcesFormat, type SourceFile, type SourceSnapshot } from './snapshot.ts';
 
-export type ImplLoadErrorCode = 'IMPL_NOT_FOUND' | 'IMPL_BUILD_FAILED' | 'IMPL_LOAD_FAILED' | 'IMPL_NO_MAKE' | 'IMPL_TOO_LARGE';
+export type ImplLoadErrorCode =
+  | 'IMPL_NOT_FOUND'
+  | 'IMPL_BUILD_FAILED'
+  | 'IMPL_LOAD_FAILED'
+  | 'IMPL_NO_MAKE'
+  | 'IMPL_TOO_LARGE'
+  // A Go lab (src/golab): a folder that is not a 6.824 checkout's src/raft, no Go toolchain, one too old to build it.
+  | 'GO_NOT_A_LAB'
+  | 'GO_TOOLCHAIN_MISSING'
+  | 'GO_TOOLCHAIN_TOO_OLD';
 
 /** An implementation folder that cannot be used; the message says which and why, in one line where it can. */
 export class ImplLoadError extends Error {
@@ -71,7 +80,7 @@ function findEntry(dir: string): string {
   }
   if (!info.isDirectory()) throw new ImplLoadError('IMPL_NOT_FOUND', `${dir} is not a folder`);
   const entry = entryNames.map((name) => path.join(dir, name)).find((file) => existsSync(file));
-  if (!entry) throw new ImplLoadError('IMPL_NOT_FOUND', `implementation folder ${dir} has no index.ts (or index.mts / index.js) exporting make`);
+  if (!entry) throw new ImplLoadError('IMPL_NOT_FOUND', `implementation folder ${dir} has no index.ts (or index.mts / index.js) exporting make (a Go lab: the src/raft folder of a 6.824 checkout)`);
   return entry;
 }
 

@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 
 export const sourcesFormat = 'raftlab-sources/1';
 
@@ -42,26 +41,6 @@ export function snapshotHash(files: readonly Pick<SourceFile, 'path' | 'sha256'>
 
 /** A short form of the hash for people: the first 12 hex digits, as git shows commits. */
 export const shortHash = (hash: string): string => hash.slice(0, 12);
-
-// A relative path that stays inside its folder: no absolute paths, no '..', no empty or odd segments.
-const safeRelativePath = z
-  .string()
-  .min(1)
-  .max(500)
-  .refine((p) => !p.includes('\\') && !p.includes('\0') && !p.startsWith('/') && !/^[a-zA-Z]:/.test(p), 'must be a relative path with forward slashes')
-  .refine((p) => p === '.' || p.split('/').every((s) => s !== '' && s !== '.' && s !== '..'), 'must not leave its folder');
-
-export const sourceSnapshotSchema = z.object({
-  format: z.literal(sourcesFormat),
-  implDir: safeRelativePath,
-  entry: safeRelativePath,
-  files: z
-    .array(z.object({ path: safeRelativePath, sha256: z.string().regex(/^[0-9a-f]{64}$/), text: z.string().max(8 * 1024 * 1024) }))
-    .min(1)
-    .max(2_000),
-  packages: z.array(z.string().max(200)).max(500),
-  hash: z.string().regex(/^[0-9a-f]{64}$/),
-});
 
 export type SnapshotProblem = { code: 'SOURCES_MODIFIED'; message: string; files: string[] };
 

@@ -100,24 +100,35 @@ export class BatchService {
     if (busy >= MAX_RUNNING_BATCHES) {
       throw new InputError(`${busy} batches are running already: wait for one to end, or cancel it (each runs its own processes on this machine)`);
     }
-    const unknown = settings.tests.filter((id) => !findTest(id));
-    if (unknown.length) throw new InputError(`Unknown test${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
-    const testIds = [...new Set(settings.tests)];
-    const tests = testIds.map((id) => findTest(id)!);
     const { dir: implDir, kind } = this.o.impls.resolve(settings.impl);
+    // A Go lab (src/golab) runs the course's test binary: its own tests, on the wall clock, without raftlab's knobs.
+    const go = kind === 'go';
+    const unknown = go ? [] : settings.tests.filter((id) => !findTest(id));
+    if (unknown.length) throw new InputError(`Unknown test${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
+    if (go && chaosActive(settings.chaos)) {
+      throw new InputError(`Chaos knobs need raftlab's simulated network: a Go lab runs the course's own labrpc (${implDir})`);
+    }
+    if (!go && settings.race) throw new InputError(`The race detector is Go's: ${implDir} is a TypeScript implementation`);
+    if (go) settings = { ...settings, mode: 'real' };
+    const testIds = [...new Set(settings.tests)];
     const pool = this.o.timeoutMs ? { timeoutMs: () => this.o.timeoutMs! } : undefined;
     let prepared: PreparedImpl;
     this.#preparing++;
     try {
-      prepared = await prepareImpl(implDir, pool);
+      prepared = await prepareImpl(implDir, pool, { race: settings.race ?? false });
     } catch (error) {
       if (error instanceof ImplLoadError) throw new InputError(error.message);
       throw error;
     } finally {
       this.#preparing--;
     }
-    const baseSeed = settings.seed ?? randomInt(1, 2 ** 31 - settings.count);
-    this.o.settings.remember({ ...settings, tests: testIds }, kind === 'folder' || kind === 'bug' ? implDir : undefined);
+    const goTests = prepared.kind === 'go' ? new Map(prepared.tests.map((t) => [t.id, t])) : undefined;
+    const missing = goTests ? testIds.filter((id) => !goTests.has(id)) : [];
+    if (missing.length) throw new InputError(`${implDir} has no test ${missing.join(', ')}: its tests are ${[...goTests!.keys()].join(', ')}`);
+    const tests = testIds.map((id) => goTests?.get(id) ?? findTest(id)!);
+    // A Go run has no seed (Go seeds its tester from crypto/rand): its number, from 1, names it.
+    const baseSeed = settings.seed ?? (go ? 1 : randomInt(1, 2 ** 31 - settings.count));
+    this.o.settings.remember({ ...settings, tests: testIds }, kind === 'folder' || kind === 'bug' || kind === 'go' ? implDir : undefined);
     const chaos = chaosActive(settings.chaos) ? settings.chaos : undefined;
 
     let recorder: BatchRecorder | undefined = this.o.history.startBatch({
@@ -129,9 +140,10 @@ export class BatchService {
       parallel: settings.parallel,
       implDir,
       sourcesHash: prepared.ref.sourcesHash,
-      argv: ['(app)', ...(chaos ? ['--chaos', formatChaos(chaos)] : [])],
+      argv: ['(app)', ...(chaos ? ['--chaos', formatChaos(chaos)] : []), ...(settings.race ? ['--race'] : [])],
       ...(chaos ? { chaos } : {}),
       ...(settings.check ? { check: true } : {}),
+      ...(go ? { lang: 'go' as const, ...(settings.race ? { race: true } : {}) } : {}),
     });
     const id = recorder.id;
     const bug = kind === 'bug' ? bugAbout(implDir) : undefined;
@@ -140,6 +152,7 @@ export class BatchService {
       state: 'running',
       settings: { ...settings, tests: testIds, baseSeed, chaos },
       implDir,
+      ...(go ? { lang: 'go' as const } : {}),
       startedAt: new Date().toISOString(),
       total: testIds.length * settings.count,
       done: 0,

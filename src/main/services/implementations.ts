@@ -9,13 +9,16 @@ import { fileURLToPath } from 'node:url';
 import { BugPatchError, isBugDir, referenceImplDir, resolveImplDir } from '../../harness/tester/index.ts';
 import { entryNames, expandPath } from '../../harness/loader/index.ts';
 import { readBugAbout } from '../../runner/bug-about.ts';
-import { buildForRunning } from '../../runner/impl.ts';
+import { buildForRunning, isGoLabDir } from '../../runner/impl.ts';
+import { goSnapshot, inspectGoLab } from '../../golab/index.ts';
+import { ImplLoadError } from '../../harness/loader/index.ts';
 import type { ImplChoice, ImplResolution } from '../../shared/ipc.ts';
 import { InputError } from '../rpc.ts';
 
 export const skeletonImplDir = fileURLToPath(new URL('../../../labs/skeleton/', import.meta.url));
 
-export type ImplKind = 'reference' | 'skeleton' | 'bug' | 'folder';
+/** `go`: a 6.824 checkout's src/raft, run by the course's Go tester (src/golab). */
+export type ImplKind = 'reference' | 'skeleton' | 'bug' | 'folder' | 'go';
 
 export interface ResolvedImplChoice {
   /** Absolute; what batches record and the run processes load (through the loader, which patches a bug). */
@@ -42,6 +45,15 @@ export class Implementations {
     }
     if (!info.isDirectory()) throw new InputError(`Not a folder: ${dir}`);
     if (path.resolve(dir) === path.resolve(referenceImplDir)) return { dir: path.resolve(referenceImplDir), kind: 'reference' };
+    if (isGoLabDir(dir)) {
+      try {
+        inspectGoLab(dir);
+      } catch (error) {
+        if (error instanceof ImplLoadError) throw new InputError(error.message);
+        throw error;
+      }
+      return { dir, kind: 'go' };
+    }
     if (isBugDir(dir)) {
       try {
         resolveImplDir(dir);
@@ -79,6 +91,8 @@ export class Implementations {
    */
   async sourcesHash(dir: string): Promise<string | undefined> {
     try {
+      // A Go lab's sources are hashed as they are read: no build needed to know its code version.
+      if (isGoLabDir(dir)) return goSnapshot(inspectGoLab(dir)).hash;
       return (await buildForRunning(dir)).ref.sourcesHash;
     } catch {
       return undefined;

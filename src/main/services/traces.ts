@@ -95,7 +95,7 @@ export function exportFileName(header: Pick<TraceHeader, 'test' | 'seed'>, forma
 
 /** The command line that replays a trace (what the page shows for real-clock traces). */
 export { replayCommandLine } from '../../runner/commands.ts';
-import { replayCommandLine } from '../../runner/commands.ts';
+import { replayCommandLine, testCommandLine } from '../../runner/commands.ts';
 
 function eventSummary(e: TraceEvent | undefined, index: number): TraceEventSummary | undefined {
   if (!e) return undefined;
@@ -240,7 +240,10 @@ export class TraceService {
     return asInput(async () => {
       const index = await readTraceIndex(real);
       const opened = this.#opened.get(real);
-      return { header: await readTraceHeader(real, index), index, ...(opened ? { opened } : {}), replayCommand: replayCommandLine(real) };
+      const header = await readTraceHeader(real, index);
+      // A Go lab's run is not replayable: the command runs its test again instead.
+      const command = header.lang === 'go' ? testCommandLine({ id: header.test, mode: header.mode, seed: header.seed, lang: 'go' }, header.impl) : replayCommandLine(real);
+      return { header, index, ...(opened ? { opened } : {}), replayCommand: command };
     });
   }
 
@@ -320,6 +323,9 @@ export class TraceService {
   async replay(file: string): Promise<TraceReplay> {
     const real = this.access.check(file);
     const header = await asInput(() => readTraceHeader(real));
+    if (header.lang === 'go') {
+      throw new InputError(`A Go lab's run cannot be replayed (Go seeds its tester from crypto/rand and runs on the wall clock): run ${header.test} again instead`);
+    }
     if (header.mode !== 'sim') {
       throw new InputError(`A real-clock run follows the machine's timing and is replayed from the command line: ${replayCommandLine(real)}`);
     }

@@ -10,10 +10,14 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { checkTrace, invariants, type Violation } from '../../checker/index.ts';
-import { ImplLoadError, describeThrown, implementationSite, importBuilt, mapStack } from '../../harness/loader/index.ts';
+import { ImplLoadError } from '../../harness/loader/build.ts';
+import { describeThrown, importBuilt } from '../../harness/loader/load.ts';
+import { implementationSite, mapStack } from '../../harness/loader/site.ts';
 import type { Runtime } from '../../harness/runtime/index.ts';
 import { findTest, runTest, type NodeLogLine, type TestRunResult } from '../../harness/tester/index.ts';
-import { createTraceRecorder, wholeValueLimits, type TraceEvent, type TraceRecorder } from '../../trace/index.ts';
+import { wholeValueLimits } from '../../trace/events.ts';
+import { createTraceRecorder, type TraceRecorder } from '../../trace/recorder.ts';
+import type { TraceEvent } from '../../trace/schema.ts';
 import { encodeFrame, FrameReader, type ChildFrame, type ChildTask, type ParentFrame } from './protocol.ts';
 import { captureIntrinsics, describeLeftovers, type ProcessBaseline } from './integrity.ts';
 

@@ -33,6 +33,8 @@ export const useBatchStore = defineStore('batch', () => {
     seed: '' as string | number,
     stopOnFail: false,
     check: false,
+    /** A Go lab: build it with the race detector. */
+    race: false,
     /** Chaos knobs by their short name ('' = off); never saved across launches. */
     chaos: Object.fromEntries(Object.keys(chaosKnobSpecs).map((name) => [name, ''])) as Record<string, string | number>,
   });
@@ -191,6 +193,7 @@ export const useBatchStore = defineStore('batch', () => {
       form.mode = saved.mode;
       form.stopOnFail = saved.stopOnFail;
       form.check = saved.check ?? false;
+      form.race = saved.race ?? false;
       recentFolders.value = saved.recentFolders ?? [];
       if (saved.impl === 'reference') form.implKind = 'reference';
       else if (saved.impl === 'skeleton') form.implKind = 'skeleton';
@@ -253,6 +256,7 @@ export const useBatchStore = defineStore('batch', () => {
         impl: impl.value,
         stopOnFail: form.stopOnFail,
         check: form.check,
+        ...(form.race ? { race: true } : {}),
         ...(Object.keys(chaos.value).length ? { chaos: chaos.value } : {}),
       });
       if (current.value?.id !== view.id) {
@@ -292,5 +296,17 @@ export const useBatchStore = defineStore('batch', () => {
     }
   }
 
-  return { form, current, failures, error, fieldErrors, starting, recentFolders, resolution, resolving, impl, running, chaos, init, start, useBug, cancel, resolveFolder };
+  /** Run one test of a folder again, `count` times, with the course's conditions (what a Go trace offers instead of a replay). */
+  async function rerun(test: string, folder: string, count: number): Promise<void> {
+    form.implKind = 'folder';
+    form.folder = folder;
+    form.count = count;
+    form.check = false;
+    form.seed = '';
+    for (const name of Object.keys(form.chaos)) form.chaos[name] = '';
+    useCatalogStore().selected = [test];
+    await start();
+  }
+
+  return { form, current, failures, error, fieldErrors, starting, recentFolders, resolution, resolving, impl, running, chaos, init, start, useBug, cancel, resolveFolder, rerun };
 });
