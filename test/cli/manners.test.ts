@@ -228,7 +228,7 @@ describe('cli manners: bad input is one line on stderr and exit 2', function () 
     }
   });
 
-  it('bad options: export --kinds, --from, --nodes, --width; run --count, --parallel, --seed; --json into a folder before any run', async () => {
+  it('bad options: export --kinds, --from, --nodes, --width, --format; run --count, --parallel, --seed; unknown options; --json and --junit into a folder before any run', async () => {
     const trace = await traceWith('opts.trace.gz', (h) => ({ ...h }));
     const cases: Array<[string[], RegExp]> = [
       [['export', trace, '--kinds', 'send,bogus'], /--kinds: no event kind 'bogus' \(kinds: send, deliver, handled/],
@@ -240,6 +240,9 @@ describe('cli manners: bad input is one line on stderr and exit 2', function () 
       [['run', '2A', '--parallel', '1.5'], /--parallel must be an integer/],
       [['test', '2A', '--seed', '-3'], /--seed must be an integer from 0/],
       [['run', '2A', '--json', cwd, '--no-history', ...reference], /--json .*: is a folder, not a file/],
+      [['run', '2A', '--junit', cwd, '--no-history', ...reference], /--junit .*: is a folder, not a file/],
+      [['test', '2A', '--bogus'], /unknown option '--bogus'/],
+      [['export', trace, '--format', 'xml'], /argument 'xml' is invalid/],
     ];
     for (const [args, message] of cases) {
       const r = await raftlab(args);
