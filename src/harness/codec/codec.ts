@@ -294,7 +294,10 @@ export class Codec {
     this.keys[depth] = SEG_ELEMENT;
     for (let i = 0, n = array.length; i < n; i++) {
       const element = array[i];
-      if (element === undefined) {
+      // Arrays of numbers (terms, commands) are the bulk of what Rafts persist: check them here, without a call.
+      if (typeof element === 'number') {
+        if (element === 0 ? 1 / element < 0 : element - element !== 0) this.walk(element, depth + 1);
+      } else if (element === undefined) {
         if (i in array) this.warn('undefined', depth + 1, '');
         else this.warn('sparse-array', depth, '');
       } else {
