@@ -12,7 +12,7 @@ import { goRunProblem, isGoLabDir, prepareSelection } from '../runner/impl.ts';
 import { replayCommand } from '../runner/report.ts';
 import type { RunRecord } from '../runner/types.ts';
 import { describeGroup } from '../golab/index.ts';
-import { dslogsTime } from '../trace/export.ts';
+import { dslogsTime } from '../trace/dslogs.ts';
 import { goTestJson, goTestText } from './go-test-output.ts';
 
 export interface TestCommandOptions {

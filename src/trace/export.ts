@@ -15,11 +15,13 @@
  */
 import { createColors } from 'picocolors';
 import { describe, nodeOf, topicOf } from './describe.ts';
+import { dslogsTime, dslogsTopicOf, type TopicSet } from './dslogs.ts';
 import type { TraceEvent, TraceEventKind } from './events.ts';
 import { readTraceEvents, readTraceHeader, type TraceHeader } from './file.ts';
 import { eventFields, nullWhenAbsent } from './json-schema.ts';
 
 export { describe, nodeOf, topicOf };
+export { dslogsTime, dslogsTopicOf, dslogsTopics, raftlabExtraTopics, type TopicSet } from './dslogs.ts';
 
 export const exportFormats = ['ndjson', 'text', 'columns', 'shiviz'] as const;
 export type ExportFormat = (typeof exportFormats)[number];
@@ -82,43 +84,6 @@ export function* ndjsonLines(events: Iterable<TraceEvent>, header?: TraceHeader)
 }
 
 // --- Text: dslogs's input ----------------------------------------------------------------------------------------
-
-/** dslogs's topics (its TOPICS table): a line with any other topic is dropped by dslogs, and `-j` refuses it. */
-export const dslogsTopics = ['TIMR', 'VOTE', 'LEAD', 'TERM', 'LOG1', 'LOG2', 'CMIT', 'PERS', 'SNAP', 'DROP', 'CLNT', 'TEST', 'INFO', 'WARN', 'ERRO', 'TRCE'] as const;
-
-/** raftlab's own topics beyond dslogs's (topicOf), for `--topics raftlab`; dslogs needs them added to its TOPICS. */
-export const raftlabExtraTopics = ['SEND', 'RECV', 'RTRN', 'RPLY', 'LOST', 'CRSH', 'BOOT', 'CONN', 'DISC', 'APLY'] as const;
-
-export type TopicSet = 'dslogs' | 'raftlab';
-
-const methodTopic = (method: string): string =>
-  /RequestVote$/.test(method) ? 'VOTE' : /AppendEntries$/.test(method) ? 'LOG1' : /InstallSnapshot$/.test(method) ? 'SNAP' : 'TRCE';
-
-/**
- * An event's topic within dslogs's set: an RPC by its method (RequestVote VOTE, AppendEntries LOG1, InstallSnapshot
- * SNAP), a lost one DROP, the tester's actions and checks TEST, applies CMIT, starts CLNT, saves PERS, GetState TERM.
- */
-export function dslogsTopicOf(e: TraceEvent): string {
-  switch (e.kind) {
-    case 'log': return e.topic;
-    case 'send':
-    case 'deliver':
-    case 'handled':
-    case 'reply': return methodTopic(e.method);
-    case 'drop':
-    case 'reply-lost': return 'DROP';
-    case 'start': return 'CLNT';
-    case 'apply': return 'CMIT';
-    case 'apply-snapshot':
-    case 'snapshot': return 'SNAP';
-    case 'persist': return 'PERS';
-    case 'state': return 'TERM';
-    default: return 'TEST';
-  }
-}
-
-/** dslogs's time: tenths of a millisecond since the start (the lab's Debug() prints µs / 100), at least 6 digits. */
-export const dslogsTime = (tMs: number): string => String(Math.max(0, Math.floor(tMs * 10))).padStart(6, '0');
 
 const oneLine = (s: string): string => s.replace(/[\r\n]+/g, ' ');
 
