@@ -426,6 +426,7 @@ class Slot {
           trace: !!task.trace || !!task.check,
           streamTrace: !!task.trace,
           keepPassing: task.trace?.keep === 'all',
+          ...(task.trace?.wholeValues ? { wholeValues: true } : {}),
           check: !!task.check,
           ...(task.chaos ? { chaos: task.chaos } : {}),
           streamOutput: !!hooks.onOutput,
