@@ -13,7 +13,7 @@ type Register = (program: Command) => void;
 /** Each command name, and how to load the function that declares it (and the commands declared with it). */
 const commandModules: Record<string, () => Promise<Register>> = {
   init: async () => (await import('./init-command.ts')).registerInitCommand,
-  list: async () => (await import('./test-command.ts')).registerListCommand,
+  list: async () => (await import('./list-command.ts')).registerListCommand,
   test: async () => (await import('./test-command.ts')).registerTestCommand,
   run: async () => (await import('./run-command.ts')).registerRunCommand,
   replay: async () => (await import('./replay-command.ts')).registerReplayCommand,

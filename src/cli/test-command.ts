@@ -6,7 +6,7 @@ import { ChaosSpecError, chaosKnobNames, parseChaos, type ChaosKnobs } from '../
 import { ImplLoadError, resolveImpl, type ResolvedImpl } from '../harness/loader/index.ts';
 import { raftlabRoot } from '../harness/paths.ts';
 import type { ClockMode } from '../harness/runtime/index.ts';
-import { TestSelectionError, selectTests, type NodeLogLine } from '../harness/tester/index.ts';
+import { TestSelectionError, type NodeLogLine } from '../harness/tester/index.ts';
 import { runBatch } from '../runner/batch.ts';
 import { goRunProblem, isGoLabDir, prepareSelection } from '../runner/impl.ts';
 import { replayCommand } from '../runner/report.ts';
@@ -238,23 +238,5 @@ export function registerTestCommand(program: Command): void {
     .option('--race', "a Go lab (--impl a 6.824 checkout's src/raft): build its test binary with the race detector")
     .action(async (pattern: string | undefined, options: TestCommandOptions) => {
       process.exitCode = await testCommand(pattern, options);
-    });
-}
-
-export function registerListCommand(program: Command): void {
-  program
-    .command('list')
-    .description('list the graded tests: id, part, servers, description')
-    .argument('[pattern]', 'only tests whose id matches this regular expression')
-    .action((pattern: string | undefined) => {
-      try {
-        for (const test of selectTests(pattern)) {
-          process.stdout.write(`${test.id.padEnd(34)} ${test.part}  ${test.servers}  ${test.description}\n`);
-        }
-      } catch (error) {
-        if (!(error instanceof TestSelectionError)) throw error;
-        process.stderr.write(`raftlab: ${error.message}\n`);
-        process.exitCode = 2;
-      }
     });
 }

@@ -36,8 +36,15 @@
 // values, bigints beyond 64 bits, Map keys that are objects (msgpackr encodes them, but its own decoder then
 // rejects the bytes), and anything else msgpackr throws on.
 
-import { C1, Packr } from 'msgpackr';
+// msgpackr's pure JavaScript build: its main entry also loads a native string extractor (msgpackr-extract), ~6 MB
+// more in every run process for no gain on Raft's messages, and a native addon a confined process may not load.
+import { Packr } from 'msgpackr/pack';
+import * as msgpackrUnpack from 'msgpackr/unpack';
 import { messageOf } from '../thrown.ts';
+
+/** msgpackr's marker for the never-used byte 0xC1 (exported at run time; its unpack typings leave it out). */
+const C1: unknown = (msgpackrUnpack as unknown as { C1?: unknown }).C1;
+if (typeof C1 !== 'object' || C1 === null) throw new Error("msgpackr/unpack no longer exports C1: the codec cannot tell byte 0xC1 from a value");
 
 export type CodecWarningKind =
   | 'class-instance'
