@@ -9,8 +9,8 @@ import path from 'node:path';
 import { findTest, type LabPart } from '../harness/tester/index.ts';
 import { recordedSettings, gradeTests } from './options.ts';
 import { submissionIdPattern, type GradeSettings, type PassRule, type RunResult } from './plan.ts';
-import { buildReport, type GradeReport } from './report.ts';
-import { readResultsFile, readSubmissionsManifest, type ResultsRead } from './store.ts';
+import { gradeStudent, gradeTest, type GradeReport, type TestGrade } from './report.ts';
+import { readResultsFile, readSubmissionsManifest, ResultsReplacedError, type ResultsRead } from './store.ts';
 import { GradeInputError } from './submissions.ts';
 
 export interface GradeFolderSubmission {
@@ -34,16 +34,33 @@ export function isReportFileName(name: string): boolean {
   return !!m && submissionIdPattern.test(m[1]!);
 }
 
+/** One submission × test as read so far: its grade under a rule, and how its failed runs failed. */
+export interface GradeFolderCell {
+  grade: TestGrade;
+  statuses: { fail?: number; error?: number; timeout?: number };
+  /** Failed runs whose trace is kept in the grade's traces/. */
+  traces: number;
+}
+
+const cellKey = (submission: string, test: string): string => `${submission}|${test}`;
+
 export class GradeFolder {
   readonly dir: string;
   readonly settings: GradeSettings;
   readonly tests: string[];
   #read: ResultsRead = { results: new Map(), offset: 0, skippedLines: 0 };
+  /** The runs of the grade's tests and seeds, by submission × test: appended to as the results file grows. */
+  readonly #runs = new Map<string, RunResult[]>();
+  /** Each cell judged under `#cachedRule`; a cell that got runs since is judged again. */
+  readonly #cells = new Map<string, GradeFolderCell>();
+  #cachedRule = '';
+  readonly #seeds: { from: number; to: number };
 
   private constructor(dir: string, settings: GradeSettings, tests: string[]) {
     this.dir = dir;
     this.settings = settings;
     this.tests = tests;
+    this.#seeds = { from: settings.baseSeed, to: settings.baseSeed + settings.count };
   }
 
   /** Open a grade folder; GradeInputError when it is not one. */
@@ -61,8 +78,64 @@ export class GradeFolder {
   /** Read what was appended to results.ndjson since the last read; true when there was something. */
   refresh(): boolean {
     const before = this.#read.offset;
-    this.#read = readResultsFile(path.join(this.dir, 'results.ndjson'), this.#read);
+    const tests = new Set(this.tests);
+    const file = path.join(this.dir, 'results.ndjson');
+    const take = (r: RunResult): void => {
+      if (!tests.has(r.test) || r.seed < this.#seeds.from || r.seed >= this.#seeds.to) return;
+      const key = cellKey(r.submission, r.test);
+      const runs = this.#runs.get(key);
+      if (runs) runs.push(r);
+      else this.#runs.set(key, [r]);
+      this.#cells.delete(key);
+    };
+    try {
+      this.#read = readResultsFile(file, this.#read, take);
+    } catch (e) {
+      if (!(e instanceof ResultsReplacedError)) throw e;
+      // Replaced, not appended to (a grade run again into this folder): everything read so far is void.
+      this.#read = { results: new Map(), offset: 0, skippedLines: 0 };
+      this.#runs.clear();
+      this.#cells.clear();
+      this.#read = readResultsFile(file, this.#read, take);
+      return true;
+    }
     return this.#read.offset !== before;
+  }
+
+  /**
+   * One submission × test judged under `rule` (the grade's own without one): gradeTest over its runs, as the written
+   * report judges it. Kept until the cell gets more runs, so a large class is judged again only where runs came in.
+   */
+  cell(submission: string, test: string, rule?: PassRule): GradeFolderCell {
+    const ruleKey = JSON.stringify(rule ?? this.settings.rule);
+    if (ruleKey !== this.#cachedRule) {
+      this.#cells.clear();
+      this.#cachedRule = ruleKey;
+    }
+    const key = cellKey(submission, test);
+    let cell = this.#cells.get(key);
+    if (!cell) {
+      const runs = this.#runs.get(key) ?? [];
+      const statuses: GradeFolderCell['statuses'] = {};
+      let traces = 0;
+      for (const r of runs) {
+        if (r.status === 'pass') continue;
+        statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+        if (this.tracePath(r)) traces++;
+      }
+      cell = { grade: gradeTest(test, { count: this.settings.count, rule: rule ?? this.settings.rule }, runs), statuses, traces };
+      this.#cells.set(key, cell);
+    }
+    return cell;
+  }
+
+  /** The report of the runs read so far, cell by cell (the same verdicts buildReport gives over the same runs). */
+  report(submissions: readonly GradeFolderSubmission[], rule?: PassRule): GradeReport {
+    return {
+      format: 'raftlab-grade-report/1',
+      settings: rule ? { ...this.settings, rule } : this.settings,
+      students: submissions.map((s) => gradeStudent(s, this.tests.map((test) => this.cell(s.id, test, rule).grade))),
+    };
   }
 
   get results(): ReadonlyMap<string, RunResult> {
@@ -94,11 +167,6 @@ export class GradeFolder {
     for (const s of readReportStudents(path.join(this.dir, 'report.json'))) byId.set(s.id, s);
     for (const r of this.results.values()) if (!byId.has(r.submission)) byId.set(r.submission, { id: r.submission });
     return { submissions: [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), fromManifest: false };
-  }
-
-  /** The report as buildReport makes it (the grade's rule, or `rule`), over the runs read so far. */
-  report(submissions: readonly GradeFolderSubmission[], rule?: PassRule): GradeReport {
-    return buildReport(rule ? { ...this.settings, rule } : this.settings, submissions, this.tests, this.results);
   }
 
   /** The report files the grade wrote, that are there now. */

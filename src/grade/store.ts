@@ -20,22 +20,27 @@ export interface ResultsRead {
   skippedLines: number;
 }
 
+/** results.ndjson is shorter than what was read of it: it was replaced, not appended to. */
+export class ResultsReplacedError extends Error {
+  constructor(file: string) {
+    super(`${file} was replaced while it was read`);
+    this.name = 'ResultsReplacedError';
+  }
+}
+
 /**
  * Read the runs recorded in results.ndjson from `from.offset` on (the whole file without `from`), into `from`'s
  * map: each (submission, test, seed) once, the first line that names it counting. A last line without its newline
- * is being written: it is read next time. A file shorter than the offset was replaced: it is read again whole.
+ * is being written: it is read next time. A file shorter than the offset was replaced (ResultsReplacedError: read it
+ * again from the start).
  */
-export function readResultsFile(file: string, from?: ResultsRead): ResultsRead {
+export function readResultsFile(file: string, from?: ResultsRead, onNew?: (result: RunResult) => void): ResultsRead {
   const read: ResultsRead = from ?? { results: new Map(), offset: 0, skippedLines: 0 };
   if (!existsSync(file)) return read;
   const fd = openSync(file, 'r');
   try {
     const size = fstatSync(fd).size;
-    if (size < read.offset) {
-      read.results.clear();
-      read.offset = 0;
-      read.skippedLines = 0;
-    }
+    if (size < read.offset) throw new ResultsReplacedError(file);
     if (size === read.offset) return read;
     const bytes = Buffer.alloc(size - read.offset);
     let got = 0;
@@ -50,7 +55,9 @@ export function readResultsFile(file: string, from?: ResultsRead): ResultsRead {
       if (!line) continue;
       try {
         const r = runResultSchema.parse(JSON.parse(line));
-        if (!read.results.has(resultKey(r))) read.results.set(resultKey(r), r);
+        if (read.results.has(resultKey(r))) continue;
+        read.results.set(resultKey(r), r);
+        onNew?.(r);
       } catch {
         read.skippedLines++;
       }

@@ -210,6 +210,11 @@ describe('ui: grading a class in the app, through the dispatcher', function () {
     // A flaky test under a rate rule: 1 of 4 failed passes rate<=0.25.
     const rated = value<GradeView>(await call('grade:open', { dir, rule: { kind: 'rate', maxRate: 0.25 } }));
     assert.equal(rated.students[0]!.parts['2A']!.verdict, 'pass');
+    assert.equal(value<GradeView>(await call('grade:open', { dir })).students[0]!.parts['2A']!.verdict, 'fail', 'the grade\'s own rule again: cells judged anew');
+    // Replaced, not appended to (graded again into this folder): what was read before counts no more.
+    writeFileSync(join(dir, 'results.ndjson'), line('dave', 10, 'pass'));
+    const replaced = value<GradeView>(await call('grade:open', { dir }));
+    assert.deepEqual(replaced.students.map((s) => [s.id, s.runs, s.failed]), [['dave', 1, 0]]);
     refused(await call('grade:open', { dir: home }), /holds no grade \(no grade\.json\)/);
     refused(await call('grade:open', { dir: 'nowhere' }), /No such folder/);
     writeFileSync(join(dir, 'grade.json'), '{"tests": 1}');
