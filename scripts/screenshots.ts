@@ -1,4 +1,4 @@
-// The README's screenshots, taken from the real app at 1920×1080: the renderer built with the app's Vite config,
+// The screenshots of the README and docs/grading.md, taken from the real app at 1920×1080: the renderer built with the app's Vite config,
 // served by the web server over a fresh data folder, in Debian's Chromium. The history is made by running batches:
 // a student's folder at two code versions (first with the up-to-date check missing from RequestVote, then fixed),
 // a planted bug, a batch caught mid-run; then a class graded on the Grading page. Writes docs/screenshots/*.png.
