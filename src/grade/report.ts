@@ -117,20 +117,61 @@ export function reportCsv(report: GradeReport): string {
   return rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
 }
 
-/** One student's grade as JUnit: a testsuite per part, a testcase per test (failed when it did not pass the rule). */
+/** A pass rule as words: `all runs pass`, `at most 5% of runs fail`. */
+export const formatRule = (rule: PassRule): string => (rule.kind === 'all' ? 'all runs pass' : `at most ${formatPercent(rule.maxRate)} of runs fail`);
+
+/**
+ * One student's grade as JUnit, in the layout the runner's junitXml uses (valid against Surefire's schema and
+ * Jenkins'): one testsuite, the grade's settings in its properties, a testcase per test with classname
+ * `<student>.<part>` (readers group a part's tests by it). A test that met the rule passes with its runs in
+ * system-out; one that did not fails (type `rule`); one whose submission did not build or load is an error (type
+ * `submission`); one cut short with nothing failed yet is skipped. Times are 0: the report holds verdicts only, so
+ * the same grade on one machine or many writes the same file.
+ */
 export function studentJunit(report: GradeReport, student: StudentGrade): string {
-  const suites = Object.entries(student.parts).map(([part, p]) => {
-    const tests = student.tests.filter((t) => t.part === part);
-    const cases = tests.map((t) => {
-      const name = escapeXml(t.id);
-      const summary = `${t.failed} of ${t.runs} runs failed (${formatPercent(t.failureRate)} [${formatPercent(t.interval.low)}, ${formatPercent(t.interval.high)}])`;
-      if (t.passed) return `    <testcase classname="${escapeXml(student.id)}.${part}" name="${name}"><system-out>${escapeXml(summary)}</system-out></testcase>`;
-      const detail = t.firstFailure ? `first: seed ${t.firstFailure.seed}: ${t.firstFailure.message}` : `${t.missing} runs missing`;
-      return `    <testcase classname="${escapeXml(student.id)}.${part}" name="${name}"><failure message="${escapeXml(summary)}">${escapeXml(detail)}</failure></testcase>`;
-    });
-    return `  <testsuite name="${escapeXml(`${student.id} ${part}`)}" tests="${tests.length}" failures="${p!.tests - p!.testsPassed}" errors="0" skipped="0">\n${cases.join('\n')}\n  </testsuite>`;
-  });
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${escapeXml(`raftlab grade: ${student.id}`)}">\n${suites.join('\n')}\n</testsuites>\n`;
+  const attr = (name: string, value: string | number): string => ` ${name}="${escapeXml(String(value))}"`;
+  const { settings } = report;
+  const cases: string[] = [];
+  const counts = { failures: 0, errors: 0, skipped: 0 };
+  for (const t of student.tests) {
+    const summary = `${t.failed} of ${t.runs} runs failed (${formatPercent(t.failureRate)} [${formatPercent(t.interval.low)}, ${formatPercent(t.interval.high)}])${t.missing ? `, ${t.missing} not run` : ''}`;
+    const violations = Object.entries(t.violations).map(([rule, n]) => `${rule} in ${n} runs`);
+    const out = `${summary}${violations.length ? `; safety checker: ${violations.join(', ')}` : ''}`;
+    const open = `  <testcase${attr('classname', `${student.id}.${t.part}`)}${attr('name', t.id)}${attr('time', '0.000')}>`;
+    let verdict = '';
+    if (student.error) {
+      counts.errors++;
+      verdict = `<error${attr('message', 'the submission does not build or load')}${attr('type', 'submission')}>${escapeXml(student.error)}</error>`;
+    } else if (!t.passed && (t.failed > 0 || t.firstFailure)) {
+      counts.failures++;
+      const first = t.firstFailure ? `first failure: seed ${t.firstFailure.seed} (${t.firstFailure.status}): ${t.firstFailure.message}` : '';
+      verdict = `<failure${attr('message', `${summary}: the rule is ${formatRule(settings.rule)}`)}${attr('type', 'rule')}>${escapeXml(first)}</failure>`;
+    } else if (!t.passed) {
+      counts.skipped++;
+      verdict = `<skipped${attr('message', `${t.missing} of ${settings.count} runs not run: the grade is incomplete`)}/>`;
+    }
+    cases.push(`${open}${verdict}<system-out>${escapeXml(out)}</system-out></testcase>`);
+  }
+  const properties: Array<[string, string]> = [
+    ['student', student.id],
+    ...(student.sourcesHash ? [['sourcesHash', student.sourcesHash] as [string, string]] : []),
+    ['tests', settings.tests],
+    ['seeds', settings.count === 1 ? String(settings.baseSeed) : `${settings.baseSeed}..${settings.baseSeed + settings.count - 1}`],
+    ['clock', settings.mode],
+    ['check', String(settings.check)],
+    ['rule', formatRule(settings.rule)],
+    ...Object.entries(student.parts).map(([part, p]) => [`part ${part}`, `${p!.passed ? 'pass' : 'fail'} (${p!.testsPassed} of ${p!.tests} tests)`] as [string, string]),
+  ];
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuite${attr('name', `raftlab grade: ${student.id}`)}${attr('tests', student.tests.length)}${attr('failures', counts.failures)}${attr('errors', counts.errors)}${attr('skipped', counts.skipped)}${attr('time', '0.000')}>`,
+    '  <properties>',
+    ...properties.map(([name, value]) => `    <property${attr('name', name)}${attr('value', value)}/>`),
+    '  </properties>',
+    ...cases,
+    '</testsuite>',
+    '',
+  ].join('\n');
 }
 
 /** Write report.json, report.csv and junit/<student>.xml into the grade's folder; returns the files. */

@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { junitProblems } from '../formats/readers.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const bin = path.join(repo, 'bin', 'raftlab.js');
@@ -106,6 +107,11 @@ describe('grading a class', function () {
     assert.ok(killed, 'a worker was killed mid-job');
     assert.deepEqual(verdicts(path.join(work, 'queued', 'report.json')), verdicts(path.join(work, 'local', 'report.json')));
     assert.equal(readFileSync(path.join(work, 'queued', 'report.csv'), 'utf8'), readFileSync(path.join(work, 'local', 'report.csv'), 'utf8'));
+    for (const student of ['alice', 'bob', 'carol']) {
+      const junit = readFileSync(path.join(work, 'local', 'junit', `${student}.xml`), 'utf8');
+      assert.deepEqual(junitProblems(junit), [], `${student}.xml`);
+      assert.equal(readFileSync(path.join(work, 'queued', 'junit', `${student}.xml`), 'utf8'), junit, 'the same JUnit from the queue');
+    }
     // Every (submission, test, seed) once, though a job ran twice.
     const lines = readFileSync(path.join(work, 'queued', 'results.ndjson'), 'utf8').trim().split('\n');
     assert.equal(lines.length, 3 * 3 * 4);

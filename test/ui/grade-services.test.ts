@@ -156,7 +156,7 @@ describe('ui: grading a class in the app, through the dispatcher', function () {
     assert.equal(csv.fileName, '2A-report.csv');
     assert.equal(Buffer.from(csv.data!, 'base64').toString('utf8'), readFileSync(join(view.dir, 'report.csv'), 'utf8'));
     const junit = value<FileExport>(await call('grade:report-file', { dir: view.dir, name: 'junit/bob.xml' }));
-    assert.match(Buffer.from(junit.data!, 'base64').toString('utf8'), /<testsuite name="bob 2A" tests="2" failures="2"/);
+    assert.match(Buffer.from(junit.data!, 'base64').toString('utf8'), /<testsuite name="raftlab grade: bob" tests="2" failures="2" errors="0" skipped="0"/);
     for (const name of ['results.ndjson', 'grade.json', '../2A/report.csv', 'junit/../report.csv', 'junit/nobody.xml']) {
       refused(await call('grade:report-file', { dir: view.dir, name }), /not one of a grade's report files|has not been written/);
     }
