@@ -388,6 +388,25 @@ describe('labrpc: behaviour beyond the original tests', () => {
       assert.equal(f.net.getCount(1), 1);
     });
   });
+
+  it('a node that lists its rpcMethods exposes only those: its upper-case helpers are not handlers; a wrong name is an error', () => {
+    class Raft {
+      readonly rpcMethods = ['RequestVote', 'AppendEntries'];
+      RequestVote() {
+        return { voteGranted: true };
+      }
+      AppendEntries() {
+        return { success: true };
+      }
+      AssertTrue(ok: boolean) {
+        if (!ok) throw new Error('assertion failed');
+      }
+      ReadSnapshot() {}
+    }
+    assert.deepEqual(makeService('Raft', new Raft()).methodNames, ['RequestVote', 'AppendEntries']);
+    const misnamed = Object.assign(new Raft(), { rpcMethods: ['RequestVote', 'InstallSnapshot'] });
+    assert.throws(() => makeService('Raft', misnamed), (e: unknown) => e instanceof RpcError && e.code === 'RPC_BAD_METHOD_LIST' && /InstallSnapshot/.test(e.message));
+  });
 });
 
 describe('labrpc: determinism in sim mode', () => {

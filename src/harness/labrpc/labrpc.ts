@@ -22,7 +22,8 @@ export type RpcErrorCode =
   | 'RPC_DUPLICATE_END'
   | 'RPC_UNKNOWN_END'
   | 'RPC_NO_SUCH_SERVER'
-  | 'RPC_DUPLICATE_SERVICE';
+  | 'RPC_DUPLICATE_SERVICE'
+  | 'RPC_BAD_METHOD_LIST';
 
 /** A programming error around the network (the original calls log.Fatal for these). */
 export class RpcError extends Error {
@@ -76,12 +77,25 @@ export class Service {
 }
 
 /**
- * A service from an object's RPC methods: those whose names begin with an upper-case letter (own or inherited),
- * as Go's MakeService registers a receiver's exported methods. So a Raft object's `RequestVote` and
- * `AppendEntries` are RPCs while `start` and `getState` are not. Methods are bound to the object.
+ * A service from an object's RPC methods: the ones its `rpcMethods` list names, or without that list every method
+ * whose name begins with an upper-case letter (own or inherited), as Go's MakeService registers a receiver's
+ * exported methods. So a Raft object's `RequestVote` and `AppendEntries` are RPCs while `start` and `getState` are
+ * not. Methods are bound to the object. A name the list gives that is no method of the object is an error.
  */
 export function makeService(name: string, receiver: object): Service {
   const handlers: Record<string, Handler> = {};
+  const declared = (receiver as { rpcMethods?: unknown }).rpcMethods;
+  if (declared !== undefined) {
+    if (!Array.isArray(declared) || !declared.every((m) => typeof m === 'string' && m !== '' && !m.includes('.'))) {
+      throw new RpcError('RPC_BAD_METHOD_LIST', `rpcMethods must be a list of method names, e.g. ['RequestVote', 'AppendEntries'], got ${describe(declared)}`);
+    }
+    for (const key of declared as string[]) {
+      const fn = (receiver as Record<string, unknown>)[key];
+      if (typeof fn !== 'function') throw new RpcError('RPC_BAD_METHOD_LIST', `rpcMethods names '${key}', but the node has no method ${key}`);
+      handlers[key] = (fn as Handler).bind(receiver);
+    }
+    return new Service(name, handlers);
+  }
   for (let proto = receiver; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object) {
     for (const key of Object.getOwnPropertyNames(proto)) {
       const fn = (receiver as Record<string, unknown>)[key];

@@ -7,8 +7,7 @@
 import type { ApplyMsg, MakeRaft, RaftNode } from '../../../labs/api/index.ts';
 import { Network, Server, makeService, type ClientEnd, type NetObserver } from '../labrpc/index.ts';
 import { Persister, persisterFile } from '../persister/index.ts';
-import type { Rng, Runtime } from '../runtime/index.ts';
-import { RendezvousChannel } from './apply-channel.ts';
+import { GoChan, type Rng, type Runtime } from '../runtime/index.ts';
 import { ImplementationError, TestFailure, callNode, fmtV, type TestingT } from './failure.ts';
 import { nodeRuntime, type NodeRuntimeEnv } from './node-runtime.ts';
 import { noTracer, type CheckDetails, type CheckName, type ConfigTracer, type MakeConfigTracer } from './tracer.ts';
@@ -38,7 +37,9 @@ export interface ConfigEnv extends NodeRuntimeEnv {
   onConfig?: ((cfg: Config) => void) | undefined;
 }
 
-type Applier = (i: number, applyCh: RendezvousChannel) => Promise<void>;
+/** The lab's unbuffered `chan ApplyMsg`: every send waits until the applier has taken the message. */
+type ApplyCh = GoChan<ApplyMsg>;
+type Applier = (i: number, applyCh: ApplyCh) => Promise<void>;
 
 export class Config {
   readonly t: TestingT;
@@ -137,8 +138,10 @@ export class Config {
 
   /** Applier for 2A-2C: check that committed commands agree across servers and arrive in order. */
   readonly applier: Applier = async (i, applyCh) => {
+    // for m := range applyCh: a Raft may close it.
     for (;;) {
-      const m = await applyCh.receive();
+      const [m, ok] = await applyCh.recvOk();
+      if (!ok) return;
       if (m.commandValid) this.#checkApplied(i, m); // ignore other types of ApplyMsg
     }
   };
@@ -147,7 +150,8 @@ export class Config {
   readonly applierSnap: Applier = async (i, applyCh) => {
     let lastApplied = 0;
     for (;;) {
-      const m = await applyCh.receive();
+      const [m, ok] = await applyCh.recvOk();
+      if (!ok) return;
       if (m.snapshotValid) {
         const rf = this.#currentRaft(i, 'a snapshot');
         const installed = callNode(i, 'condInstallSnapshot()', () => rf.condInstallSnapshot(m.snapshotTerm, m.snapshotIndex, m.snapshot));
@@ -194,7 +198,7 @@ export class Config {
     }
     this.saved[i] = this.saved[i]?.copy() ?? this.#makePersister(i);
 
-    const applyCh = new RendezvousChannel();
+    const applyCh: ApplyCh = new GoChan<ApplyMsg>(this.#rt, 0, 'apply');
     // The original starts the applier before Make, so a Raft may deliver before make() returns.
     void applier.call(this, i, applyCh).catch((error: unknown) => this.#rt.fail(error));
     this.#tracer.restart(i, generation);

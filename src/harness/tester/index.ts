@@ -4,6 +4,5 @@ export * from './failure.ts';
 export * from './registry.ts';
 export * from './run-test.ts';
 export * from './load-impl.ts';
-export { RendezvousChannel } from './apply-channel.ts';
 export * from '../loader/bug-patch.ts';
 export * from './node-runtime.ts';
