@@ -7,7 +7,7 @@
  */
 import { Codec } from '../codec/index.ts';
 import type { ChaosKnobs } from '../chaos.ts';
-import type { Rng, Runtime } from '../runtime/index.ts';
+import type { ReadyKind, Rng, Runtime } from '../runtime/index.ts';
 import type { DropReason, NetEvent, NetObserver, ReplyLostReason, ServerName } from './events.ts';
 import { messageOf } from '../thrown.ts';
 
@@ -336,6 +336,8 @@ export class Network {
       return failed;
     }
 
+    // The request crosses labrpc's goroutines to the handler's: the scheduler decides when it starts (sim mode).
+    if (rt.interleave > 0) await handOff(rt, 'rpc-request');
     const isDead = (): boolean => this.#enabled.get(endName) !== true || this.#servers.get(serverName) !== server;
     let handlerDone = false;
     let replyPayload: Uint8Array | undefined;
@@ -359,6 +361,9 @@ export class Network {
         resolve();
       });
     });
+
+    // ...and the reply crosses them back to the caller's.
+    if (rt.interleave > 0 && handlerDone) await handOff(rt, 'rpc-reply');
 
     if (handlerError) {
       // A bug, not a network failure: the original exits the process; here the run fails with the error.
@@ -411,6 +416,11 @@ export class Network {
     // A handler that returns nothing replies null, like a Go handler that leaves its reply zero.
     return this.codec.encode(reply === undefined ? null : reply, `${svcMeth} reply`);
   }
+}
+
+/** Resolves when the scheduler runs the ready task of `kind` it is given. */
+function handOff(rt: Runtime, kind: ReadyKind): Promise<void> {
+  return new Promise((resolve) => rt.wake(kind, resolve));
 }
 
 function describe(error: unknown): string {

@@ -49,11 +49,23 @@ const resolved: Promise<void> = Promise.resolve();
 /** Go lets a waiter that has waited this long take the mutex directly (starvation mode) instead of competing. */
 const mutexStarvationMs = 1;
 
+interface LockWaiter {
+  readonly sinceMs: number;
+  readonly acquire: () => void;
+}
+
+/**
+ * Every acquisition by lock() happens in a ready task of its own (`spawn`), and the new holder's code is the first
+ * to run in it: so a mutex is never seen held by a task that has taken it but not yet run. When lockSync() finds it
+ * held, its holder has run and is suspended at an await while holding it — what Go would block on.
+ */
 export class GoMutex implements Mutex {
   readonly #rt: SchedulerSeam;
   #locked = false;
+  /** Handed over (starvation mode) to a waiter whose task has not run yet. */
+  #reserved: LockWaiter | undefined;
   /** Parked lockers, longest-waiting first. */
-  readonly #waiters: Array<{ readonly sinceMs: number; readonly acquire: () => void }> = [];
+  readonly #waiters: LockWaiter[] = [];
 
   constructor(rt: SchedulerSeam) {
     this.#rt = rt;
@@ -64,15 +76,17 @@ export class GoMutex implements Mutex {
   }
 
   lock(): Promise<void> {
-    if (!this.#locked) {
-      this.#locked = true;
-      return resolved;
-    }
-    return new Promise((acquire) => this.#waiters.push({ sinceMs: this.#rt.now(), acquire }));
+    return new Promise((acquire) => {
+      const waiter: LockWaiter = { sinceMs: this.#rt.now(), acquire };
+      this.#rt.spawn('mutex', () => {
+        if (this.#locked || this.#reserved) this.#waiters.push(waiter);
+        else this.#grant(waiter);
+      });
+    });
   }
 
   tryLock(): boolean {
-    if (this.#locked) return false;
+    if (this.#locked || this.#reserved) return false;
     this.#locked = true;
     return true;
   }
@@ -86,30 +100,35 @@ export class GoMutex implements Mutex {
           'Unlock before every await that is not cond.wait()',
       );
     }
+    // A mutex reserved for a waiter is lent: this call ends before the waiter's task runs.
     this.#locked = true;
   }
 
   unlock(): void {
     if (!this.#locked) throw new ConcurrencyError('UNLOCK_OF_UNLOCKED_MUTEX', 'fatal error: sync: unlock of unlocked mutex');
+    this.#locked = false;
+    if (this.#reserved) return;
     const next = this.#waiters.shift();
-    if (!next) {
-      this.#locked = false;
-      return;
-    }
+    if (!next) return;
     if (this.#rt.now() - next.sinceMs >= mutexStarvationMs) {
-      // Starvation mode: hand the mutex over; it stays locked, for the waiter.
-      this.#rt.wake('mutex', next.acquire);
+      // Starvation mode: the mutex goes to the waiter.
+      this.#reserved = next;
+      this.#rt.spawn('mutex', () => {
+        this.#reserved = undefined;
+        this.#grant(next);
+      });
       return;
     }
     // Normal mode: the mutex is free; the woken waiter competes for it with whoever comes first.
-    this.#locked = false;
-    this.#rt.wake('mutex', () => {
-      if (this.#locked) this.#waiters.unshift(next);
-      else {
-        this.#locked = true;
-        next.acquire();
-      }
+    this.#rt.spawn('mutex', () => {
+      if (this.#locked || this.#reserved) this.#waiters.unshift(next);
+      else this.#grant(next);
     });
+  }
+
+  #grant(waiter: LockWaiter): void {
+    this.#locked = true;
+    waiter.acquire();
   }
 }
 

@@ -17,9 +17,9 @@ export type { ReadyKind };
 export const readyKinds: readonly ReadyKind[] = ['go', 'chan', 'mutex', 'cond', 'waitgroup', 'rpc-request', 'rpc-reply', 'apply'];
 
 /** The default level: a realistic machine. */
-export const defaultInterleave = 0;
+export const defaultInterleave = 1;
 /** The knob's range (src/harness/chaos.ts). */
-export const interleaveMax = 100;
+export const interleaveMax = 20;
 
 /**
  * Mean wait of a ready task at level 1, in microseconds, by kind: a goroutine's start and a wake-up by a channel,

@@ -214,8 +214,12 @@ export class SimRuntime implements Runtime {
     };
   }
 
+  /**
+   * Rounded up to whole microseconds: a timer never fires before `now() + delayMs`, and a positive delay always moves
+   * time. A delay computed from a fractional now() (`grid - now()`) is off by float noise: that much is not rounded up.
+   */
   #schedule(delayMs: number, fire: () => void): Scheduled {
-    return this.#scheduleUs(Math.round(delayMs * 1000), fire);
+    return this.#scheduleUs(Math.ceil(delayMs * 1000 - 1e-6), fire);
   }
 
   #scheduleUs(delayUs: number, fire: () => void): Scheduled {

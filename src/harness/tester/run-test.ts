@@ -90,7 +90,7 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
     output.push(line);
     options.onOutput?.(line);
   };
-  const runtime = makeRuntime(options.mode, options.seed, options.simOptions);
+  const runtime = makeRuntime(options.mode, options.seed, { ...options.simOptions, interleave: options.chaos?.interleave ?? options.simOptions?.interleave });
   options.onRuntime?.(runtime);
   const codecWarnings: CodecWarning[] = [];
   const codec = new Codec({
@@ -110,11 +110,16 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
     random: runtime.stream('tester'),
     sleep: (ms) => runtime.sleep(ms),
     now: () => runtime.now(),
-    go: <T,>(task: () => Promise<T>) =>
-      task().catch((error: unknown): undefined => {
-        if (!(error instanceof TestFailure)) runtime.fail(error);
-        return undefined;
-      }),
+    go: <T,>(task: () => Promise<T>) => {
+      const run = (): Promise<T | undefined> =>
+        task().catch((error: unknown): undefined => {
+          if (!(error instanceof TestFailure)) runtime.fail(error);
+          return undefined;
+        });
+      // A goroutine of the test starts when the scheduler says (at level 0 at once, as raftlab ran before it had one).
+      if (runtime.interleave === 0) return run();
+      return new Promise<T | undefined>((resolve) => runtime.spawn('go', () => resolve(run())));
+    },
     makeConfig: (n, unreliable, snapshot) => {
       const cfg = new Config(
         {

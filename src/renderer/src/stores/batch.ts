@@ -58,7 +58,7 @@ export const useBatchStore = defineStore('batch', () => {
     const knobs: ChaosKnobs = {};
     for (const [name, spec] of Object.entries(chaosKnobSpecs)) {
       const raw = String(form.chaos[name] ?? '').trim();
-      if (raw !== '' && Number(raw) !== 0) knobs[spec.knob] = Number(raw);
+      if (raw !== '' && Number(raw) !== spec.neutral) knobs[spec.knob] = Number(raw);
     }
     return knobs;
   });
