@@ -10,6 +10,7 @@ import benchSweep from './sweep.bench.ts';
 import benchGrade from './grade.bench.ts';
 import benchGolab from './golab.bench.ts';
 import benchTraceViewer from './trace-viewer.bench.ts';
+import benchTargets from './targets.bench.ts';
 import { benchScheduler, benchSuiteReal, benchSuiteSim } from './suite.bench.ts';
 
 const benches: Record<string, () => Promise<void>> = {
@@ -24,6 +25,8 @@ const benches: Record<string, () => Promise<void>> = {
   grade: benchGrade,
   golab: benchGolab,
   'trace-viewer': benchTraceViewer,
+  // About 5 minutes: the speed and memory targets, each beside its baseline (two real-clock runs of 2A+2B).
+  targets: benchTargets,
   // About 7 minutes: the real clock runs every test's sleeps for real.
   'suite-real': benchSuiteReal,
 };

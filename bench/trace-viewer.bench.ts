@@ -6,6 +6,8 @@
  *  - open: from mounting the viewer to its `ready` (first page in, the three views painted); target ≤ 1 s
  *  - frame times (requestAnimationFrame deltas) while scrolling the log, dragging the cursor across the
  *    diagram, stepping the cursor with the keyboard, and zooming with the wheel; target: no frame over ~50 ms.
+ * Then the app itself (web mode) opening a real trace, TestReliableChurn2C's (~130 000 events), as a student opens
+ * one: from the address to the three views painted, and to every page of events loaded.
  * Needs Chromium at /usr/bin/chromium (or RAFTLAB_CHROMIUM).
  * Run alone: npx tsx -e "import('./bench/trace-viewer.bench.ts').then(m=>m.default())"
  */
@@ -18,6 +20,9 @@ import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { findTest, referenceImplDir } from '../src/harness/tester/index.ts';
+import { runBatch } from '../src/runner/batch.ts';
+import { openAppInBrowser } from '../test/ui/app-in-browser.ts';
 
 export const chromiumPath = process.env['RAFTLAB_CHROMIUM'] ?? '/usr/bin/chromium';
 const pageRoot = fileURLToPath(new URL('../src/renderer/src/trace/bench/', import.meta.url));
@@ -188,5 +193,37 @@ export default async function benchTraceViewer(): Promise<void> {
     if (errors.length) console.log(`  page errors: ${errors.join('; ')}`);
   } finally {
     await env.close();
+  }
+  await benchAppOpensLargeTrace();
+}
+
+/** The app opening a real, large trace: TestReliableChurn2C, sim seed 1, recorded here. */
+async function benchAppOpensLargeTrace(): Promise<void> {
+  const app = await openAppInBrowser({ width: 1920, height: 1080 });
+  try {
+    const dir = join(app.services.tracesDir, 'bench');
+    const churn = findTest('TestReliableChurn2C');
+    if (!churn) throw new Error('no TestReliableChurn2C');
+    const batch = await runBatch({ tests: [churn], count: 1, baseSeed: 1, mode: 'sim', implDir: referenceImplDir, parallel: 1, trace: { keep: 'all', dir } });
+    const file = batch.records[0]?.traceFile;
+    if (!file) throw new Error(`no trace recorded: ${JSON.stringify(batch.records[0])}`);
+    const page = app.page;
+    const rows: Array<{ attempt: number; events: number; 'painted (ms)': number; 'all loaded (ms)': number }> = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      await page.goto(`${app.server.url}#/`);
+      const t0 = Date.now();
+      await page.goto(`${app.server.url}#/trace?file=${encodeURIComponent(file)}`);
+      await page.locator('[data-testid="trace-viewer"][data-ready="true"]').waitFor({ timeout: 60_000 });
+      const painted = Date.now() - t0;
+      await page.locator('[data-testid="trace-viewer"][data-loaded="true"]').waitFor({ timeout: 120_000 });
+      const loaded = Date.now() - t0;
+      const events = Number(await page.getByTestId('trace-viewer').getAttribute('data-events'));
+      rows.push({ attempt, events, 'painted (ms)': painted, 'all loaded (ms)': loaded });
+    }
+    console.log(`\ntrace viewer in the app (web mode, Chromium, 1920×1080): a real trace, TestReliableChurn2C sim seed 1 (target: all loaded ≤ 1000 ms)`);
+    console.table(rows);
+    if (app.problems.length) console.log(`  page problems: ${app.problems.join('; ')}`);
+  } finally {
+    await app.close();
   }
 }

@@ -1,10 +1,10 @@
-// The README's screenshots, taken from the real app at 1920×1080: the renderer built with the app's Vite config,
+// The screenshots of the README and docs/grading.md, taken from the real app at 1920×1080: the renderer built with the app's Vite config,
 // served by the web server over a fresh data folder, in Debian's Chromium. The history is made by running batches:
 // a student's folder at two code versions (first with the up-to-date check missing from RequestVote, then fixed),
-// a planted bug, a batch caught mid-run. Writes docs/screenshots/*.png.
+// a planted bug, a batch caught mid-run; then a class graded on the Grading page. Writes docs/screenshots/*.png.
 //
 //   npm run screenshots        (needs /usr/bin/chromium, or RAFTLAB_CHROMIUM)
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { patchedReferenceSources } from '../src/harness/loader/index.ts';
@@ -90,6 +90,32 @@ try {
   await page.goto(`${app.server.url}#/bugs?name=vote-without-up-to-date-check`);
   await page.getByTestId('bug-detail').waitFor();
   await shot('bugs');
+
+  // A class graded from the Grading page: correct Rafts (the reference and two of the corpus), the skeleton, and
+  // planted bugs, as students would hand them in; the matrix, with a failing cell's runs open.
+  const klass = path.join(home, 'class');
+  const students: Record<string, string> = {
+    alice: 'labs/raft',
+    bob: 'labs/skeleton',
+    carol: 'labs/bugs/votedfor-not-persisted',
+    dave: 'labs/corpus/poll',
+    erin: 'labs/bugs/vote-without-up-to-date-check',
+    frank: 'labs/bugs/heartbeat-10ms',
+    grace: 'labs/corpus/queue',
+  };
+  for (const [who, from] of Object.entries(students)) cpSync(path.resolve(from), path.join(klass, who), { recursive: true });
+  await page.goto(`${app.server.url}#/grading`);
+  await page.getByTestId('grade-submissions').fill(klass);
+  await page.getByTestId('grade-tests').fill('2A|TestBasicAgree2B|TestFailAgree2B|TestBackup2B|TestCount2B');
+  await page.getByTestId('grade-count').fill('8');
+  await page.getByTestId('grade-check-safety').check();
+  await page.getByTestId('grade-plan').filter({ hasText: '= 392 runs' }).waitFor();
+  await page.getByTestId('grade-start').click();
+  await page.getByTestId('grade-live-state').filter({ hasText: 'done' }).waitFor({ timeout: 300_000 });
+  await page.locator('[data-testid="grade-state"]', { hasText: 'complete' }).waitFor();
+  await page.getByTestId('cell-erin-TestBackup2B').click();
+  await page.getByTestId('grade-failed-run').first().waitFor();
+  await shot('grading');
   if (app.problems.length) console.error(app.problems.join('\n'));
 } finally {
   await app.close();

@@ -11,7 +11,7 @@ export type * from './types.ts';
 
 export const make: MakeRaft = (peers, me, persister, applyCh, runtime) => new Raft(peers, me, persister, applyCh, runtime);
 
-/** What persist() saved (raft.ts), for the safety checker: the log after the snapshot sentinel, noVote as null. */
+/** What persist() saved (raft.ts), for the safety checker: the log after the snapshot, noVote as null. */
 export const describeState: DescribeState = (raftState, decode) => {
   const { currentTerm, votedFor, log } = decode(raftState) as PersistentState;
   return {

@@ -68,7 +68,7 @@ export class Raft implements RaftNode {
   private currentTerm = 0;
   /** Candidate that received this server's vote in currentTerm, or noVote. */
   private votedFor = noVote;
-  /** Log entries, after the snapshot sentinel. The first real index is 1. */
+  /** Log entries, after those the snapshot covers. The first real index is 1. */
   private log = new RaftLog();
 
   // --- Figure 2: volatile state on all servers. -------------------------------------------------------------------
@@ -288,8 +288,8 @@ export class Raft implements RaftNode {
   }
 
   /**
-   * The service has a snapshot of everything up to and including `index`: drop those entries, keeping a sentinel
-   * for `index`, and save state and snapshot together. Called by the tester from the loop that reads applyCh.
+   * The service has a snapshot of everything up to and including `index`: drop those entries (the snapshot
+   * stands in for `index`), and save state and snapshot together. Called by the tester from the loop that reads applyCh.
    */
   snapshot(index: number, snapshot: Uint8Array): void {
     if (this.killed) return;

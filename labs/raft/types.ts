@@ -89,7 +89,7 @@ export interface InstallSnapshotReply {
 
 // --- Persistence ------------------------------------------------------------------------------------------------
 
-/** Figure 2's persistent state, as encoded into the persister. log[0] is the snapshot sentinel (see log.ts). */
+/** Figure 2's persistent state, as encoded into the persister (the log column-wise, see log.ts). */
 export interface PersistentState {
   currentTerm: number;
   votedFor: number;

@@ -1,13 +1,13 @@
 // @ts-check
 /**
- * raftlab's own code, precompiled on demand: esbuild bundles an entry point (the CLI, the run process) into one
- * ES module under node_modules/.cache/raftlab/self/, with packages left to node_modules. A manifest lists every
- * input file with its size and mtime; while none changed, the built module is reused, so a start costs a few
- * dozen stat calls instead of compiling TypeScript. Plain JavaScript, because it runs before anything can be
+ * raftlab's own code, precompiled on demand: esbuild bundles an entry point (the CLI, the run process) into ES
+ * modules (the entry and the chunks it loads on demand) under node_modules/.cache/raftlab/self/, with packages left
+ * to node_modules. A manifest lists every input file with its size and mtime; while none changed, the build is
+ * reused, so a start costs a few dozen stat calls instead of compiling TypeScript. Plain JavaScript, because it runs before anything can be
  * compiled (bin/raftlab.js).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -68,16 +68,14 @@ function readManifest(file) {
  * Remove older builds of an entry point, keeping the newest few (a process started a moment ago may still be
  * loading one).
  * @param {string} name
- * @param {string} current
+ * @param {string} current the current build's folder
  */
 function prune(name, current) {
   const builds = readdirSync(outDir)
-    .filter((f) => f.startsWith(`${name}-`) && f.endsWith('.mjs') && f !== current)
+    .filter((f) => f.startsWith(`${name}-`) && f !== current)
     .map((f) => ({ f, mtimeMs: statSync(path.join(outDir, f)).mtimeMs }))
     .sort((a, b) => b.mtimeMs - a.mtimeMs);
-  for (const { f } of builds.slice(2)) {
-    for (const file of [f, `${f}.map`]) rmSync(path.join(outDir, file), { force: true });
-  }
+  for (const { f } of builds.slice(2)) rmSync(path.join(outDir, f), { recursive: true, force: true });
 }
 
 /**
@@ -91,11 +89,18 @@ export async function ensureBuilt(name) {
   if (fresh(manifest)) return path.join(outDir, manifest.output);
 
   const esbuild = await import('esbuild');
+  // A folder per build, so a process still running an older build keeps its files.
+  const stamp = `${name}-${Date.now().toString(36)}-${process.pid}`;
+  const buildDir = path.join(outDir, stamp);
   const result = await esbuild.build({
-    entryPoints: [path.join(root, selfEntries[name])],
+    entryPoints: { [name]: path.join(root, selfEntries[name]) },
     absWorkingDir: root,
     bundle: true,
-    write: false,
+    // Each command's code is a chunk of its own, loaded when that command runs (src/cli/main.ts).
+    splitting: true,
+    outdir: buildDir,
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
     metafile: true,
     format: 'esm',
     platform: 'node',
@@ -106,27 +111,17 @@ export async function ensureBuilt(name) {
     logLevel: 'silent',
     // The build knows which checkout it is of, even when node_modules (where it lives) is shared by a symlink.
     define: { __RAFTLAB_ROOT__: JSON.stringify(root) },
-    outfile: path.join(outDir, `${name}.mjs`),
     banner: { js: "import { createRequire as __raftlabCreateRequire } from 'node:module'; const require = __raftlabCreateRequire(import.meta.url);" },
   });
-  const code = result.outputFiles.find((f) => f.path.endsWith('.mjs'));
-  const map = result.outputFiles.find((f) => f.path.endsWith('.map'));
-  if (!code) throw new Error(`raftlab: building ${selfEntries[name]} produced no module`);
-  // A unique name per build, so a process still running an older build keeps its file.
-  const stamp = `${name}-${Date.now().toString(36)}-${process.pid}`;
-  mkdirSync(outDir, { recursive: true });
-  // The map's name changes with the module's: point the module's own (last) sourceMappingURL comment at it.
-  const at = code.text.lastIndexOf('//# sourceMappingURL=');
-  const text = at < 0 ? code.text : `${code.text.slice(0, at)}//# sourceMappingURL=${stamp}.mjs.map\n`;
-  writeFileSync(path.join(outDir, `${stamp}.mjs`), text);
-  if (map) writeFileSync(path.join(outDir, `${stamp}.mjs.map`), map.contents);
   const inputs = Object.keys(result.metafile.inputs).map((file) => {
     const st = statSync(path.join(root, file));
     return [file, st.size, st.mtimeMs];
   });
+  const output = path.join(stamp, `${name}.mjs`);
+  if (!existsSync(path.join(outDir, output))) throw new Error(`raftlab: building ${selfEntries[name]} produced no ${output}`);
   const temp = `${manifestFile}.${process.pid}.tmp`;
-  writeFileSync(temp, JSON.stringify({ esbuild: esbuild.version, output: `${stamp}.mjs`, inputs }));
+  writeFileSync(temp, JSON.stringify({ esbuild: esbuild.version, output, inputs }));
   renameSync(temp, manifestFile);
-  prune(name, `${stamp}.mjs`);
-  return path.join(outDir, `${stamp}.mjs`);
+  prune(name, stamp);
+  return path.join(outDir, output);
 }

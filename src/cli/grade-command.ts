@@ -4,11 +4,11 @@
  */
 import os from 'node:os';
 import { Option, type Command } from 'commander';
-import { chaosKnobNames, chaosActive, type ChaosKnobs } from '../harness/chaos.ts';
+import { chaosKnobNames, type ChaosKnobs } from '../harness/chaos.ts';
 import type { ClockMode } from '../harness/runtime/index.ts';
-import { TestSelectionError, selectTests } from '../harness/tester/index.ts';
 import { grade } from '../grade/grade.ts';
-import type { PassRule } from '../grade/plan.ts';
+import { gradeSettingsOf, parsePassRule, passRuleHelp } from '../grade/options.ts';
+import { gradeCountMax, gradeParallelMax } from '../grade/plan.ts';
 import { formatReport } from '../grade/report.ts';
 import { GradeInputError } from '../grade/submissions.ts';
 import { startWorker } from '../grade/worker.ts';
@@ -27,12 +27,6 @@ export interface GradeCommandOptions {
   rule: string;
 }
 
-function parseRule(rule: string): PassRule | undefined {
-  if (rule === 'all') return { kind: 'all' };
-  const m = /^rate<=(0(\.\d+)?|1(\.0+)?)$/.exec(rule);
-  return m ? { kind: 'rate', maxRate: Number(m[1]) } : undefined;
-}
-
 const queueUrl = (url: string): string | undefined => {
   try {
     const u = new URL(url);
@@ -44,20 +38,13 @@ const queueUrl = (url: string): string | undefined => {
 
 export async function gradeCommand(dir: string, options: GradeCommandOptions, io = { out: process.stdout, err: process.stderr }): Promise<number> {
   const write = (line: string): void => void io.out.write(line + '\n');
-  const rule = parseRule(options.rule);
+  const rule = parsePassRule(options.rule);
   if (!rule) {
-    io.err.write(`raftlab: --rule must be 'all' (a test passes when all its runs pass) or 'rate<=X' (its failure rate is at most X), got '${options.rule}'\n`);
+    io.err.write(`raftlab: --rule must be ${passRuleHelp}, got '${options.rule}'\n`);
     return 2;
   }
   if (options.queue && !queueUrl(options.queue)) {
     io.err.write(`raftlab: --queue must be a redis:// or rediss:// address, got '${options.queue}'\n`);
-    return 2;
-  }
-  try {
-    selectTests(options.tests);
-  } catch (error) {
-    if (!(error instanceof TestSelectionError)) throw error;
-    io.err.write(`raftlab: ${error.message}\n`);
     return 2;
   }
   const interrupt = new AbortController();
@@ -65,18 +52,11 @@ export async function gradeCommand(dir: string, options: GradeCommandOptions, io
   process.once('SIGINT', onSigint);
   try {
     const started = Date.now();
+    const settings = gradeSettingsOf({ tests: options.tests, count: options.count, seed: options.seed, mode: options.mode, check: !!options.check, chaos: options.chaos, rule });
     const outcome = await grade({
       submissionsDir: dir,
       out: options.out,
-      settings: {
-        tests: options.tests,
-        count: options.count,
-        baseSeed: options.seed,
-        mode: options.mode,
-        check: !!options.check,
-        ...(chaosActive(options.chaos) ? { chaos: options.chaos } : {}),
-        rule,
-      },
+      settings,
       parallel: options.parallel ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length),
       ...(options.queue ? { queue: options.queue } : {}),
       signal: interrupt.signal,
@@ -85,11 +65,17 @@ export async function gradeCommand(dir: string, options: GradeCommandOptions, io
         if (p.done === p.total) write(`  ${p.submission}: ${p.done}/${p.total} runs`);
       },
     });
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    if (outcome.cut) {
+      const missing = outcome.report.students.reduce((n, s) => n + s.tests.reduce((m, t) => m + t.missing, 0), 0);
+      write(`interrupted: ${outcome.ran} runs this time, in ${seconds} s; ${missing} runs not recorded yet, so no report: the same command resumes`);
+      return 130;
+    }
     write('');
     for (const line of formatReport(outcome.report)) write(line);
     write('');
-    write(`${outcome.ran} runs this time, in ${((Date.now() - started) / 1000).toFixed(1)} s; report: ${outcome.files.slice(0, 2).join(', ')} (+ JUnit per student)`);
-    return interrupt.signal.aborted ? 130 : 0;
+    write(`${outcome.ran} runs this time, in ${seconds} s; report: ${outcome.files.slice(0, 2).join(', ')} (+ JUnit per student)`);
+    return 0;
   } catch (error) {
     if (error instanceof GradeInputError) {
       io.err.write(`raftlab: ${error.message}\n`);
@@ -107,7 +93,7 @@ export function registerGradeCommands(program: Command): void {
     .description('grade a class: every subfolder of DIR is a submission; each runs the tests many times, confined to its own files')
     .argument('<dir>', 'the folder of submissions (one subfolder each)')
     .option('--tests <pattern>', 'which tests (a regular expression over test ids)', '.')
-    .option('--count <n>', 'runs of each test per submission; run i uses seed base + i', integerOption('--count', 1, 100_000), 10)
+    .option('--count <n>', 'runs of each test per submission; run i uses seed base + i', integerOption('--count', 1, gradeCountMax), 10)
     .option('--seed <n>', 'the first seed', integerOption('--seed', 0), 1)
     .addOption(new Option('--mode <clock>', 'sim (default) or real').choices(['sim', 'real']).default('sim'))
     .option('--check', "the safety checker on every run: a violation fails the run")
@@ -115,7 +101,7 @@ export function registerGradeCommands(program: Command): void {
     .option('--rule <rule>', "when a test passes: 'all' its runs pass, or 'rate<=X'", 'all')
     .option('--out <dir>', 'the grade folder: results, traces of failures, report.json, report.csv, junit/ (the same folder resumes)', 'grade')
     .option('--queue <url>', 'redis://host:port: run on `raftlab worker`s instead of this machine')
-    .option('--parallel <p>', 'run processes at once on this machine', integerOption('--parallel', 1, 64))
+    .option('--parallel <p>', 'run processes at once on this machine', integerOption('--parallel', 1, gradeParallelMax))
     .action(async (dir: string, options: GradeCommandOptions) => {
       process.exitCode = await gradeCommand(dir, options);
     });

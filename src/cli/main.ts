@@ -1,31 +1,42 @@
 /**
- * `raftlab`: the command line face of the harness — init, list, test, run, replay, export, check. Every command
- * works from a terminal and in CI; a usage error is one line on stderr and exit status 2.
+ * `raftlab`: the command line face of the harness — init, list, test, run, replay, export, check, grade, worker.
+ * Every command works from a terminal and in CI; a usage error is one line on stderr and exit status 2.
+ *
+ * Each command's module is loaded only when that command runs (the build splits them into chunks): `raftlab list`
+ * does not load the queue client, the checker or the trace formats.
  */
 import { Command, CommanderError } from 'commander';
 import { raftlabPackage } from '../harness/paths.ts';
-import { registerCheckCommand } from './check-command.ts';
-import { registerExportCommand } from './export-command.ts';
-import { registerGradeCommands } from './grade-command.ts';
-import { registerInitCommand } from './init-command.ts';
-import { registerReplayCommand } from './replay-command.ts';
-import { registerRunCommand } from './run-command.ts';
-import { registerListCommand, registerTestCommand } from './test-command.ts';
 
-export function makeProgram(): Command {
+type Register = (program: Command) => void;
+
+/** Each command name, and how to load the function that declares it (and the commands declared with it). */
+const commandModules: Record<string, () => Promise<Register>> = {
+  init: async () => (await import('./init-command.ts')).registerInitCommand,
+  list: async () => (await import('./list-command.ts')).registerListCommand,
+  test: async () => (await import('./test-command.ts')).registerTestCommand,
+  run: async () => (await import('./run-command.ts')).registerRunCommand,
+  replay: async () => (await import('./replay-command.ts')).registerReplayCommand,
+  export: async () => (await import('./export-command.ts')).registerExportCommand,
+  check: async () => (await import('./check-command.ts')).registerCheckCommand,
+  grade: async () => (await import('./grade-command.ts')).registerGradeCommands,
+};
+// `grade` declares `worker` too.
+commandModules.worker = commandModules.grade!;
+
+/**
+ * The program with the commands `argv` can reach: the one it names, or every command (for the overview help, a
+ * misspelt name's suggestion, or no command at all).
+ */
+export async function makeProgram(argv: readonly string[] = process.argv): Promise<Command> {
   const program = new Command('raftlab')
     .description(raftlabPackage.description)
     .version(raftlabPackage.version, '-V, --version')
     .exitOverride()
     .showSuggestionAfterError();
-  registerInitCommand(program);
-  registerListCommand(program);
-  registerTestCommand(program);
-  registerRunCommand(program);
-  registerReplayCommand(program);
-  registerExportCommand(program);
-  registerCheckCommand(program);
-  registerGradeCommands(program);
+  const named = argv[2];
+  const load = named !== undefined && Object.hasOwn(commandModules, named) ? [commandModules[named]!] : [...new Set(Object.values(commandModules))];
+  for (const register of await Promise.all(load.map((f) => f()))) register(program);
   return program;
 }
 
@@ -38,7 +49,7 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 try {
-  await makeProgram().parseAsync(process.argv);
+  await (await makeProgram()).parseAsync(process.argv);
 } catch (error) {
   if (!(error instanceof CommanderError)) throw error;
   // commander has printed its one-line message; help and --version are not errors.

@@ -237,7 +237,10 @@ export async function runCommand(pattern: string | undefined, options: RunComman
     }
   };
   if (options.json) save(options.json, JSON.stringify(batchJson(batch, { pattern: pattern ?? '', ...(recorder ? { historyId: recorder.id } : {}) }), null, 2) + '\n');
-  if (options.junit) save(options.junit, junitXml(batch, implArg));
+  if (options.junit) {
+    const notRunReason = interrupt.signal.aborted ? 'not run: the batch was interrupted (Ctrl-C) before this run' : 'not run: the batch stopped after the first failure (--stop-on-fail)';
+    save(options.junit, junitXml(batch, implArg, { notRunReason }));
+  }
   if (interrupt.signal.aborted) return 130;
   return batch.failed === 0 && saved ? 0 : 1;
 }

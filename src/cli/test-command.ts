@@ -6,12 +6,14 @@ import { ChaosSpecError, chaosKnobNames, parseChaos, type ChaosKnobs } from '../
 import { ImplLoadError, resolveImpl, type ResolvedImpl } from '../harness/loader/index.ts';
 import { raftlabRoot } from '../harness/paths.ts';
 import type { ClockMode } from '../harness/runtime/index.ts';
-import { TestSelectionError, selectTests, type NodeLogLine } from '../harness/tester/index.ts';
+import { TestSelectionError, type NodeLogLine } from '../harness/tester/index.ts';
 import { runBatch } from '../runner/batch.ts';
 import { goRunProblem, isGoLabDir, prepareSelection } from '../runner/impl.ts';
 import { replayCommand } from '../runner/report.ts';
 import type { RunRecord } from '../runner/types.ts';
 import { describeGroup } from '../golab/index.ts';
+import { dslogsTime } from '../trace/dslogs.ts';
+import { goTestJson, goTestText } from './go-test-output.ts';
 
 export interface TestCommandOptions {
   /** Chaos knobs, parsed from --chaos. */
@@ -21,6 +23,8 @@ export interface TestCommandOptions {
   count: number;
   impl?: string;
   verbose?: boolean;
+  /** Print `go test -json`'s event stream (test2json's) instead of text. */
+  json?: boolean;
   persistDir?: string;
   /** Watchdog per run, seconds of wall time (tests use short ones). */
   timeout?: number;
@@ -39,9 +43,10 @@ export const integerOption = (name: string, min: number, max = Number.MAX_SAFE_I
   return n;
 };
 
-function formatLog(line: NodeLogLine): string {
-  const fields = line.fields ? ' ' + JSON.stringify(line.fields) : '';
-  return `${String(Math.round(line.atMs)).padStart(7)} ${line.topic} S${line.node} ${line.message}${fields}`;
+/** A log line as `test -v` prints it: dslogs's own line (`TIME TOPIC S<n> message`), as the text export writes it. */
+export function formatLog(line: NodeLogLine): string {
+  const fields = line.fields !== undefined ? ' ' + JSON.stringify(line.fields) : '';
+  return `${dslogsTime(line.atMs)} ${line.topic} S${line.node} ${line.message}${fields}`.replace(/[\r\n]+/g, ' ');
 }
 
 /** The implementation a command runs, and a note on stderr when the user may not have meant the reference. */
@@ -57,15 +62,15 @@ export function implFor(flag: string | undefined, err: Pick<NodeJS.WritableStrea
   return resolved;
 }
 
-/** The lines that say why a run failed, with its seed and the command that replays it. */
-export function failureReport(record: RunRecord, implArg: string | undefined, verbose: boolean): string[] {
-  const lines = [`--- FAIL: ${record.id} (${(record.testMs / 1000).toFixed(2)}s)`];
+/** Why a run failed, with its seed and the command that replays it: the lines under its `--- FAIL:`. */
+export function failureDetails(record: RunRecord, implArg: string | undefined, verbose: boolean): string[] {
+  const lines: string[] = [];
   if (record.status === 'fail') {
     // A Go failure names the tester's line that reported it, as go test prints it (config.go:345: …).
-    for (const [i, message] of record.failureMessages.entries()) lines.push(`    ${i === 0 && record.location ? `${record.location}: ` : ''}${message}`);
+    for (const [i, message] of record.failureMessages.entries()) lines.push(`${i === 0 && record.location ? `${record.location}: ` : ''}${message}`);
   } else {
     const what = record.status === 'timeout' ? 'timeout' : 'error';
-    lines.push(`    ${what}${record.errorCode ? ` (${record.errorCode})` : ''}${record.site ? ` at ${record.site}` : ''}: ${record.message ?? ''}`);
+    lines.push(`${what}${record.errorCode ? ` (${record.errorCode})` : ''}${record.site ? ` at ${record.site}` : ''}: ${record.message ?? ''}`);
   }
   if (record.stack && (verbose || record.status === 'error')) {
     // The implementation's frames; raftlab's own and Node's only with -v.
@@ -74,38 +79,51 @@ export function failureReport(record: RunRecord, implArg: string | undefined, ve
       .slice(1)
       .map((f) => f.trim())
       .filter((f) => f.startsWith('at ') && (verbose || !/node_modules\/\.cache\/raftlab|node:internal|\(node:/.test(f)));
-    for (const frame of frames.slice(0, verbose ? undefined : 6)) lines.push(`    ${frame}`);
+    lines.push(...frames.slice(0, verbose ? undefined : 6));
   }
   // A Go run's console is its debug lines and dumps, all in its trace: shown only with -v, or when nothing else says why.
   const goQuiet = record.lang === 'go' && !verbose && record.errorCode !== 'GO_EXIT' && record.errorCode !== 'GO_SIGNAL';
   if (record.consoleOutput && !goQuiet) {
-    lines.push('    console output:');
-    for (const line of record.consoleOutput.trimEnd().split('\n').slice(-20)) lines.push(`      ${line}`);
-    if (record.consoleDroppedBytes) lines.push(`      … ${record.consoleDroppedBytes} more bytes not kept`);
+    lines.push('console output:');
+    for (const line of record.consoleOutput.trimEnd().split('\n').slice(-20)) lines.push(`  ${line}`);
+    if (record.consoleDroppedBytes) lines.push(`  … ${record.consoleDroppedBytes} more bytes not kept`);
   }
-  for (const group of record.goroutines?.groups.slice(0, 8) ?? []) lines.push(`    ${describeGroup(group)}`);
-  for (const race of record.races ?? []) lines.push(`    race: ${race.summary}${race.count > 1 ? ` (${race.count} reports)` : ''}`);
+  for (const group of record.goroutines?.groups.slice(0, 8) ?? []) lines.push(describeGroup(group));
+  for (const race of record.races ?? []) lines.push(`race: ${race.summary}${race.count > 1 ? ` (${race.count} reports)` : ''}`);
   if (record.lang === 'go') {
-    lines.push(`    run ${record.seed} of the Go test binary (the wall clock, seeded by crypto/rand: not replayable); run it again: ${replayCommand(record, implArg)}`);
+    lines.push(`run ${record.seed} of the Go test binary (the wall clock, seeded by crypto/rand: not replayable); run it again: ${replayCommand(record, implArg)}`);
     return lines;
   }
-  lines.push(`    seed ${record.seed} (${record.mode} clock); replay: ${replayCommand(record, implArg)}`);
-  if (record.mode === 'real') lines.push("    (a real-clock run follows the machine's timing, so a replay may not fail the same way)");
+  lines.push(`seed ${record.seed} (${record.mode} clock); replay: ${replayCommand(record, implArg)}`);
+  if (record.mode === 'real') lines.push("(a real-clock run follows the machine's timing, so a replay may not fail the same way)");
   return lines;
 }
 
+/** The lines `raftlab test` prints for a failed run: its `--- FAIL:` line and the details, indented as Go does. */
+export function failureReport(record: RunRecord, implArg: string | undefined, verbose: boolean): string[] {
+  return [`--- FAIL: ${record.id} (${(record.testMs / 1000).toFixed(2)}s)`, ...failureDetails(record, implArg, verbose).map((l) => `    ${l}`)];
+}
+
+export interface TestCommandIo {
+  /** Stop on Ctrl-C: report what ran and exit 130 (default true; in-process tests turn it off). */
+  handleSigint?: boolean;
+}
+
 /**
- * `raftlab test`: the graded tests, printed as `go test` prints them. Each run happens in a run process with the
- * watchdogs of `raftlab run`, so a Raft that throws, hangs or exits fails that test and the others still run.
- * Returns the exit status.
+ * `raftlab test`: the graded tests, printed as `go test` prints them (-v: as `go test -v`; --json: as `go test
+ * -json`). Each run happens in a run process with the watchdogs of `raftlab run`, so a Raft that throws, hangs or
+ * exits fails that test and the others still run. Ctrl-C stops at once: the run in flight is reported as failed
+ * (interrupted), the summary says how many runs were done, exit 130. Returns the exit status.
  */
 export async function testCommand(
   pattern: string | undefined,
   options: TestCommandOptions,
   out: Pick<NodeJS.WritableStream, 'write'> = process.stdout,
   err: Pick<NodeJS.WritableStream, 'write'> = process.stderr,
+  io: TestCommandIo = {},
 ): Promise<number> {
-  const write = (line: string): void => void out.write(line + '\n');
+  const writeText = (text: string): void => void out.write(text);
+  const report = options.json ? goTestJson(writeText) : goTestText(writeText, !!options.verbose);
   let tests;
   let prepared;
   const pool = {
@@ -130,39 +148,65 @@ export async function testCommand(
   const mode: ClockMode = go ? 'real' : options.mode;
   const baseSeed = options.seed ?? (go ? 1 : randomInt(1, 2 ** 31));
   const started = performance.now();
+  const total = tests.length * options.count;
   let virtualMs = 0;
   let failures = 0;
-  const batch = await runBatch({
-    tests,
-    count: options.count,
-    baseSeed,
-    mode,
-    implDir: prepared.dir,
-    prepared,
-    parallel: 1,
-    pool,
-    ...(options.chaos ? { chaos: options.chaos } : {}),
-    ...(options.persistDir ? { persistDir: options.persistDir } : {}),
-    hooks: () => ({ onOutput: write, ...(options.verbose ? { onLog: (line: NodeLogLine) => write(formatLog(line)) } : {}) }),
-    onRun: (record) => {
-      if (options.persistDir) write(`    persisted state: ${path.resolve(options.persistDir, `${record.id}-seed${record.seed}`)}/node-*.json`);
-      virtualMs += record.testMs;
-      if (record.status !== 'pass') {
-        failures++;
-        for (const line of failureReport(record, options.impl, !!options.verbose)) write(line);
-      }
-    },
-  });
-  void batch;
-  const wallSeconds = ((performance.now() - started) / 1000).toFixed(3);
-  const clockNote = mode === 'sim' ? ` (sim: ${(virtualMs / 1000).toFixed(1)}s of virtual time)` : '';
+  let done = 0;
+  // The run in flight (parallel 1): its test and when it began, for an interrupt to report.
+  let current: { test: string; startedMs: number } | undefined;
+  const interrupt = new AbortController();
+  const onSigint = (): void => {
+    if (interrupt.signal.aborted) process.exit(130); // a second Ctrl-C: leave now
+    err.write('raftlab: interrupted; stopping the run in flight\n');
+    interrupt.abort();
+  };
+  if (io.handleSigint ?? true) process.on('SIGINT', onSigint);
+  try {
+    await runBatch({
+      tests,
+      count: options.count,
+      baseSeed,
+      mode,
+      implDir: prepared.dir,
+      prepared,
+      parallel: 1,
+      pool,
+      signal: interrupt.signal,
+      ...(options.chaos ? { chaos: options.chaos } : {}),
+      ...(options.persistDir ? { persistDir: options.persistDir } : {}),
+      onStart: (task) => {
+        current = { test: task.testId, startedMs: performance.now() };
+        report.run(task.testId);
+      },
+      hooks: (task) => ({
+        onOutput: (line: string) => report.output(task.testId, line),
+        ...(options.verbose ? { onLog: (line: NodeLogLine) => report.output(task.testId, formatLog(line)) } : {}),
+      }),
+      onRun: (record) => {
+        current = undefined;
+        done++;
+        if (options.persistDir) report.output(record.id, `    persisted state: ${path.resolve(options.persistDir, `${record.id}-seed${record.seed}`)}/node-*.json`);
+        virtualMs += record.testMs;
+        const passed = record.status === 'pass';
+        if (!passed) failures++;
+        report.end(record.id, passed, record.testMs / 1000, passed ? [] : failureDetails(record, options.impl, !!options.verbose));
+      },
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  const wallSeconds = (performance.now() - started) / 1000;
+  const virtual = mode === 'sim' ? `sim: ${(virtualMs / 1000).toFixed(1)}s of virtual time` : undefined;
+  if (interrupt.signal.aborted) {
+    if (current) report.end(current.test, false, (performance.now() - current.startedMs) / 1000, ['interrupted (Ctrl-C) before it ended']);
+    report.finish(false, wallSeconds, `(interrupted: ${done} of ${total} runs done${failures ? `, ${failures} failed` : ''})`);
+    return 130;
+  }
   if (failures === 0) {
-    write('PASS');
-    write(`ok  raft  ${wallSeconds}s${clockNote}`);
+    report.finish(true, wallSeconds, virtual ? `(${virtual})` : undefined);
     return 0;
   }
-  write('FAIL');
-  write(`FAIL  raft  ${wallSeconds}s${clockNote}  (${failures} failed)`);
+  report.finish(false, wallSeconds, `(${failures} of ${total} runs failed${virtual ? `; ${virtual}` : ''})`);
   return 1;
 }
 
@@ -189,27 +233,10 @@ export function registerTestCommand(program: Command): void {
     .option('--chaos <knobs>', `harsher conditions, e.g. drop=0.05,quantum=250,crash=6 (${chaosKnobNames})`, parseChaosOption)
     .option('--timeout <seconds>', 'wall-clock watchdog per run (default: 150 real, 1800 sim)', integerOption('--timeout', 1))
     .addOption(new Option('--stall <seconds>', 'stop a run that made no progress for this long (default 15)').argParser(integerOption('--stall', 1)).hideHelp())
-    .option('-v, --verbose', "print the implementation's log lines, and stacks of errors")
+    .option('-v, --verbose', "as go test -v: === RUN and --- PASS lines, the implementation's log lines (dslogs's format), whole stacks")
+    .option('--json', "print go test -json's event stream (test2json's), for gotestsum and other go test tools")
     .option('--race', "a Go lab (--impl a 6.824 checkout's src/raft): build its test binary with the race detector")
     .action(async (pattern: string | undefined, options: TestCommandOptions) => {
       process.exitCode = await testCommand(pattern, options);
-    });
-}
-
-export function registerListCommand(program: Command): void {
-  program
-    .command('list')
-    .description('list the graded tests: id, part, servers, description')
-    .argument('[pattern]', 'only tests whose id matches this regular expression')
-    .action((pattern: string | undefined) => {
-      try {
-        for (const test of selectTests(pattern)) {
-          process.stdout.write(`${test.id.padEnd(34)} ${test.part}  ${test.servers}  ${test.description}\n`);
-        }
-      } catch (error) {
-        if (!(error instanceof TestSelectionError)) throw error;
-        process.stderr.write(`raftlab: ${error.message}\n`);
-        process.exitCode = 2;
-      }
     });
 }

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { findTest } from '../harness/tester/index.ts';
 import type { PreparedTsImpl } from '../runner/impl.ts';
-import type { WorkerPool } from '../runner/pool.ts';
+import { PoolClosedError, type WorkerPool } from '../runner/pool.ts';
 import type { RunRecord, RunTask } from '../runner/types.ts';
 import type { GradeJob, GradeSettings, RunResult } from './plan.ts';
 import { confinementFlags } from './submissions.ts';
@@ -46,7 +46,18 @@ export function failedJob(job: GradeJob, error: { code: string; message: string 
   };
 }
 
-/** Run one job's seeds on the pool, confined to the submission's build; failed runs' traces come back too. */
+/** A job cut short by the pool closing (a grade cancelled): the runs that ended before it did. */
+export class JobCutError extends Error {
+  constructor(readonly partial: JobOutcome) {
+    super(`the job was cut short after ${partial.results.length} runs: the pool was closed`);
+    this.name = 'JobCutError';
+  }
+}
+
+/**
+ * Run one job's seeds on the pool, confined to the submission's build; failed runs' traces come back too. When the
+ * pool is closed under it (a grade cancelled), JobCutError carries the runs that had ended.
+ */
 export async function runJob(job: GradeJob, impl: PreparedTsImpl, buildDir: string, settings: GradeSettings, pool: WorkerPool): Promise<JobOutcome> {
   if (!findTest(job.test)) throw new Error(`the job names test ${job.test}, which this raftlab does not have`);
   const traceDir = mkdtempSync(path.join(os.tmpdir(), 'raftlab-grade-traces-'));
@@ -62,13 +73,20 @@ export async function runJob(job: GradeJob, impl: PreparedTsImpl, buildDir: stri
       ...(settings.chaos ? { chaos: settings.chaos } : {}),
       processFlags: confinementFlags(buildDir),
     });
-    const records = await Promise.all(job.seeds.map((seed) => pool.run(task(seed))));
+    const settled = await Promise.allSettled(job.seeds.map((seed) => pool.run(task(seed))));
     const outcome: JobOutcome = { results: [], traces: {} };
-    for (const record of records) {
+    for (const s of settled) {
+      if (s.status === 'rejected') continue;
+      const record = s.value;
       outcome.results.push(resultOf(job.submission, record));
       if (!record.traceFile) continue;
       const bytes = readFileSync(record.traceFile);
       if (bytes.length <= traceTravelMaxBytes) outcome.traces[`${record.id}-seed${record.seed}`] = bytes.toString('base64');
+    }
+    const failures = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected').map((s) => s.reason as unknown);
+    if (failures.length > 0) {
+      if (failures.every((e) => e instanceof PoolClosedError)) throw new JobCutError(outcome);
+      throw failures.find((e) => !(e instanceof PoolClosedError));
     }
     return outcome;
   } finally {

@@ -10,6 +10,10 @@ import type { ClockMode } from '../harness/runtime/index.ts';
 /** A submission's id: its folder's name. Nothing else names a path. */
 export const submissionIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
+/** The most runs per test a grade takes (the CLI's --count, the page's field), and run processes at once. */
+export const gradeCountMax = 100_000;
+export const gradeParallelMax = 64;
+
 /** When a test counts as passed: every run passed, or its failure rate is at most `maxRate`. */
 export type PassRule = { kind: 'all' } | { kind: 'rate'; maxRate: number };
 
@@ -24,6 +28,8 @@ export interface GradeSettings {
   rule: PassRule;
 }
 
+export const passRuleSchema = z.discriminatedUnion('kind', [z.object({ kind: z.literal('all') }), z.object({ kind: z.literal('rate'), maxRate: z.number().min(0).max(1) })]);
+
 export const gradeSettingsSchema = z.object({
   tests: z.string().min(1).max(10_000),
   count: z.number().int().positive().max(1_000_000),
@@ -31,8 +37,12 @@ export const gradeSettingsSchema = z.object({
   mode: z.enum(['sim', 'real']),
   check: z.boolean(),
   chaos: chaosKnobsSchema.optional(),
-  rule: z.discriminatedUnion('kind', [z.object({ kind: z.literal('all') }), z.object({ kind: z.literal('rate'), maxRate: z.number().min(0).max(1) })]),
+  rule: passRuleSchema,
 });
+
+/** Whether two settings are the same grade (the same runs, judged by the same rule). */
+export const sameSettings = (a: GradeSettings, b: GradeSettings): boolean =>
+  JSON.stringify(gradeSettingsSchema.parse(a)) === JSON.stringify(gradeSettingsSchema.parse(b));
 
 /** One run's result, as a grade keeps it: the verdict, never the output. */
 export const runResultSchema = z.object({

@@ -46,6 +46,40 @@ export interface GradeReport {
 const testPasses = (rule: PassRule, runs: number, failed: number, missing: number): boolean =>
   missing === 0 && (rule.kind === 'all' ? failed === 0 : failed / runs <= rule.maxRate);
 
+/** One test of one student: its runs (those of the grade's seeds, each once) judged under the settings' rule. */
+export function gradeTest(id: string, settings: Pick<GradeSettings, 'count' | 'rule'>, mine: readonly RunResult[]): TestGrade {
+  const failed = mine.filter((r) => r.status !== 'pass');
+  const violations: Record<string, number> = {};
+  for (const r of mine) for (const v of r.violations ?? []) violations[v] = (violations[v] ?? 0) + 1;
+  const interval = wilsonInterval(failed.length, mine.length);
+  const first = failed.sort((a, b) => a.seed - b.seed)[0];
+  const missing = settings.count - mine.length;
+  return {
+    id,
+    part: findTest(id)!.part,
+    runs: mine.length,
+    failed: failed.length,
+    failureRate: mine.length ? failed.length / mine.length : 0,
+    interval: { low: interval.low, high: interval.high },
+    violations,
+    missing,
+    passed: testPasses(settings.rule, mine.length, failed.length, missing),
+    ...(first ? { firstFailure: { seed: first.seed, status: first.status, message: first.message ?? '', ...(first.trace ? { trace: first.trace } : {}) } } : {}),
+  };
+}
+
+/** A student's grade from its tests' grades: a part passes when each of its tests does. */
+export function gradeStudent(student: { id: string; sourcesHash?: string; error?: string }, tests: TestGrade[]): StudentGrade {
+  const parts: StudentGrade['parts'] = {};
+  for (const t of tests) {
+    const p = (parts[t.part] ??= { passed: true, testsPassed: 0, tests: 0 });
+    p.tests++;
+    if (t.passed) p.testsPassed++;
+    else p.passed = false;
+  }
+  return { id: student.id, ...(student.sourcesHash ? { sourcesHash: student.sourcesHash } : {}), ...(student.error ? { error: student.error } : {}), tests, parts };
+}
+
 export function buildReport(
   settings: GradeSettings,
   students: ReadonlyArray<{ id: string; sourcesHash?: string; error?: string }>,
@@ -62,33 +96,9 @@ export function buildReport(
           const r = results.get(resultKey({ submission: student.id, test: id, seed: settings.baseSeed + i }));
           if (r) mine.push(r);
         }
-        const failed = mine.filter((r) => r.status !== 'pass');
-        const violations: Record<string, number> = {};
-        for (const r of mine) for (const v of r.violations ?? []) violations[v] = (violations[v] ?? 0) + 1;
-        const interval = wilsonInterval(failed.length, mine.length);
-        const first = failed.sort((a, b) => a.seed - b.seed)[0];
-        const missing = settings.count - mine.length;
-        return {
-          id,
-          part: findTest(id)!.part,
-          runs: mine.length,
-          failed: failed.length,
-          failureRate: mine.length ? failed.length / mine.length : 0,
-          interval: { low: interval.low, high: interval.high },
-          violations,
-          missing,
-          passed: testPasses(settings.rule, mine.length, failed.length, missing),
-          ...(first ? { firstFailure: { seed: first.seed, status: first.status, message: first.message ?? '', ...(first.trace ? { trace: first.trace } : {}) } } : {}),
-        };
+        return gradeTest(id, settings, mine);
       });
-      const parts: StudentGrade['parts'] = {};
-      for (const t of tests) {
-        const p = (parts[t.part] ??= { passed: true, testsPassed: 0, tests: 0 });
-        p.tests++;
-        if (t.passed) p.testsPassed++;
-        else p.passed = false;
-      }
-      return { id: student.id, ...(student.sourcesHash ? { sourcesHash: student.sourcesHash } : {}), ...(student.error ? { error: student.error } : {}), tests, parts };
+      return gradeStudent(student, tests);
     }),
   };
 }

@@ -28,13 +28,16 @@ async function openDialog(options: OpenDialogOptions): Promise<string | undefine
 }
 
 /**
- * The desktop shell's handlers: the shared ones, except that an export is not handed to the page but saved where
- * the user picks in a save dialog (the service only makes the bytes and suggests a name), and that folders and
+ * The desktop shell's handlers: the shared ones, except that an export (a trace's, a grade's report file) is not
+ * handed to the page but saved where the user picks in a save dialog (the service only makes the bytes and suggests a name), and that folders and
  * traces are picked in the system's dialogs (only a path the dialog returned is opened).
  */
 const desktopHandlers: Handlers = {
   ...handlers,
-  'dialog:folder': async () => ({ path: (await openDialog({ title: 'Your Raft implementation folder', properties: ['openDirectory'] })) ?? null }),
+  'dialog:folder': async (input) => {
+    const titles = { impl: 'Your Raft implementation folder', submissions: 'The folder of submissions (one subfolder each)', grade: 'A grade folder' };
+    return { path: (await openDialog({ title: titles[input?.purpose ?? 'impl'], properties: ['openDirectory', 'createDirectory'] })) ?? null };
+  },
   'trace:open-dialog': async () => {
     const file = await openDialog({
       title: 'Open a trace or a bundle',
@@ -54,6 +57,21 @@ const desktopHandlers: Handlers = {
     const win = BrowserWindow.getFocusedWindow();
     const choice = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
     const result = { fileName: out.fileName, mimeType: out.mimeType, size: out.bytes.length, ...(out.warnings.length ? { warnings: out.warnings } : {}) };
+    if (choice.canceled || !choice.filePath) return { ...result, savedTo: null };
+    await writeFile(choice.filePath, out.bytes);
+    return { ...result, savedTo: choice.filePath };
+  },
+  'grade:report-file': async ({ dir, name }) => {
+    const out = defaultServices().grading.reportFile(dir, name);
+    const extension = path.extname(out.fileName).slice(1);
+    const options: SaveDialogOptions = {
+      title: 'Save the report file',
+      defaultPath: path.join(app.getPath('downloads'), out.fileName),
+      filters: [{ name: `${extension.toUpperCase()} file`, extensions: [extension] }, { name: 'All files', extensions: ['*'] }],
+    };
+    const win = BrowserWindow.getFocusedWindow();
+    const choice = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+    const result = { fileName: out.fileName, mimeType: out.mimeType, size: out.bytes.length };
     if (choice.canceled || !choice.filePath) return { ...result, savedTo: null };
     await writeFile(choice.filePath, out.bytes);
     return { ...result, savedTo: choice.filePath };

@@ -11,6 +11,7 @@ import {
   parseInput,
   type Channel,
   type IpcErrorCode,
+  type IpcIssue,
   type IpcResult,
   type OutputOf,
   type ParsedInputOf,
@@ -32,7 +33,11 @@ export type Handlers = {
  * a folder that does not exist): the caller gets BAD_INPUT with the message, and nothing is logged.
  */
 export class InputError extends Error {
-  constructor(message: string) {
+  /** `issues`: the fields of the argument the refusal is about (a form shows the message next to them). */
+  constructor(
+    message: string,
+    readonly issues?: IpcIssue[],
+  ) {
     super(message);
     this.name = 'InputError';
   }
@@ -55,7 +60,7 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
       const handler = handlers[name] as (input: unknown, ctx: CallContext) => unknown;
       return { ok: true, value: await handler(input.value, ctx) };
     } catch (err) {
-      if (err instanceof InputError) return ipcError('BAD_INPUT', err.message);
+      if (err instanceof InputError) return ipcError('BAD_INPUT', err.message, err.issues);
       logError(`raftlab: handler for ${name} failed:`, err);
       return ipcError('INTERNAL', `${name} failed: ${err instanceof Error ? err.message : String(err)}`);
     }

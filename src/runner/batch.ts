@@ -58,6 +58,8 @@ export interface TestSummary {
 }
 
 export interface BatchResult {
+  /** When the batch began (ISO 8601, UTC). */
+  startedAt: string;
   mode: ClockMode;
   baseSeed: number;
   count: number;
@@ -67,6 +69,8 @@ export interface BatchResult {
   sourcesHash: string;
   /** Every finished run, in the order they finished. */
   records: RunRecord[];
+  /** The runs the batch did not reach (stopped at a failure, interrupted) or cancelled in flight: test and seed. */
+  notRun: Array<{ id: string; seed: number }>;
   perTest: TestSummary[];
   clusters: FailureCluster[];
   failed: number;
@@ -146,6 +150,7 @@ export function keptRecord(record: RunRecord, shared: { implDir: string; sources
 
 export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const started = performance.now();
+  const startedAt = new Date().toISOString();
   const prepared = options.prepared ?? (await prepareImpl(options.implDir, options.pool, { race: options.race ?? false }));
   if (prepared.kind === 'go') {
     const known = new Set(prepared.tests.map((t) => t.id));
@@ -194,7 +199,9 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     await pool.close();
   }
   const testIds = options.tests.map((t) => t.id);
+  const ran = new Set(records.map((r) => `${r.id}\0${r.seed}`));
   return {
+    startedAt,
     mode: prepared.kind === 'go' ? 'real' : options.mode,
     baseSeed: options.baseSeed,
     count: options.count,
@@ -202,6 +209,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     implDir: prepared.dir,
     sourcesHash: prepared.ref.sourcesHash,
     records,
+    notRun: tasks.filter((t) => !ran.has(`${t.testId}\0${t.seed}`)).map((t) => ({ id: t.testId, seed: t.seed })),
     perTest: summarizeTests(testIds, records),
     clusters: clusterFailures(records),
     failed: records.filter((r) => r.status !== 'pass').length,

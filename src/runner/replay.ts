@@ -20,7 +20,7 @@ import { BundleError, readBundle } from './bundle.ts';
 import { runBatch } from './batch.ts';
 import { prepareImpl, type PreparedImpl } from './impl.ts';
 import type { PoolOptions } from './pool.ts';
-import { readTraceEvents, readTraceHeader, readTraceIndex, readTraceSources, TraceFileError, type TraceEvent, type TraceHeader } from '../trace/index.ts';
+import { readTraceEvents, readTraceHeader, readTraceIndex, readTraceSources, summarizeEvent, TraceFileError, type TraceEvent, type TraceHeader } from '../trace/index.ts';
 import type { RunStatus } from './types.ts';
 
 export class ReplayInputError extends Error {
@@ -40,6 +40,12 @@ export interface ReplayOptions {
   /** Replay a bundle whose sources do not match their recorded hashes. */
   allowModified?: boolean;
   pool?: Omit<PoolOptions, 'size'>;
+  /**
+   * Record the replay with values whole (arguments, replies, commands, log fields), and hand its events to
+   * onReplayedEvents; the comparison with the recorded trace reads them made small again (`raftlab export --full`).
+   */
+  wholeValues?: boolean;
+  onReplayedEvents?: (events: readonly TraceEvent[]) => void;
 }
 
 export interface ReplayOutcome {
@@ -176,7 +182,7 @@ export async function replay(file: string, options: ReplayOptions = {}): Promise
       implDir: prepared.dir,
       prepared,
       parallel: 1,
-      trace: { keep: 'all', dir: out },
+      trace: { keep: 'all', dir: out, ...(options.wholeValues ? { wholeValues: true } : {}) },
       ...(checked ? { check: true } : {}),
       ...(header.chaos ? { chaos: header.chaos } : {}),
       ...(options.pool ? { pool: options.pool } : {}),
@@ -184,7 +190,9 @@ export async function replay(file: string, options: ReplayOptions = {}): Promise
     const record = result.records[0];
     if (!record) throw new Error('the replay ended without a result');
     const recorded = await readAll(traceFile);
-    const replayed = record.traceFile ? await readAll(record.traceFile) : [];
+    const whole = record.traceFile ? await readAll(record.traceFile) : [];
+    options.onReplayedEvents?.(whole);
+    const replayed = options.wholeValues ? whole.map((e) => summarizeEvent(e)) : whole;
     const difference = header.mode === 'sim' ? firstDifference(recorded, replayed) : undefined;
     const recurred = record.status === header.status && (record.message ?? '') === (header.message ?? '');
     const recordedHash = recordedSources?.hash ?? header.sources?.hash;

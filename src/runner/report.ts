@@ -1,4 +1,7 @@
 /** What a batch leaves behind: the closing table, the failure clusters, JSON and JUnit XML. */
+import os from 'node:os';
+import { formatChaos } from '../harness/chaos.ts';
+import { raftlabVersion } from '../harness/paths.ts';
 import type { BatchResult } from './batch.ts';
 import { formatPercent, formatSeconds } from './stats.ts';
 import type { RunRecord } from './types.ts';
@@ -49,8 +52,11 @@ export function formatClusters(batch: BatchResult, implArg: string | undefined):
   return lines;
 }
 
+/** Bumped when the report's shape changes; docs/schema/batch-report.schema.json describes this version. */
+export const batchReportVersion = 2;
+
 export interface BatchJson {
-  version: 1;
+  version: typeof batchReportVersion;
   batch: Omit<BatchResult, 'records'> & { pattern: string; tests: string[]; historyId?: string };
   runs: RunRecord[];
 }
@@ -58,7 +64,7 @@ export interface BatchJson {
 export function batchJson(batch: BatchResult, extra: { pattern: string; historyId?: string }): BatchJson {
   const { records, ...rest } = batch;
   return {
-    version: 1,
+    version: batchReportVersion,
     batch: { ...rest, pattern: extra.pattern, tests: batch.perTest.map((t) => t.id), ...(extra.historyId ? { historyId: extra.historyId } : {}) },
     runs: records,
   };
@@ -80,38 +86,90 @@ export function escapeXml(text: string): string {
     .replace(/\t/g, '&#9;');
 }
 
-const seconds = (ms: number): string => (ms / 1000).toFixed(3);
+/** Seconds with three decimals: the form both Surefire's and Jenkins' schemas accept (SUREFIRE_TIME). */
+const seconds = (ms: number): string => (Math.max(0, ms) / 1000).toFixed(3);
 
-/** JUnit XML: one testsuite per test id, one testcase per run (`ID seed S`), a failure element for every failed run. */
-export function junitXml(batch: BatchResult, implArg: string | undefined): string {
+export interface JunitOptions {
+  /** The machine's name (default: os.hostname()). */
+  hostname?: string;
+  /** Why the runs not reached were not run (default: said from the batch's end). */
+  notRunReason?: string;
+}
+
+/**
+ * JUnit XML valid against both Surefire's schema (surefire-test-report-3.0.xsd) and Jenkins' (the xunit plugin's
+ * junit-10.xsd), and read by Jenkins, GitLab and GitHub's JUnit actions. Surefire's schema has one root, a
+ * testsuite, so the file is one testsuite holding every run: a testcase per run, named `ID seed S`, classname
+ * `raft.ID` (readers group the runs of a test by it), with its time; `<failure>` for a failed run, `<error>` for one
+ * that errored or timed out, `<skipped>` for a run the batch did not reach (stopped at the first failure,
+ * interrupted), each with the type and message the schemas ask for, the tester's output in `<system-out>`, in the
+ * one order both schemas allow (failure, skipped, error, system-out). The suite carries every attribute both
+ * require (name, tests, failures, errors, skipped; time) and no other, so the batch's start and machine go in its
+ * properties (timestamp, in UTC, and hostname: Surefire's schema allows no attribute for them), with the seeds,
+ * clock, implementation and the hash of its sources, raftlab's and Node's versions and the chaos knobs.
+ *
+ * (junit-report-builder, considered for this, writes a testsuites root with a skipped count, which Jenkins' schema
+ * refuses, properties inside testcases, which Surefire's refuses, and local times without a zone.)
+ */
+export function junitXml(batch: BatchResult, implArg: string | undefined, options: JunitOptions = {}): string {
+  const hostname = options.hostname ?? os.hostname();
+  const errored = (r: RunRecord): boolean => r.status === 'error' || r.status === 'timeout';
+  const notRunReason =
+    options.notRunReason ?? (batch.stopped ? 'not run: the batch stopped after the first failure (--stop-on-fail)' : 'not run: the batch was interrupted before this run');
+  const attr = (name: string, value: string | number): string => ` ${name}="${escapeXml(String(value))}"`;
+  const errors = batch.records.filter(errored).length;
+  const chaos = batch.records.find((r) => r.chaos)?.chaos;
   const lines = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  const total = batch.records.length;
-  lines.push(`<testsuites name="raftlab" tests="${total}" failures="${batch.failed}" time="${seconds(batch.wallMs)}">`);
+  lines.push(
+    `<testsuite${attr('name', 'raftlab')}${attr('tests', batch.records.length + batch.notRun.length)}${attr('failures', batch.failed - errors)}${attr('errors', errors)}` +
+      `${attr('skipped', batch.notRun.length)}${attr('time', seconds(batch.wallMs))}>`,
+  );
+  const properties: Array<[string, string]> = [
+    ['timestamp', batch.startedAt],
+    ['hostname', hostname],
+    ['tests', batch.perTest.map((t) => t.id).join(' ')],
+    ['seeds', batch.count === 1 ? String(batch.baseSeed) : `${batch.baseSeed}..${batch.baseSeed + batch.count - 1}`],
+    ['clock', batch.mode],
+    ['implementation', batch.implDir],
+    ['sourcesHash', batch.sourcesHash],
+    ['raftlab', raftlabVersion],
+    ['node', process.version],
+    ...(formatChaos(chaos) ? [['chaos', formatChaos(chaos)] as [string, string]] : []),
+  ];
+  lines.push('  <properties>');
+  for (const [name, value] of properties) lines.push(`    <property${attr('name', name)}${attr('value', value)}/>`);
+  lines.push('  </properties>');
   for (const t of batch.perTest) {
     const runs = batch.records.filter((r) => r.id === t.id).sort((a, b) => a.seed - b.seed);
-    const time = runs.reduce((a, r) => a + r.wallMs, 0);
-    lines.push(`  <testsuite name="${escapeXml(t.id)}" tests="${runs.length}" failures="${t.failed}" errors="0" time="${seconds(time)}">`);
     for (const r of runs) {
-      const name = escapeXml(`${r.id} seed ${r.seed}`);
-      const open = `    <testcase name="${name}" classname="raft.${escapeXml(r.id)}" time="${seconds(r.wallMs)}"`;
+      const open = `  <testcase${attr('name', `${r.id} seed ${r.seed}`)}${attr('classname', `raft.${r.id}`)}${attr('time', seconds(r.wallMs))}`;
+      const out = r.output.length ? `    <system-out>${content(r.output.join('\n'))}</system-out>` : undefined;
       if (r.status === 'pass') {
-        lines.push(`${open}/>`);
+        lines.push(out ? `${open}>\n${out}\n  </testcase>` : `${open}/>`);
         continue;
       }
       const body = [
-        ...r.output,
         ...(r.status === 'fail' ? r.failureMessages : [`${r.status}${r.errorCode ? ` (${r.errorCode})` : ''}: ${r.message ?? ''}`]),
         ...(r.stack ? [r.stack] : []),
         `seed ${r.seed} (${r.mode} clock); replay: ${replayCommand(r, implArg)}`,
+        ...(r.traceFile ? [`trace: ${r.traceFile}`] : []),
       ].join('\n');
+      const element = r.status === 'fail' ? 'failure' : 'error';
+      const type = r.status === 'fail' ? 'fail' : (r.errorCode ?? r.status);
       lines.push(`${open}>`);
-      // Content: newlines kept as is (escapeXml's &#10; would be fine too, but raw lines read better in CI logs).
-      const content = body.split('\n').map(escapeXml).join('\n');
-      lines.push(`      <failure message="${escapeXml(r.message ?? r.status)}" type="${r.status}">${content}</failure>`);
-      lines.push('    </testcase>');
+      lines.push(`    <${element}${attr('message', r.message ?? r.status)}${attr('type', type)}>${content(body)}</${element}>`);
+      if (out) lines.push(out);
+      lines.push('  </testcase>');
     }
-    lines.push('  </testsuite>');
+    for (const r of batch.notRun.filter((n) => n.id === t.id).sort((a, b) => a.seed - b.seed)) {
+      lines.push(`  <testcase${attr('name', `${r.id} seed ${r.seed}`)}${attr('classname', `raft.${r.id}`)}${attr('time', seconds(0))}>`);
+      lines.push(`    <skipped${attr('message', notRunReason)}/>`);
+      lines.push('  </testcase>');
+    }
   }
-  lines.push('</testsuites>');
+  lines.push('</testsuite>');
   return lines.join('\n') + '\n';
 }
+
+/** Element content: newlines kept as they are (raw lines read better in CI logs than &#10;). */
+const content = (text: string): string => text.split('\n').map(escapeXml).join('\n');

@@ -65,6 +65,8 @@ export interface TraceSpec {
   dir: string;
   /** The implementation's sources as they ran: each kept trace carries them (so it exports and replays as it ran). */
   sources?: SourceSnapshot;
+  /** Keep arguments, replies, commands and log fields whole, not summarized (`raftlab export --full`). */
+  wholeValues?: boolean;
 }
 
 /** A run's status: runTest's, plus `timeout` when the watchdog had to stop the run process. */

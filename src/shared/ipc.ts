@@ -23,6 +23,7 @@ import type { InvariantId } from '../checker/checker.ts';
 import type { ClockMode } from '../harness/runtime/types.ts';
 import type { LabPart } from '../harness/tester/types.ts';
 import type { RunStatus } from '../runner/types.ts';
+import { gradeCountMax, gradeParallelMax, passRuleSchema, submissionIdPattern, type PassRule } from '../grade/plan.ts';
 
 export type { ChaosKnobs };
 
@@ -314,13 +315,221 @@ export interface TraceFailure {
   text: string;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Grading a class (src/grade): the Grading page
+// ---------------------------------------------------------------------------------------------
+
+/** When a test passes, under a grade: every run passed, or its failure rate is at most maxRate. */
+export type { PassRule } from '../grade/plan.ts';
+
+/** A grade's settings (its grade.json), with the rule and the chaos knobs as the CLI writes them. */
+export interface GradeSettingsView {
+  /** A regular expression over test ids. */
+  tests: string;
+  count: number;
+  baseSeed: number;
+  mode: ClockMode;
+  check: boolean;
+  chaos?: ChaosKnobs | undefined;
+  rule: PassRule;
+  /** `all` or `rate<=X`, as --rule takes it. */
+  ruleText: string;
+  /** As --chaos takes them; absent without chaos. */
+  chaosText?: string | undefined;
+}
+
+/** The grade form, as the page sends it (folders as a person types them: absolute, relative or ~/…). */
+export interface GradeForm {
+  submissions: string;
+  out: string;
+  tests: string;
+  count: number;
+  seed: number;
+  mode: ClockMode;
+  check: boolean;
+  chaos?: ChaosKnobs | undefined;
+  rule: PassRule;
+  parallel: number;
+}
+
+/** What a grade form would do, as far as can be known before anything is built. */
+export interface GradeCheck {
+  /** The folders, absolute. */
+  submissionsDir: string;
+  out: string;
+  submissions: string[];
+  tests: string[];
+  /** Runs the grade has: submissions × tests × count. */
+  total: number;
+  /** The out folder holds this grade already: the runs it recorded are not run again. */
+  resumes: boolean;
+  recorded: number;
+}
+
+/** The grade form as last used, and the grade folders opened or made lately (newest first). */
+export interface GradeFormMemory {
+  /** Without its chaos knobs (never kept). */
+  form?: Omit<GradeForm, 'chaos'> | undefined;
+  recentGrades: string[];
+  recentSubmissions: string[];
+  /** Run processes a grade takes unless told: every core of the back end's machine. */
+  defaultParallel: number;
+}
+
+export type GradeRunState = 'preparing' | 'running' | 'done' | 'cancelled' | 'error';
+
+/** One submission's progress in a grade the app runs. */
+export interface GradeSubmissionProgress {
+  id: string;
+  done: number;
+  total: number;
+  failed: number;
+  /** It did not build or load: every run of it is an error with this message. */
+  error?: string | undefined;
+}
+
+/** A grade the app runs (on this machine's pool), live. */
+export interface GradeRunView {
+  /** The grade folder, absolute. */
+  dir: string;
+  submissionsDir: string;
+  state: GradeRunState;
+  settings: GradeSettingsView;
+  tests: string[];
+  startedAt: string;
+  finishedAt?: string | undefined;
+  /** Every submission, once they are built and loaded (empty while preparing). */
+  submissions: GradeSubmissionProgress[];
+  done: number;
+  total: number;
+  failed: number;
+  /** Runs recorded by an earlier grade of this folder (not run again). */
+  recorded: number;
+  /** Runs recorded by this one, once it has ended. */
+  ran?: number | undefined;
+  error?: string | undefined;
+}
+
+/** One submission × test of a grade: its runs so far and what the failures were. */
+export interface GradeCellView {
+  runs: number;
+  failed: number;
+  /** Runs not recorded (yet). */
+  missing: number;
+  /** failed / runs (null without runs), and its 95 % Wilson interval. */
+  rate: number | null;
+  interval: { low: number; high: number } | null;
+  /** The test passes under the rule the view is under (never while runs are missing). */
+  passed: boolean;
+  /** The failed runs by status. */
+  statuses: { fail?: number; error?: number; timeout?: number };
+  /** How many runs the checker found breaking each rule (by invariant id). */
+  violations: Record<string, number>;
+  /** Failed runs whose trace the grade kept. */
+  traces: number;
+}
+
+export interface GradePartVerdict {
+  /** incomplete: some run of the part is not recorded yet, so it has no verdict. */
+  verdict: 'pass' | 'fail' | 'incomplete';
+  testsPassed: number;
+  tests: number;
+}
+
+export interface GradeStudentView {
+  id: string;
+  sourcesHash?: string | undefined;
+  /** The submission did not build or load. */
+  error?: string | undefined;
+  /** One per test, in the view's test order. */
+  cells: GradeCellView[];
+  parts: Partial<Record<LabPart, GradePartVerdict>>;
+  runs: number;
+  failed: number;
+  /** Runs the grade has for this submission (tests × count). */
+  total: number;
+}
+
+/** A report file the grade wrote (relative name: report.json, report.csv, junit/<student>.xml). */
+export interface GradeFileView {
+  name: string;
+  kind: 'json' | 'csv' | 'junit';
+  size: number;
+  modifiedAt: string;
+}
+
+/** A grade folder read back: the submissions × tests matrix, the verdicts per part, the report files. */
+export interface GradeView {
+  dir: string;
+  /** Where the class was (submissions.json); absent for a grade made before raftlab recorded it. */
+  submissionsDir?: string | undefined;
+  settings: GradeSettingsView;
+  /** The rule the verdicts are under: the grade's own unless the page asked for another. */
+  rule: PassRule;
+  ruleText: string;
+  tests: { id: string; part: LabPart }[];
+  students: GradeStudentView[];
+  runs: number;
+  failed: number;
+  /** submissions × tests × count. */
+  expected: number;
+  /** results.ndjson: its size and last write (null: no run recorded yet), lines that could not be read. */
+  results: { bytes: number; modifiedAt: string | null; skippedLines: number };
+  reports: {
+    files: GradeFileView[];
+    /** Runs were recorded after report.json was written: the report does not have them. */
+    stale: boolean;
+  };
+  /** The checker's rules, by invariant id: their names. */
+  violationTitles: Record<string, string>;
+  /** The app is running this grade now. */
+  running: boolean;
+  /** The class came from submissions.json (false: from the report and the results of an older grade). */
+  fromManifest: boolean;
+}
+
+/** One failed run of a grade. */
+export interface GradeFailedRun {
+  seed: number;
+  status: RunStatus;
+  message?: string | undefined;
+  site?: string | undefined;
+  errorCode?: string | undefined;
+  violations?: string[] | undefined;
+  testMs: number;
+  /** Its kept trace, absolute (the trace channels read it); absent when none was kept. */
+  trace?: string | undefined;
+}
+
+/** A matrix cell's runs: how many passed, and each failure. */
+export interface GradeCellRuns {
+  submission: string;
+  test: string;
+  runs: number;
+  passed: number;
+  failures: GradeFailedRun[];
+}
+
+/** A report file of a grade, as a download (web) or saved where the user picked (desktop). */
+export interface FileExport {
+  fileName: string;
+  mimeType: string;
+  size: number;
+  data?: string | undefined;
+  savedTo?: string | null | undefined;
+}
+
 /** What the back end pushes to the UI: on Electron's `raftlab:event` channel, or over SSE in web mode. */
 export type AppEvent =
   | { type: 'batch-started'; batch: BatchView }
   | { type: 'run'; batchId: string; run: RunView; done: number; failed: number; test: TestProgress; etaMs?: number | null | undefined }
   /** A few times a second while runs are in flight: how far each is. */
   | { type: 'progress'; batchId: string; inFlight: RunInFlight[]; etaMs: number | null }
-  | { type: 'batch-finished'; batch: BatchView };
+  | { type: 'batch-finished'; batch: BatchView }
+  /** A grade the app runs: started, its class built and loaded, ended (the whole view each time). */
+  | { type: 'grade'; grade: GradeRunView }
+  /** A few times a second while a grade runs: the submissions whose runs moved since the last one. */
+  | { type: 'grade-progress'; dir: string; done: number; failed: number; submissions: GradeSubmissionProgress[] };
 
 /** What a trace can be exported as: the CLI's `raftlab export --format` choices. */
 export const TRACE_EXPORT_FORMATS = ['ndjson', 'text', 'shiviz', 'bundle'] as const;
@@ -425,6 +634,27 @@ export const FOLDER_PATH = z
 const IMPL = z.union([z.literal('reference'), z.literal('skeleton'), FOLDER_PATH], {
   error: "expected 'reference', 'skeleton' or a folder path",
 });
+/** A folder of the grading page, as a person types it; `what` names it in the message. */
+const folderField = (what: string) =>
+  z
+    .string()
+    .max(4096, { error: `${what}: at most 4096 characters` })
+    .refine((p) => p.trim() !== '', { error: `type the path of ${what}` })
+    .refine((p) => !p.includes('\0'), { error: `${what}: a path cannot hold a NUL character` });
+const SUBMISSION_ID = z.string().regex(submissionIdPattern, { error: 'expected a submission (its folder name)' });
+const PASS_RULE = passRuleSchema as unknown as z.ZodType<PassRule>;
+const GRADE_FORM = z.strictObject({
+  submissions: folderField('the submissions folder'),
+  out: folderField('the grade folder'),
+  tests: z.string({ error: 'tests: a regular expression over test ids' }).trim().min(1, { error: "tests: a regular expression over test ids ('.' for all, '2A', 'TestBackup2B')" }).max(10_000),
+  count: z.int({ error: 'runs per test: a whole number' }).min(1, { error: 'runs per test: at least 1' }).max(gradeCountMax, { error: `runs per test: at most ${gradeCountMax.toLocaleString('en')}` }),
+  seed: z.int({ error: 'seed: a whole number' }).min(0, { error: 'seed: 0 or more' }).max(2 ** 31 - 1, { error: 'seed: at most 2147483647' }),
+  mode: z.enum(CLOCK_MODES, { error: "clock: 'sim' or 'real'" }),
+  check: z.boolean().default(false),
+  chaos: CHAOS_KNOBS.optional(),
+  rule: PASS_RULE,
+  parallel: z.int({ error: 'parallel: a whole number' }).min(1, { error: 'parallel: at least 1' }).max(gradeParallelMax, { error: `parallel: at most ${gradeParallelMax}` }),
+});
 const TRACE_FILE = ABSOLUTE_PATH.refine((p) => p.endsWith('.trace.gz'), { error: 'expected a .trace.gz file' });
 
 // ---------------------------------------------------------------------------------------------
@@ -488,8 +718,8 @@ export const contract = {
     input: z.strictObject({ impl: IMPL }),
   }),
   'dialog:folder': channel<{ path: string | null }>()({
-    summary: 'Desktop: pick a folder in a dialog (null when cancelled). The browser cannot: it says so.',
-    input: noArgument(),
+    summary: 'Desktop: pick a folder in a dialog (null when cancelled): an implementation, a class of submissions or a grade folder. The browser cannot: it says so.',
+    input: z.strictObject({ purpose: z.enum(['impl', 'submissions', 'grade']) }).optional(),
   }),
   'batch:start': channel<BatchView>()({
     summary: 'Start a batch: the chosen tests, count times each, on a worker pool; progress comes as events.',
@@ -586,6 +816,38 @@ export const contract = {
   'trace:check': channel<TraceCheck>()({
     summary: "Run the safety checker over a kept trace: each broken guarantee, its rule and the event that broke it.",
     input: z.strictObject({ file: TRACE_FILE }),
+  }),
+  'grade:form': channel<GradeFormMemory>()({
+    summary: 'The grade form as last used, and the grade and submissions folders used lately.',
+    input: noArgument(),
+  }),
+  'grade:check': channel<GradeCheck>()({
+    summary: 'What a grade form would do (its submissions, tests, and whether it resumes a grade), or why it cannot run.',
+    input: GRADE_FORM,
+  }),
+  'grade:start': channel<GradeRunView>()({
+    summary: "Grade a class on this machine's pool: every submission × the tests × count seeds, into the grade folder; progress comes as events.",
+    input: GRADE_FORM,
+  }),
+  'grade:cancel': channel<{ cancelled: boolean }>()({
+    summary: 'Cancel the grade the app runs: runs in flight are dropped, the recorded ones stay (the same grade resumes).',
+    input: z.strictObject({ dir: ABSOLUTE_PATH }),
+  }),
+  'grade:current': channel<GradeRunView | null>()({
+    summary: 'The grade the app runs now, or the last one it ran in this session, or null.',
+    input: noArgument(),
+  }),
+  'grade:open': channel<GradeView>()({
+    summary: "A grade folder read back (the CLI's, the app's, or one workers are still writing): the matrix, the verdicts per part, the report files.",
+    input: z.strictObject({ dir: folderField('the grade folder'), rule: PASS_RULE.optional() }),
+  }),
+  'grade:runs': channel<GradeCellRuns>()({
+    summary: "One submission × test of an opened grade: its failed runs, each with its message and kept trace.",
+    input: z.strictObject({ dir: ABSOLUTE_PATH, submission: SUBMISSION_ID, test: TEST_ID }),
+  }),
+  'grade:report-file': channel<FileExport>()({
+    summary: "A report file an opened grade wrote (report.json, report.csv, junit/<student>.xml): web, its bytes; desktop, saved where the user picks.",
+    input: z.strictObject({ dir: ABSOLUTE_PATH, name: z.string().min(1).max(200) }),
   }),
 } as const satisfies Record<string, ChannelDef>;
 

@@ -21,6 +21,7 @@ export function topicOf(e: TraceEvent): string {
     case 'log': return e.topic;
     case 'send': return 'SEND';
     case 'deliver': return 'RECV';
+    case 'handled': return 'RTRN';
     case 'drop': return 'DROP';
     case 'reply': return 'RPLY';
     case 'reply-lost': return 'LOST';
@@ -48,6 +49,7 @@ export function describe(e: TraceEvent): string {
   switch (e.kind) {
     case 'send': return `${e.method} → S${e.to}${termStr(e.term)} #${e.rpc} ${json(e.args)}`;
     case 'deliver': return `${e.method} ← S${e.from} #${e.rpc}`;
+    case 'handled': return `${e.method} for S${e.from} #${e.rpc} returned (${e.bytes} B reply)`;
     case 'drop': return `${e.method} → S${e.to} #${e.rpc} dropped (${e.reason})`;
     case 'reply': return `${e.method} reply ← S${e.to}${termStr(e.term)} #${e.rpc}${e.delayedMs !== undefined ? ` (held ${e.delayedMs}ms)` : ''} ${json(e.reply)}`;
     case 'reply-lost': return `${e.method} reply from S${e.to} #${e.rpc} lost (${e.reason})`;

@@ -23,6 +23,9 @@ export interface SummarizeLimits {
 
 export const defaultSummarizeLimits: SummarizeLimits = { maxArray: 8, keep: 3, maxString: 96, maxDepth: 5 };
 
+/** No limits: arguments, replies, commands and fields kept whole (`raftlab export --full` re-records a run so). */
+export const wholeValueLimits: SummarizeLimits = { maxArray: Infinity, keep: Infinity, maxString: Infinity, maxDepth: Infinity };
+
 /**
  * A small, JSON-safe picture of a decoded value: long arrays (log entries) become their first items and a count
  * (`{ $len, head }`), bytes become `{ $bytes: n }`, long strings are cut, deep nesting stops at `'…'`.

@@ -19,6 +19,8 @@ import type { TestRunResult } from '../harness/tester/index.ts';
 import { raftlabVersion } from '../harness/paths.ts';
 import type { SourceSnapshot } from '../harness/loader/index.ts';
 import type { TraceEvent } from './events.ts';
+import type { Same, TraceHeaderFromSchema } from './json-schema.ts';
+import { traceSchemaVersion } from './schema.ts';
 
 const gzipAsync = promisify(gzip);
 
@@ -27,6 +29,8 @@ export const defaultPageSize = 2000;
 
 export interface TraceHeader {
   format: typeof traceFormat;
+  /** The event schema's version (traceSchemaVersion); absent in traces recorded before version 3. */
+  schema?: number | undefined;
   test: string;
   seed: number;
   mode: 'sim' | 'real';
@@ -46,12 +50,16 @@ export interface TraceHeader {
   /** How many servers the test ran (the text export's columns). */
   servers?: number | undefined;
   /** Filled in by the writer. */
-  events?: number;
+  events?: number | undefined;
   /** The chaos knobs the run had on (a replay turns them on again). */
   chaos?: ChaosKnobs | undefined;
   /** A Go lab's run (src/golab): the course's Go tester on the wall clock, not replayable. Absent: TypeScript. */
   lang?: 'go' | undefined;
 }
+
+// A compile error here: TraceHeader and its schema in json-schema.ts disagree.
+const headerAgrees: Same<TraceHeader, TraceHeaderFromSchema> = true;
+void headerAgrees;
 
 /** The header for a finished run. */
 export function traceHeaderFor(
@@ -60,6 +68,7 @@ export function traceHeaderFor(
 ): TraceHeader {
   return {
     format: traceFormat,
+    schema: traceSchemaVersion,
     test: result.id,
     seed: result.seed,
     mode: result.mode,
@@ -285,11 +294,21 @@ export async function readTraceIndex(file: string): Promise<TraceIndex> {
 export async function readTraceHeader(file: string, index?: TraceIndex): Promise<TraceHeader> {
   const idx = index ?? (await readTraceIndex(file));
   const text = inflate(file, await readSpan(file, idx.header.offset, idx.header.length), 'the header');
-  const header = parseJson(file, text, 'the header') as TraceHeader | null;
+  const header = parseJson(file, text, 'the header') as Partial<TraceHeader> | null;
   if (!header || typeof header !== 'object' || header.format !== traceFormat) {
     throw new TraceFileError('TRACE_FORMAT', file, `not a ${traceFormat} file (format ${JSON.stringify(header?.format)})`);
   }
-  return header;
+  if (typeof header.schema === 'number' && header.schema > traceSchemaVersion) {
+    throw new TraceFileError('TRACE_FORMAT', file, `recorded by a newer raftlab (event schema ${header.schema}; this raftlab reads up to ${traceSchemaVersion})`);
+  }
+  const { firstIssue, traceHeaderReadSchema } = await import('./json-schema.ts');
+  const parsed = traceHeaderReadSchema.safeParse(header);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const got = issue && issue.path.length === 1 ? ` (it says ${JSON.stringify((header as Record<string, unknown>)[String(issue.path[0])])})` : '';
+    throw new TraceFileError('TRACE_FORMAT', file, `not a valid trace header: ${firstIssue(parsed.error)}${got}`);
+  }
+  return header as TraceHeader;
 }
 
 /** One page of events (pageIndex from 0). */

@@ -1,4 +1,4 @@
 export * from './events.ts';
 export * from './recorder.ts';
 export * from './file.ts';
-export * from './export.ts';
+export * from './describe.ts';

@@ -82,6 +82,8 @@ export function createTraceRecorder(opts: TraceRecorderOptions = {}): TraceRecor
       }
       case 'deliver':
         return { t: e.atMs, kind: 'deliver', rpc: e.rpcId, node: to, from, method: rpcs.get(e.rpcId)?.method ?? e.method };
+      case 'handled':
+        return { t: e.atMs, kind: 'handled', rpc: e.rpcId, node: to, from, method: rpcs.get(e.rpcId)?.method ?? '', bytes: e.bytes };
       case 'drop': {
         const info = rpcs.get(e.rpcId);
         rpcs.delete(e.rpcId);
@@ -122,6 +124,23 @@ export function createTraceRecorder(opts: TraceRecorderOptions = {}): TraceRecor
     push(smallTesterEvent(e, limits));
   };
   return { options: { onLog, netObserver, onTraceEvent }, events };
+}
+
+/**
+ * An event recorded with other limits, as it would have been recorded with `limits`: an event recorded whole
+ * (wholeValueLimits) made small again equals the same event recorded with the default limits.
+ */
+export function summarizeEvent(e: TraceEvent, limits: SummarizeLimits = defaultSummarizeLimits): TraceEvent {
+  switch (e.kind) {
+    case 'send':
+      return { ...e, args: summarize(e.args, limits) };
+    case 'reply':
+      return { ...e, reply: summarize(e.reply, limits) };
+    case 'log':
+      return e.fields === undefined ? e : { ...e, fields: summarize(e.fields, limits) };
+    default:
+      return smallTesterEvent(e as TesterTraceEvent, limits);
+  }
 }
 
 /** The tester's events carry the implementation's values (commands) as they are; keep them small and JSON-safe. */

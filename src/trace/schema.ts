@@ -3,19 +3,23 @@
  * (`traceSchemaVersion`; the trace file's header carries it). Each event has `t` (run-relative ms: virtual in sim
  * mode, wall-clock in real mode) and `kind`, and `node` / `term` where they apply.
  *
- * - network (from labrpc's observations): send, deliver, drop, reply, reply-lost, with the RPC's id, both ends and
- *   the method; arguments and replies decoded and kept small (src/trace/summarize.ts).
+ * - network (from labrpc's observations): send, deliver, handled, drop, reply, reply-lost, with the RPC's id, both
+ *   ends and the method; arguments and replies decoded and kept small (summarize() in src/trace/events.ts).
  * - the tester: test-begin / test-end, crash, restart, connect, disconnect, unreliable, long-reordering, check, one,
  *   wait, start, apply, apply-snapshot, persist, snapshot, state.
  * - the implementation's own `runtime.log` lines: log.
  *
  * Types only, importing nothing but the student API: the harness emits these events, and every layer above reads them.
- * docs/schema/ publishes them as JSON Schema.
+ * docs/schema/ publishes them as JSON Schema (written from src/trace/json-schema.ts, which mirrors these types and
+ * is checked against them at compile time).
  */
 import type { LogTopic } from '../../labs/api/index.ts';
 
-/** Bumped whenever an event changes shape; a reader refuses a trace of a version it does not know. */
-export const traceSchemaVersion = 2;
+/**
+ * Bumped whenever an event changes shape; the trace header carries it (`schema`), and a reader refuses a trace of a
+ * newer version than it knows. 3: `handled` (a handler returned).
+ */
+export const traceSchemaVersion = 3;
 
 /** Why a request never reached a handler. */
 export type DropReason =
@@ -133,6 +137,11 @@ export type NetTraceEvent =
   | (RpcBase & { kind: 'send'; node: number; to: number; bytes: number; args: unknown; generation?: number | undefined })
   /** The request reached `node`'s handler. */
   | (RpcBase & { kind: 'deliver'; node: number; from: number })
+  /**
+   * `node`'s handler for the request from `from` returned a reply of `bytes` (encoded): whatever the node did before
+   * this (a persist) it did before answering. Followed by the caller's `reply` or a `reply-lost`.
+   */
+  | (RpcBase & { kind: 'handled'; node: number; from: number; bytes: number })
   /** `node`'s request to `to` never reached a handler. */
   | (RpcBase & { kind: 'drop'; node: number; to: number; reason: DropReason })
   /** `node` got `to`'s reply. */
@@ -154,7 +163,7 @@ export type TraceEventKind = TraceEvent['kind'];
 
 /** Every kind, for filters and tests. */
 export const traceEventKinds: readonly TraceEventKind[] = [
-  'send', 'deliver', 'drop', 'reply', 'reply-lost',
+  'send', 'deliver', 'handled', 'drop', 'reply', 'reply-lost',
   'test-begin', 'test-end', 'crash', 'restart', 'connect', 'disconnect', 'unreliable', 'long-reordering',
   'check', 'one', 'wait', 'start', 'apply', 'apply-snapshot', 'persist', 'snapshot', 'state',
   'log',

@@ -93,6 +93,39 @@ describe('safety checker: what correct Rafts do passes clean', () => {
     assert.deepEqual(invariantsOf(stale), ['vote-persisted']);
   });
 
+  it("saves count until the handler returned (handled), not until its held-back reply arrived; without handled, until the reply", () => {
+    const handled = (t: number, rpc: number, node: number, from: number, method: string): TraceEvent => ({ t, kind: 'handled', rpc, node, from, method, bytes: 5 });
+    const grant = (late: boolean, withHandled = true): TraceEvent[] => [
+      ...boot(3),
+      save(0, 1, { term: 0, votedFor: null, log: { terms: [], commands: [] } }),
+      rv(10, 1, 0, 1, 1), deliver(11, 1, 1, 0, 'Raft.RequestVote'),
+      ...(late ? [] : [save(11, 1, { term: 1, votedFor: 0 })]),
+      ...(withHandled ? [handled(11, 1, 1, 0, 'Raft.RequestVote')] : []),
+      // The reply is held back 500 ms (long reordering); a server that saves only after answering saves meanwhile.
+      ...(late ? [save(300, 1, { term: 1, votedFor: 0 })] : []),
+      reply(511, 1, 0, 1, 'Raft.RequestVote', 1, { voteGranted: true }),
+    ];
+    assert.deepEqual(invariantsOf(grant(false)), []);
+    const [v] = checkTrace(grant(true)).violations;
+    assert.deepEqual([v?.invariant, v?.message], ['vote-persisted', 'server 1 granted its vote to server 0 in term 1 without saving votedFor = 0 first (its saved state said term 0, no vote)']);
+    // A trace from before handled existed reads the reply as the end of the answer, as it did.
+    assert.deepEqual(invariantsOf(grant(true, false)), []);
+
+    const append = (late: boolean): TraceEvent[] => [
+      ...boot(3), state(1, 0, 1, true), start(2, 0, 1, 1),
+      save(0, 1, { term: 1, votedFor: 0, log: { terms: [], commands: [] } }),
+      ae(10, 1, 0, 1, 1, 0, 1, 0), deliver(11, 1, 1, 0, 'Raft.AppendEntries'),
+      ...(late ? [] : [save(11, 1, { term: 1, votedFor: 0, log: { terms: [1], commands: [101] } })]),
+      handled(11, 1, 1, 0, 'Raft.AppendEntries'),
+      ...(late ? [save(300, 1, { term: 1, votedFor: 0, log: { terms: [1], commands: [101] } })] : []),
+      reply(511, 1, 0, 1, 'Raft.AppendEntries', 1, { success: true }),
+    ];
+    assert.deepEqual(invariantsOf(append(false)), []);
+    assert.deepEqual(checkTrace(append(true)).violations.map((x) => [x.invariant, x.message]), [
+      ['append-persisted', 'server 1 told leader 0 it holds the log up to index 1 (term 1), but its saved log ends at 0'],
+    ]);
+  });
+
   it('a save by a crashed incarnation (a detached persister) is not the server\'s stable state', () => {
     const events: TraceEvent[] = [
       ...boot(3),

@@ -29,7 +29,7 @@ describe('cli: raftlab test', () => {
     assert.equal(lines[2], 'Test (2B): basic agreement ...');
     assert.match(lines[3]!, /^ {2}\.\.\. Passed -- .* {4}3$/, 'three commands');
     assert.equal(lines[4], 'PASS');
-    assert.match(lines[5]!, /^ok {2}raft {2}\d+\.\d{3}s \(sim: \d+\.\ds of virtual time\)$/);
+    assert.match(lines[5]!, /^ok {2}\traft\t\d+\.\d{3}s\t\(sim: \d+\.\ds of virtual time\)$/);
   });
 
   it('runs each test --count times with seeds base+i', async () => {
@@ -49,7 +49,7 @@ describe('cli: raftlab test', () => {
     ]);
     assert.equal(lines[3], `    seed 77 (sim clock); replay: npx raftlab test '^TestInitialElection2A$' --mode sim --seed 77 --impl ${JSON.stringify(impl)}`);
     assert.equal(lines.at(-2), 'FAIL');
-    assert.match(lines.at(-1)!, /^FAIL {2}raft .*\(1 failed\)$/);
+    assert.match(lines.at(-1)!, /^FAIL\traft\t\d+\.\d{3}s\t\(1 of 1 runs failed; sim: \d+\.\ds of virtual time\)$/);
     // The replay reproduces it exactly: same lines.
     const again = await runTestCommand('^TestInitialElection2A$', { mode: 'sim', seed: 77, count: 1, impl });
     assert.deepEqual(again.lines.slice(0, 4), lines.slice(0, 4));
@@ -77,6 +77,6 @@ describe('cli: raftlab test', () => {
     assert.match(rows[0]!, /^TestInitialElection2A +2A {2}3 {2}Test \(2A\): initial election$/);
     const run = spawnSync(process.execPath, ['bin/raftlab.js', 'test', '^TestReElection2A$', '--seed', '5'], { cwd: root, encoding: 'utf8' });
     assert.equal(run.status, 0, run.stdout + run.stderr);
-    assert.match(run.stdout, /^Test \(2A\): election after network failure \.\.\.\n {2}\.\.\. Passed --.*\nPASS\nok {2}raft /);
+    assert.match(run.stdout, /^Test \(2A\): election after network failure \.\.\.\n {2}\.\.\. Passed --.*\nPASS\nok {2}\traft\t/);
   });
 });

@@ -71,7 +71,7 @@ describe("a student's own folder, driven through the spawned CLI", function () {
     assert.equal(r.status, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /Test \(2A\): initial election \.\.\.\n--- FAIL: TestInitialElection2A \(5\.\d\ds\)\n {4}expected one leader, got none\n/);
     assert.match(r.stdout, /replay: npx raftlab test '\^TestInitialElection2A\$' --mode sim --seed 1 --impl "my-raft"/);
-    assert.match(r.stdout, /^FAIL\nFAIL {2}raft /m);
+    assert.match(r.stdout, /^FAIL\nFAIL\traft\t/m);
     assert.equal(r.stderr, '');
     noRaftlabStack(r.stdout);
   });

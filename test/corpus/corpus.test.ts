@@ -1,6 +1,6 @@
 // The corpus of independently designed Rafts (labs/corpus/): each must pass every graded test with the safety
 // checker on, so that no judge of raftlab is validated on the reference alone. This is the small sweep that fits CI;
-// the README records the full one (`raftlab run . --impl labs/corpus/<name> --check --count 50`).
+// docs/checker.md records the full one (`raftlab run . --impl labs/corpus/<name> --check --count 50`).
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';

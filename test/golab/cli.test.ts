@@ -63,19 +63,22 @@ describe('golab: the CLI on a Go lab (spawned, from outside the repository)', fu
       if (run.status === 'fail') assert.deepEqual([run.site, /^config\.go:\d+$/.test(run.location!)], ['checkOneLeader', true]);
       assert.equal(!!run.traceFile, run.status === 'fail');
     }
-    const xml = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(path.join(home, 'out.xml'), 'utf8')) as { testsuites: { '@_tests': string; '@_failures': string } };
-    assert.deepEqual([xml.testsuites['@_tests'], xml.testsuites['@_failures']], ['4', '2']);
+    const xml = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(path.join(home, 'out.xml'), 'utf8')) as { testsuite: { '@_tests': string; '@_failures': string } };
+    assert.deepEqual([xml.testsuite['@_tests'], xml.testsuite['@_failures']], ['4', '2']);
     const batches = readdirSync(path.join(home, 'data', 'batches'));
     assert.equal(batches.length, 1);
     const settings = (JSON.parse(readFileSync(path.join(home, 'data', 'batches', batches[0]!, 'batch.json'), 'utf8')) as { settings: { lang?: string; mode: string } }).settings;
     assert.deepEqual({ lang: settings.lang, mode: settings.mode }, { lang: 'go', mode: 'real' });
 
-    // A Go run's trace exports (here as dslogs-like text, a column per server) but does not replay.
+    // A Go run's trace exports (here as dslogs's text, and as a column per server) but does not replay.
     const trace = json.runs.find((x) => x.traceFile)!.traceFile!;
     const text = await raftlab(['export', trace, '--format', 'text'], { cwd: home });
     assert.equal(text.status, 0, text.stderr);
-    assert.match(text.stdout, /^# TestReElection2A seed \d \(real\) fail: expected one leader, got none\nTIME {3}TOPC S0 +S1 +S2\n/);
-    assert.match(text.stdout, / TIMR +.*election timeout, candidate for T1/);
+    assert.match(text.stdout, /^000000 TEST TestReElection2A seed \d \(real clock, .*\): fail -- expected one leader, got none\n/);
+    assert.match(text.stdout, /\n\d{6} TIMR S\d .*election timeout, candidate for T1/);
+    const columns = await raftlab(['export', trace, '--format', 'columns'], { cwd: home });
+    assert.match(columns.stdout, /^# TestReElection2A seed \d \(real\) fail: expected one leader, got none\nTIME {3}TOPC S0 +S1 +S2\n/);
+    assert.match(columns.stdout, / TIMR +.*election timeout, candidate for T1/);
     badInput(await raftlab(['replay', trace], { cwd: home }), /^raftlab: .* is a run of a Go lab, which cannot be replayed \(Go seeds its tester from crypto\/rand and runs on the wall clock\); run the test again instead: npx raftlab run '\^TestReElection2A\$' --count 20 --impl /);
   });
 
@@ -87,11 +90,11 @@ describe('golab: the CLI on a Go lab (spawned, from outside the repository)', fu
     assert.match(r.stdout, /--- FAIL: TestSnapshotBasic2D \(3\.\d\ds\)\n {4}timeout \(WATCHDOG_TIMEOUT\) at raft\.go:\d+: the run did not finish within 3 s/);
     assert.match(r.stdout, /\n {4}\d+ goroutines in `rf\.mu\.Lock\(\)` at raft\.go:\d+/);
     assert.match(r.stdout, /\n {4}1 goroutine in `rf\.applyCh <- ApplyMsg\{SnapshotValid: true, .*` at raft\.go:\d+ \(raft\.\(\*Raft\)\.Snapshot, chan send\)\n/);
-    assert.match(r.stdout, /\nFAIL\nFAIL {2}raft {2}[\d.]+s {2}\(2 failed\)\n$/);
+    assert.match(r.stdout, /\nFAIL\nFAIL\traft\t[\d.]+s\t\(2 of 2 runs failed\)\n$/);
     // Inside src/raft, no --impl: that folder is the lab.
     const here = await raftlab(['test', 'TestInitialElection2A'], { cwd: raft });
     assert.equal(here.status, 0, here.stdout + here.stderr);
-    assert.match(here.stdout, /^Test \(2A\): initial election \.\.\.\n {2}\.\.\. Passed -- +\d+\.\d +3 +\d+ +\d+ +0\nPASS\nok {2}raft {2}[\d.]+s\n$/);
+    assert.match(here.stdout, /^Test \(2A\): initial election \.\.\.\n {2}\.\.\. Passed -- +\d+\.\d +3 +\d+ +\d+ +0\nPASS\nok {2}\traft\t[\d.]+s\n$/);
     assert.equal(here.stderr, '');
   });
 

@@ -12,7 +12,7 @@ import { runBatch, type BatchResult } from '../../src/runner/batch.ts';
 import { prepareGoImpl, type PreparedGoImpl } from '../../src/runner/impl.ts';
 import type { RunRecord } from '../../src/runner/types.ts';
 import { readTraceEvents, readTraceHeader } from '../../src/trace/file.ts';
-import { textLines } from '../../src/trace/export.ts';
+import { columnLines, textLines } from '../../src/trace/export.ts';
 import type { TraceEvent } from '../../src/trace/events.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -171,12 +171,13 @@ describe('golab: the fixture Go lab, built and run', function () {
     assert.ok(events.some((e) => e.kind === 'persist' && e.log !== undefined));
     assert.deepEqual(events.at(-1), { t: events.at(-1)!.t, kind: 'test-end', status: 'fail', message: 'expected one leader, got none' });
     for (let i = 1; i < events.length; i++) assert.ok(events[i]!.t >= events[i - 1]!.t);
-    // The text export puts each debug line in its server's column.
-    const text = [...textLines(events, { servers: 3, columnWidth: 30 })];
-    assert.match(text[0]!, /^TIME {3}TOPC S0 +S1 +S2$/);
+    // The column view puts each debug line in its server's column; the text export is dslogs's, server first.
+    const columns = [...columnLines(events, { servers: 3, columnWidth: 30 })];
+    assert.match(columns[0]!, /^TIME {3}TOPC S0 +S1 +S2$/);
     for (const node of [0, 1, 2]) {
       const column = 12 + node * 31;
-      assert.ok(text.some((l) => / TIMR /.test(l) && l.indexOf('election timeout') === column), `S${node}'s timeouts in its column`);
+      assert.ok(columns.some((l) => / TIMR /.test(l) && l.indexOf('election timeout') === column), `S${node}'s timeouts in its column`);
+      assert.ok([...textLines(events)].some((l) => new RegExp(`^\\d{6} TIMR S${node} .*election timeout`).test(l)), `S${node}'s timeouts in dslogs's form`);
     }
   });
 

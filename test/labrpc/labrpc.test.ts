@@ -275,7 +275,7 @@ describe('labrpc: behaviour beyond the original tests', () => {
     assert.equal(net.getTotalBytes(), bytesAfterSend[0]! + replyBytes);
   }, ['sim']);
 
-  inBothClocks('every RPC is observed: send, then drop, or deliver and reply / reply-lost', async ({ net, end }) => {
+  inBothClocks('every RPC is observed: send, then drop, or deliver, handled and reply / reply-lost', async ({ net, end }) => {
     net.reliable(false);
     const events: NetEvent[] = [];
     net.observe((ev) => events.push(ev));
@@ -284,7 +284,7 @@ describe('labrpc: behaviour beyond the original tests', () => {
     for (const ev of events) byRpc.set(ev.rpcId, [...(byRpc.get(ev.rpcId) ?? []), ev.type === 'drop' ? `drop:${ev.reason}` : ev.type === 'reply-lost' ? `reply-lost:${ev.reason}` : ev.type]);
     assert.equal(byRpc.size, 200);
     const shapes = new Set([...byRpc.values()].map((s) => s.join(' ')));
-    assert.deepEqual([...shapes].sort(), ['send deliver reply', 'send deliver reply-lost:reply-lost', 'send drop:request-lost']);
+    assert.deepEqual([...shapes].sort(), ['send deliver handled reply', 'send deliver handled reply-lost:reply-lost', 'send drop:request-lost']);
     assert.equal(net.getTotalCount(), 200);
   }, ['sim']);
 
@@ -320,6 +320,44 @@ describe('labrpc: behaviour beyond the original tests', () => {
         (e: unknown) => e instanceof RpcError && pattern.test(e.message),
       );
     }
+  });
+
+  it('handled marks the moment the handler returned: after its awaits, before a held-back reply; never for a throw', async () => {
+    const rt = makeRuntime('sim', 1);
+    const events: NetEvent[] = [];
+    await assert.rejects(
+      rt.run(async () => {
+        const f = fixture(rt);
+        f.net.observe((ev) => events.push(ev));
+        f.net.longReordering(true);
+        f.server.addService(new Service('Slow', { Work: async () => { await rt.sleep(30); return 'done'; } }));
+        f.server.addService(new Service('Bad', { Boom: () => { throw new Error('planted'); } }));
+        const e = f.end('e');
+        await Promise.all(Array.from({ length: 20 }, () => e.call('Slow.Work', null)));
+        await e.call('Bad.Boom', 1);
+        await rt.sleep(1);
+      }),
+      /planted/,
+    );
+    const by = (type: string, rpc: number) => events.find((ev) => ev.type === type && ev.rpcId === rpc);
+    const slow = events.filter((ev) => ev.type === 'send' && ev.method === 'Slow.Work');
+    assert.equal(slow.length, 20);
+    let heldBack = 0;
+    for (const send of slow) {
+      const deliver = by('deliver', send.rpcId)!;
+      const handled = by('handled', send.rpcId)!;
+      const reply = by('reply', send.rpcId)!;
+      assert.equal(handled.atMs - deliver.atMs, 30, 'after the handler slept');
+      assert.ok(handled.type === 'handled' && reply.type === 'reply' && handled.bytes === reply.bytes);
+      if (reply.delayedMs !== undefined) {
+        assert.equal(reply.atMs - handled.atMs, reply.delayedMs, 'the reply held back after the handler returned');
+        heldBack++;
+      }
+    }
+    assert.ok(heldBack > 0);
+    const boom = events.find((ev) => ev.type === 'send' && ev.method === 'Bad.Boom')!;
+    assert.equal(by('handled', boom.rpcId), undefined);
+    assert.equal((by('reply-lost', boom.rpcId) as { reason?: string } | undefined)?.reason, 'handler-error');
   });
 
   it('a handler that throws fails the run, naming the RPC', async () => {

@@ -1,4 +1,4 @@
-/** The reference's log (labs/raft/log.ts): Raft indices over an array whose first entry stands for the snapshot. */
+/** The reference's log (labs/raft/log.ts): Raft indices over columns of terms and commands, after the snapshot. */
 import assert from 'node:assert/strict';
 import { RaftLog } from '../../labs/raft/log.ts';
 
@@ -6,7 +6,7 @@ const log = (snapshotIndex: number, snapshotTerm: number, terms: number[]): Raft
   RaftLog.fromPersisted({ snapshotIndex, snapshotTerm, terms, commands: terms.map((_, i) => `c${snapshotIndex + 1 + i}`) });
 
 describe('the reference log', () => {
-  it('starts empty, with a sentinel at index 0 of term 0, so real entries start at index 1', () => {
+  it('starts empty, with the snapshot\'s place at index 0 of term 0, so real entries start at index 1', () => {
     const l = new RaftLog();
     assert.deepEqual([l.snapshotIndex, l.snapshotTerm, l.lastIndex, l.lastTerm], [0, 0, 0, 0]);
     assert.equal(l.term(0), 0);
@@ -17,7 +17,7 @@ describe('the reference log', () => {
     const l = log(10, 3, [3, 4, 4]);
     assert.deepEqual([l.snapshotIndex, l.snapshotTerm, l.lastIndex, l.lastTerm], [10, 3, 13, 4]);
     assert.deepEqual(l.entry(12), { index: 12, term: 4, command: 'c12' });
-    assert.equal(l.term(10), 3, 'the sentinel answers for the snapshot’s last entry');
+    assert.equal(l.term(10), 3, 'the log answers for the snapshot’s last entry');
     assert.deepEqual(l.from(12).map((e) => e.index), [12, 13]);
     assert.equal(l.has(10), true);
     assert.equal(l.has(9), false);
@@ -30,6 +30,17 @@ describe('the reference log', () => {
     assert.throws(() => l.entry(12), RangeError);
     assert.throws(() => l.from(10), /cannot read the log from 10/);
     assert.throws(() => l.truncateFrom(10), /cannot truncate at 10: it is in the snapshot/);
+    assert.throws(() => l.append([{ index: 13, term: 3, command: 'c13' }]), /cannot append entry 13 after 11/);
+    assert.throws(() => RaftLog.fromPersisted({ snapshotIndex: 0, snapshotTerm: 0, terms: [1], commands: [] }), /1 terms and 0 commands/);
+  });
+
+  it('saves copies of its columns: the saved value does not change with the log', () => {
+    const l = log(0, 0, [1, 1]);
+    const saved = l.toPersisted();
+    l.truncateFrom(2);
+    l.append([{ index: 2, term: 2, command: 'x' }]);
+    assert.deepEqual(saved, { snapshotIndex: 0, snapshotTerm: 0, terms: [1, 1], commands: ['c1', 'c2'] });
+    assert.deepEqual(l.toPersisted().terms, [1, 2]);
   });
 
   it('truncateFrom deletes an entry and all that follow; past the end it changes nothing', () => {

@@ -130,11 +130,13 @@ describe('cli: raftlab run', () => {
 
     const xml = readFileSync(junit, 'utf8');
     assert.equal(XMLValidator.validate(xml), true);
-    const doc = new XMLParser({ ignoreAttributes: false, isArray: (name) => ['testsuite', 'testcase'].includes(name) }).parse(xml);
-    const suites = doc.testsuites.testsuite as Array<{ '@_name': string; testcase: Array<{ '@_name': string }> }>;
-    assert.deepEqual(suites.map((s) => s['@_name']), batch.batch.tests);
-    assert.equal(suites[0]!.testcase.length, 20);
-    assert.equal(suites[0]!.testcase[0]!['@_name'], 'TestInitialElection2A seed 100');
+    const doc = new XMLParser({ ignoreAttributes: false, isArray: (name) => ['testcase'].includes(name) }).parse(xml);
+    // One testsuite (Surefire's schema has no other root), a testcase per run, grouped by test through classname.
+    const cases = doc.testsuite.testcase as Array<{ '@_name': string; '@_classname': string }>;
+    assert.equal(doc.testsuite['@_tests'], '60');
+    assert.deepEqual([...new Set(cases.map((c) => c['@_classname']))], batch.batch.tests.map((t) => `raft.${t}`));
+    assert.equal(cases.filter((c) => c['@_classname'] === 'raft.TestInitialElection2A').length, 20);
+    assert.equal(cases[0]!['@_name'], 'TestInitialElection2A seed 100');
 
     const history = new History(path.join(dir, 'data'));
     const [entry] = history.listBatches();
@@ -142,7 +144,7 @@ describe('cli: raftlab run', () => {
     assert.equal(history.readBatch(entry!.id)?.runs.length, 60);
   });
 
-  it('failures: non-zero exit, seed and replay command, clusters, <failure> elements in JUnit (escaped), TTY progress', async () => {
+  it('failures: non-zero exit, seed and replay command, clusters, <error> elements in JUnit for errors (escaped), TTY progress', async () => {
     const dir = tmp();
     const junit = path.join(dir, 'junit.xml');
     const impl = fixture('handler-throws');
@@ -153,12 +155,16 @@ describe('cli: raftlab run', () => {
     assert.ok(text.includes(`replay: npx raftlab test '^TestInitialElection2A$' --mode sim --seed 7 --impl ${JSON.stringify(impl)}`));
     assert.match(text, /Failure clusters \(2\):/);
     assert.match(text, /3 x TestInitialElection2A \[RPC_HANDLER_THREW at index\.ts:\d+\] RPC handler Raft\.RequestVote on server N threw: planted: RequestVote threw for candidate N in term N$/m);
-    const doc = new XMLParser({ ignoreAttributes: false, isArray: (name) => ['testsuite', 'testcase'].includes(name) }).parse(readFileSync(junit, 'utf8'));
-    const cases = (doc.testsuites.testsuite as Array<{ testcase: Array<{ failure?: { '@_message': string; '#text': string } }> }>).flatMap((s) => s.testcase);
+    const doc = new XMLParser({ ignoreAttributes: false, isArray: (name) => ['testcase'].includes(name) }).parse(readFileSync(junit, 'utf8'));
+    const suite = doc.testsuite as { '@_errors': string; '@_failures': string; testcase: Array<{ error?: { '@_message': string; '@_type': string; '#text': string } }> };
+    const cases = suite.testcase;
     assert.equal(cases.length, 6);
+    assert.deepEqual([suite['@_errors'], suite['@_failures']], ['6', '0']);
     for (const c of cases) {
-      assert.match(c.failure!['@_message'], /planted: RequestVote threw/);
-      assert.match(c.failure!['#text'], /replay: npx raftlab test/);
+      // A handler that threw is an error of the implementation's, not a failed check: <error>, typed by its code.
+      assert.match(c.error!['@_message'], /planted: RequestVote threw/);
+      assert.equal(c.error!['@_type'], 'RPC_HANDLER_THREW');
+      assert.match(c.error!['#text'], /replay: npx raftlab test/);
     }
   });
 
@@ -192,17 +198,18 @@ describe('cli: raftlab run', () => {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let seen = '';
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        seen += chunk.toString();
-        if (/\[12\/600\]/.test(seen)) {
-          child.kill('SIGKILL');
-          resolve();
-        }
-      });
-      child.on('exit', () => reject(new Error(`exited before 12 runs: ${seen}`)));
-    });
+    // Off a terminal the progress is a line per test: watch the history for the 12th finished run instead.
+    let exited = false;
+    child.once('exit', () => (exited = true));
+    const finished = (): number => {
+      const [entry] = new History(data, { warn: () => {} }).listBatches();
+      return entry ? (new History(data, { warn: () => {} }).readBatch(entry.id)?.runs.length ?? 0) : 0;
+    };
+    while (finished() < 12) {
+      assert.ok(!exited, 'exited before 12 runs');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
     // The next raftlab to open the history sees that the batch's process is gone: interrupted, with its runs.
     const history = new History(data, { warn: (m) => assert.fail(m) });

@@ -15,14 +15,12 @@ import {
   readTraceHeader,
   readTraceIndex,
   readTracePage,
-  shivizLines,
-  shivizRegex,
-  textLines,
   traceEventKinds,
   traceHeaderFor,
   writeTraceFile,
   type TraceEvent,
 } from '../../src/trace/index.ts';
+import { columnLines, shivizLines, shivizRegex, textLines } from '../../src/trace/export.ts';
 
 let impl: LoadedImpl;
 const traced = new Map<string, { result: TestRunResult; events: TraceEvent[] }>();
@@ -192,32 +190,55 @@ describe('trace: file', () => {
 });
 
 describe('trace: exports', () => {
-  it('text: dslogs columns — %06d ms, a 4-letter topic, one fixed-width column per node; TEST lines span the row', async () => {
+  it("text: dslogs's input, one line per event — %06d tenths of ms, a dslogs topic, S<n> first on a server's line", async () => {
+    const { events } = await traceRun('TestReElection2A', 1);
+    const lines = [...textLines(events)];
+    assert.equal(lines.length, events.length);
+    lines.forEach((line, i) => {
+      const e = events[i]!;
+      const m = /^(\d{6,}) ([A-Z0-9]{4}) (.*)$/.exec(line);
+      assert.ok(m, line);
+      assert.equal(Number(m[1]), Math.floor(e.t * 10), line);
+      const node = 'node' in e && typeof e.node === 'number' && e.node >= 0 ? e.node : undefined;
+      if (node === undefined) assert.equal(m[2], 'TEST', line);
+      else assert.ok(m[3]!.startsWith(`S${node} `), line);
+    });
+    assert.ok(lines.includes('000000 TEST Test (2A): election after network failure'), 'the begin line');
+    // RPCs take their method's topic; a persist PERS; a node's own log line its own topic.
+    assert.ok(lines.some((l) => /^\d{6} VOTE S\d Raft\.RequestVote → S\d/.test(l)));
+    assert.ok(lines.some((l) => /^\d{6} LOG1 S\d Raft\.AppendEntries for S\d #\d+ returned/.test(l)));
+    assert.ok(lines.some((l) => /^\d{6} PERS S\d persist /.test(l)));
+    // raftlab's finer topics behind the option.
+    const finer = [...textLines(events, { topics: 'raftlab' })];
+    assert.ok(finer.some((l) => /^\d{6} SEND S\d Raft\.RequestVote/.test(l)) && finer.some((l) => / RTRN S\d /.test(l)));
+  });
+
+  it('columns: one fixed-width column per node, wrapped rows keeping their time and topic; coloured only when asked', async () => {
     const { events } = await traceRun('TestReElection2A', 1);
     const width = 30;
-    const lines = [...textLines(events, { servers: 3, columnWidth: width })];
+    const lines = [...columnLines(events, { servers: 3, columnWidth: width })];
     assert.equal(lines[0], `TIME   TOPC ${'S0'.padEnd(width)} ${'S1'.padEnd(width)} S2`);
     const col = (node: number) => 12 + node * (width + 1);
     let nodeRows = 0;
+    let wrapped = 0;
     for (const line of lines.slice(1)) {
-      if (/^ {11}/.test(line)) continue; // a wrapped continuation
       const m = /^(\d{6}) (.{4}) /.exec(line);
-      assert.ok(m, line);
+      assert.ok(m, `every row has its time and topic: ${line}`);
       if (m[2] === 'TEST') continue;
       // Exactly one column holds text, and it starts at its column.
       const filled = [0, 1, 2].filter((n) => line.slice(col(n), col(n) + width).trim() !== '');
       assert.equal(filled.length, 1, line);
-      assert.notEqual(line[col(filled[0]!)], ' ', line);
+      if (line.slice(col(filled[0]!), col(filled[0]!) + 2) === '  ') wrapped++;
       assert.ok(line.length <= col(2) + width, line);
       nodeRows++;
     }
-    assert.ok(nodeRows > 100);
-    assert.ok(lines.some((l) => /^000000 TEST Test \(2A\): election after network failure$/.test(l)), 'the begin line');
-    const vote = lines.find((l) => / SEND /.test(l) && l.includes('Raft.RequestVote'))!;
-    assert.ok(vote, 'a RequestVote send');
+    assert.ok(nodeRows > 100 && wrapped > 10, `${nodeRows} rows, ${wrapped} continued`);
+    assert.ok(!lines.some((l) => l.includes('\x1b[')), 'no colour unless asked');
+    const coloured = [...columnLines(events, { servers: 3, columnWidth: width, color: true })];
+    assert.ok(coloured.some((l) => l.includes('\x1b[')));
   });
 
-  it('shiviz: the regex first, every entry parses with it, and the vector clocks are consistent', async () => {
+  it("shiviz: the regex first, every entry parses with it, and a reply's clock includes what its server did before its handler returned", async () => {
     const { events } = await traceRun('TestFigure8Unreliable2C', 1);
     const lines = [...shivizLines(events)];
     assert.equal(lines[0], String.raw`(?<event>.*)\n(?<host>\S*) (?<clock>{.*})`);
@@ -228,34 +249,48 @@ describe('trace: exports', () => {
     assert.equal(entries.length, events.length);
     const last = new Map<string, number>();
     const atSend = new Map<number, Record<string, number>>();
-    const atDeliver = new Map<number, Record<string, number>>();
+    const atHandled = new Map<number, Record<string, number>>();
     const geq = (a: Record<string, number>, b: Record<string, number>) => Object.entries(b).every(([h, v]) => (a[h] ?? 0) >= v);
+    let persistsBeforeReply = 0;
+    const lastPersist = new Map<number, Record<string, number>>();
     entries.forEach((entry, i) => {
       const e = events[i]!;
       // The host's own entry goes up by exactly one per event, from 1.
       assert.equal(entry.clock[entry.host], (last.get(entry.host) ?? 0) + 1, `entry ${i}`);
       last.set(entry.host, entry.clock[entry.host]!);
       if (e.kind === 'send') atSend.set(e.rpc, entry.clock);
-      if (e.kind === 'deliver') {
-        assert.ok(geq(entry.clock, atSend.get(e.rpc)!), `deliver ${e.rpc} ≥ its send`);
-        atDeliver.set(e.rpc, entry.clock);
+      if (e.kind === 'deliver') assert.ok(geq(entry.clock, atSend.get(e.rpc)!), `deliver ${e.rpc} ≥ its send`);
+      if (e.kind === 'persist') lastPersist.set(e.node, entry.clock);
+      if (e.kind === 'handled') atHandled.set(e.rpc, entry.clock);
+      if (e.kind === 'reply') {
+        assert.ok(geq(entry.clock, atHandled.get(e.rpc)!), `reply ${e.rpc} ≥ its handler's return`);
+        const saved = lastPersist.get(e.to);
+        if (saved && geq(atHandled.get(e.rpc)!, saved)) persistsBeforeReply++;
       }
-      if (e.kind === 'reply') assert.ok(geq(entry.clock, atDeliver.get(e.rpc)!), `reply ${e.rpc} ≥ its deliver`);
     });
-    assert.ok(atDeliver.size > 100);
+    assert.ok(atHandled.size > 100);
+    assert.ok(persistsBeforeReply > 100, `${persistsBeforeReply} replies causally after their server's last save`);
   });
 
-  it('raftlab export: ndjson, text and shiviz to --out; a corrupt file exits 2 naming it', async () => {
+  it('raftlab export: ndjson (the header first), text and shiviz to --out; a corrupt file exits 2 naming it', async () => {
     const { result, events } = await traceRun('TestReElection2A', 1);
     const file = path.join(tmp, 'cli.trace.gz');
     await writeTraceFile(file, traceHeaderFor(result, { servers: 3 }), events);
     const ndjson = path.join(tmp, 'out.ndjson');
     assert.equal(await exportCommand(file, { format: 'ndjson', out: ndjson }), 0);
-    const lines = readFileSync(ndjson, 'utf8').trimEnd().split('\n');
-    assert.deepEqual(lines.map((l) => JSON.parse(l) as unknown), JSON.parse(JSON.stringify(events)));
+    const lines = readFileSync(ndjson, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(lines[0], { ...traceHeaderFor(result, { servers: 3 }), events: events.length });
+    assert.equal(lines.length, events.length + 1);
+    // Every event's own fields as they are; the fields it lacks as null.
+    lines.slice(1).forEach((line, i) => {
+      for (const [k, v] of Object.entries(events[i]!)) assert.deepEqual(line[k], JSON.parse(JSON.stringify(v)), `event ${i}.${k}`);
+      for (const [k, v] of Object.entries(line)) if (!(k in events[i]!)) assert.equal(v, null, `event ${i}.${k}`);
+    });
+    const deliver = lines.find((l) => l.kind === 'deliver')!;
+    assert.deepEqual(Object.keys(deliver), ['t', 'rpc', 'method', 'term', 'kind', 'node', 'from']);
     const text = path.join(tmp, 'out.txt');
     assert.equal(await exportCommand(file, { format: 'text', out: text }), 0);
-    assert.match(readFileSync(text, 'utf8'), /^# TestReElection2A seed 1 \(sim\) pass\nTIME {3}TOPC S0/);
+    assert.match(readFileSync(text, 'utf8'), /^000000 TEST TestReElection2A seed 1 \(sim clock, the reference\): pass\n000000 TEST network reliable\n000000 TEST S0 started\n/);
     const shiviz = path.join(tmp, 'out.log');
     assert.equal(await exportCommand(file, { format: 'shiviz', out: shiviz }), 0);
     assert.equal(readFileSync(shiviz, 'utf8').split('\n')[0], shivizRegex);
@@ -263,16 +298,8 @@ describe('trace: exports', () => {
     const bad = path.join(tmp, 'bad.trace.gz');
     writeFileSync(bad, readFileSync(file).subarray(0, 100));
     const stderr: string[] = [];
-    const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => {
-      stderr.push(String(chunk));
-      return true;
-    }) as typeof process.stderr.write;
-    try {
-      assert.equal(await exportCommand(bad, { format: 'text' }), 2);
-    } finally {
-      process.stderr.write = write;
-    }
+    const err = { write: (chunk: string) => stderr.push(chunk) > 0 };
+    assert.equal(await exportCommand(bad, { format: 'text' }, { write: () => true }, err), 2);
     assert.match(stderr.join(''), new RegExp(`^raftlab: ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
   });
 });

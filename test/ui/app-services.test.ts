@@ -29,6 +29,7 @@ import type {
   TraceReplay,
 } from '../../src/shared/ipc.ts';
 import type { TraceEvent } from '../../src/trace/events.ts';
+import { exportedEvent } from '../../src/trace/export.ts';
 import { encodeTrace, readTraceEvents, readTraceHeader, type TraceHeader, type TraceIndex } from '../../src/trace/file.ts';
 
 const BUGGY = resolve('labs/bugs/vote-without-up-to-date-check');
@@ -226,12 +227,14 @@ describe('ui: app services, through the dispatcher', function () {
     const ndjson = await exported('ndjson');
     assert.equal(ndjson.out.fileName, `TestBackup2B-seed${seed}.ndjson`);
     const lines = ndjson.bytes.toString('utf8').trimEnd().split('\n');
-    assert.equal(lines.length, recorded.length);
-    assert.deepEqual(JSON.parse(lines[0]!), recorded[0]);
+    // The header first, then every event in the export's form (every field of its kind).
+    assert.equal(lines.length, recorded.length + 1);
+    assert.deepEqual(JSON.parse(lines[0]!), await readTraceHeader(file));
+    assert.deepEqual(JSON.parse(lines[1]!), exportedEvent(recorded[0]!));
 
     const text = await exported('text');
     assert.equal(text.out.fileName, `TestBackup2B-seed${seed}.txt`);
-    assert.match(text.bytes.toString('utf8'), new RegExp(`^# TestBackup2B seed ${seed} \\(sim\\) fail`));
+    assert.match(text.bytes.toString('utf8'), new RegExp(`^000000 TEST TestBackup2B seed ${seed} \\(sim clock, .*\\): fail`));
 
     const shiviz = await exported('shiviz');
     assert.equal(shiviz.out.fileName, `TestBackup2B-seed${seed}.shiviz.log`);

@@ -1,9 +1,13 @@
 /**
  * Saving before answering: Vote persisted before replying, Entries persisted before success.
  *
+ * Both read the server's saves while it answered: from its arrival (`deliver`) until its handler returned
+ * (`handled`) — a save after that came too late, whenever the reply reached the caller. In traces recorded before
+ * `handled` existed (schema < 3), until the reply reached the caller.
+ *
  * Vote persisted before replying.
  *   Reads: a RequestVote's term (its arguments) and candidate (its sender), the voter's saves (term and votedFor) from
- *   the last one before the request reached it until its reply, and the reply's voteGranted.
+ *   the last one before the request reached it until it answered, and the reply's voteGranted.
  *   Why a correct Raft never fires it: when it grants, its stable storage holds (term, votedFor = candidate); that is
  *   either the save in force when the request arrived or one made while answering. The rule asks only that one of
  *   these said so. A second grant of the same vote in the same term (a retried request whose first reply was lost)
@@ -14,7 +18,7 @@
  *
  * Entries persisted before success.
  *   Reads: an AppendEntries' prevLogIndex, entry count and last entry's term, the follower's stable log from the
- *   request's arrival to its reply, and the reply's success.
+ *   request's arrival to its answer, and the reply's success.
  *   Why: a follower replies success only once its log holds the entries, and it saves them first (Figure 2), so at
  *   some moment in that window its stable log holds the last index sent (with that term, where the trace kept it),
  *   or its snapshot covers it. A duplicate or re-sent request it already holds, a reordered one, or one answered from
@@ -34,6 +38,10 @@ interface Ballot {
   before: SavedState | undefined;
   saves: number[];
   covered: boolean;
+  /** The handler returned: later saves do not count. */
+  answered: boolean;
+  /** The voter's save in force when it answered. */
+  atAnswer?: SavedState | undefined;
 }
 
 const covers = (saved: SavedState | undefined, term: number | undefined, candidate: number): boolean =>
@@ -54,10 +62,16 @@ export function votePersisted(facts: Facts, out: Findings): Rule {
       if (e.kind === 'deliver' && e.method === requestVote) {
         const term = facts.rpc(e.rpc)?.term;
         const before = facts.saved(e.node);
-        ballots.set(e.rpc, { voter: e.node, candidate: e.from, term, deliverIndex: i, before, saves: [], covered: covers(before, term, e.from) });
+        ballots.set(e.rpc, { voter: e.node, candidate: e.from, term, deliverIndex: i, before, saves: [], covered: covers(before, term, e.from), answered: false });
+      } else if (e.kind === 'handled') {
+        const b = ballots.get(e.rpc);
+        if (b) {
+          b.answered = true;
+          b.atAnswer = facts.saved(b.voter);
+        }
       } else if (e.kind === 'persist' && !e.detached) {
         for (const b of ballots.values()) {
-          if (b.voter !== e.node) continue;
+          if (b.voter !== e.node || b.answered) continue;
           b.saves.push(i);
           if (covers(facts.saved(e.node), b.term, b.candidate)) b.covered = true;
         }
@@ -71,7 +85,7 @@ export function votePersisted(facts: Facts, out: Findings): Rule {
         if (!b || readVoteGranted(e.reply) !== true) return;
         granted++;
         b.term ??= e.term;
-        if (!b.covered) unsaved.push({ ballot: b, replyIndex: i, last: facts.saved(b.voter) });
+        if (!b.covered) unsaved.push({ ballot: b, replyIndex: i, last: b.answered ? b.atAnswer : facts.saved(b.voter) });
       }
     },
     finish() {
@@ -104,6 +118,10 @@ interface Append {
   deliverIndex: number;
   saves: number[];
   held: boolean;
+  /** The handler returned: later saves do not count. */
+  answered: boolean;
+  /** The follower's saved log when it answered: its last index, and its term at `index`. */
+  atAnswer?: { last: number; termThere: number | undefined } | undefined;
 }
 
 export function appendPersisted(facts: Facts, out: Findings): Rule {
@@ -122,11 +140,17 @@ export function appendPersisted(facts: Facts, out: Findings): Rule {
         const index = ae ? lastIndexOf(ae) : undefined;
         if (index === undefined || !ae) unreadArgs++;
         else if (facts.stable.has(e.node)) {
-          appends.set(e.rpc, { follower: e.node, leader: e.from, index, term: ae.lastTerm, deliverIndex: i, saves: [], held: holds(e.node, index, ae.lastTerm) });
+          appends.set(e.rpc, { follower: e.node, leader: e.from, index, term: ae.lastTerm, deliverIndex: i, saves: [], held: holds(e.node, index, ae.lastTerm), answered: false });
+        }
+      } else if (e.kind === 'handled') {
+        const a = appends.get(e.rpc);
+        if (a) {
+          a.answered = true;
+          a.atAnswer = savedEnd(a);
         }
       } else if (e.kind === 'persist' && !e.detached) {
         for (const [rpc, a] of appends) {
-          if (a.follower !== e.node) continue;
+          if (a.follower !== e.node || a.answered) continue;
           if (!facts.stable.has(e.node)) {
             appends.delete(rpc);
             continue;
@@ -148,10 +172,13 @@ export function appendPersisted(facts: Facts, out: Findings): Rule {
       if (unreadArgs > 0) out.skip('append-persisted', `${unreadArgs} AppendEntries had no prevLogIndex and entries this checker can read`);
     },
   };
+  function savedEnd(a: Append): { last: number; termThere: number | undefined } {
+    const last = facts.stable.lastIndex(a.follower);
+    return { last, termThere: last >= a.index ? facts.stable.termAt(a.follower, a.index) : undefined };
+  }
   function report(a: Append, i: number): void {
-    const stable = facts.stable;
-    const last = stable.lastIndex(a.follower);
-    const there = a.term !== undefined && last >= a.index ? ` with term ${stable.termAt(a.follower, a.index)} there` : '';
+    const { last, termThere } = a.atAnswer ?? savedEnd(a);
+    const there = a.term !== undefined && termThere !== undefined ? ` with term ${termThere} there` : '';
     out.report({
       invariant: 'append-persisted',
       message:

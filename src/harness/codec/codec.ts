@@ -36,8 +36,15 @@
 // values, bigints beyond 64 bits, Map keys that are objects (msgpackr encodes them, but its own decoder then
 // rejects the bytes), and anything else msgpackr throws on.
 
-import { C1, Packr } from 'msgpackr';
+// msgpackr's pure JavaScript build: its main entry also loads a native string extractor (msgpackr-extract), ~6 MB
+// more in every run process for no gain on Raft's messages, and a native addon a confined process may not load.
+import { Packr } from 'msgpackr/pack';
+import * as msgpackrUnpack from 'msgpackr/unpack';
 import { messageOf } from '../thrown.ts';
+
+/** msgpackr's marker for the never-used byte 0xC1 (exported at run time; its unpack typings leave it out). */
+const C1: unknown = (msgpackrUnpack as unknown as { C1?: unknown }).C1;
+if (typeof C1 !== 'object' || C1 === null) throw new Error("msgpackr/unpack no longer exports C1: the codec cannot tell byte 0xC1 from a value");
 
 export type CodecWarningKind =
   | 'class-instance'
@@ -294,7 +301,10 @@ export class Codec {
     this.keys[depth] = SEG_ELEMENT;
     for (let i = 0, n = array.length; i < n; i++) {
       const element = array[i];
-      if (element === undefined) {
+      // Arrays of numbers (terms, commands) are the bulk of what Rafts persist: check them here, without a call.
+      if (typeof element === 'number') {
+        if (element === 0 ? 1 / element < 0 : element - element !== 0) this.walk(element, depth + 1);
+      } else if (element === undefined) {
         if (i in array) this.warn('undefined', depth + 1, '');
         else this.warn('sparse-array', depth, '');
       } else {

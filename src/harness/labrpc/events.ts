@@ -1,6 +1,7 @@
 /**
- * What the simulated network reports about every RPC, as plain data, for traces. One RPC yields a `send`,
- * then either a `drop` (it never reached a handler) or a `deliver` followed by a `reply` or a `reply-lost`.
+ * What the simulated network reports about every RPC, as plain data, for traces. One RPC yields a `send`, then
+ * either a `drop` (it never reached a handler) or a `deliver`, a `handled` when the handler returned (not when it
+ * threw, nor while it still runs as the server dies), and a `reply` or a `reply-lost`.
  */
 
 export type ServerName = string | number;
@@ -35,6 +36,12 @@ export type NetEvent =
       readonly type: 'deliver';
       readonly serverName: ServerName;
       readonly method: string;
+    })
+  | (RpcEventBase & {
+      readonly type: 'handled';
+      readonly serverName: ServerName;
+      /** The encoded reply's size. */
+      readonly bytes: number;
     })
   | (RpcEventBase & {
       readonly type: 'reply';

@@ -414,7 +414,10 @@ export class Network {
       });
     }
     // A handler that returns nothing replies null, like a Go handler that leaves its reply zero.
-    return this.codec.encode(reply === undefined ? null : reply, `${svcMeth} reply`);
+    const bytes = this.codec.encode(reply === undefined ? null : reply, `${svcMeth} reply`);
+    // The moment the server answered (the reply may still be lost or held back on its way to the caller).
+    this.#emit({ type: 'handled', atMs: this.runtime.now(), rpcId, endName, serverName, bytes: bytes.length });
+    return bytes;
   }
 }
 

@@ -9,6 +9,7 @@
  *   batches.ts          running batches, live progress as events (events.ts)
  *   traces.ts           opening, reading, exporting, checking and replaying traces, and which ones the page may read
  *   bugs.ts             the planted bugs: what each is, its patch, the sweep that catches it
+ *   grading.ts          grading a class on this machine (src/grade), and grade folders read back as a matrix
  *   results.ts          a batch's results as the UI shows them (shared by batches and history)
  *
  * Nothing under src/main/services may import electron: these modules run in Electron's main process and in the
@@ -23,6 +24,7 @@ import { BatchService } from './batches.ts';
 import { BugService } from './bugs.ts';
 import { CatalogService } from './catalog.ts';
 import { EventHub } from './events.ts';
+import { GradeService } from './grading.ts';
 import { HistoryService } from './history.ts';
 import { Implementations } from './implementations.ts';
 import { SettingsService } from './settings.ts';
@@ -52,6 +54,7 @@ export class AppServices {
   readonly batches: BatchService;
   readonly traces: TraceService;
   readonly bugs = new BugService();
+  readonly grading: GradeService;
 
   constructor(options: AppServicesOptions = {}) {
     this.dataDir = resolveDataDir(options.dataDir);
@@ -73,11 +76,12 @@ export class AppServices {
       usualDurations: (mode) => this.history.usualDurations(mode),
       timeoutMs: options.timeoutMs,
     });
+    this.grading = new GradeService({ events: this.events, access, settings: this.settings, cwd: options.cwd, timeoutMs: options.timeoutMs });
   }
 
   /** Cancel running batches and wait for them, and drop this launch's opened files (shutdown, tests). */
   async close(): Promise<void> {
-    await this.batches.close();
+    await Promise.all([this.batches.close(), this.grading.close()]);
     this.traces.close();
   }
 }
@@ -117,6 +121,18 @@ export function createHandlers(services: () => AppServices): Handlers {
     },
     'trace:replay': ({ file }) => services().traces.replay(file),
     'trace:check': ({ file }) => services().traces.check(file),
+    'grade:form': () => services().grading.memory(),
+    'grade:check': (form) => services().grading.check(form),
+    'grade:start': (form) => services().grading.start(form),
+    'grade:cancel': ({ dir }) => ({ cancelled: services().grading.cancel(dir) }),
+    'grade:current': () => services().grading.current(),
+    'grade:open': ({ dir, rule }) => services().grading.open(dir, rule),
+    'grade:runs': ({ dir, submission, test }) => services().grading.runs(dir, submission, test),
+    // Web mode: the bytes go to the page, which offers them as a download (Electron main asks where to save them).
+    'grade:report-file': ({ dir, name }) => {
+      const out = services().grading.reportFile(dir, name);
+      return { fileName: out.fileName, mimeType: out.mimeType, size: out.bytes.length, data: out.bytes.toString('base64') };
+    },
   };
 }
 

@@ -32,6 +32,8 @@ import { InputError } from '../rpc.ts';
 export class TraceAccess {
   /** Files the user opened (by a desktop dialog or an upload kept in this launch's store), by their real path. */
   readonly #opened = new Set<string>();
+  /** Folders of kept traces the user opened (a grade's traces/), by their real path: their .trace.gz files only. */
+  readonly #folders = new Set<string>();
 
   constructor(readonly tracesDir: string) {}
 
@@ -54,6 +56,21 @@ export class TraceAccess {
     }
   }
 
+  /**
+   * Let the page read the traces kept in a folder (a grade's traces/, which fills as the grade runs): any .trace.gz
+   * whose real path is inside it, nothing else there.
+   */
+  allowFolder(dir: string): void {
+    // Not made yet (no run has failed): the folder it will be, through its nearest existing parent's real path.
+    let at = path.resolve(dir);
+    const rest: string[] = [];
+    while (!existsSync(at) && path.dirname(at) !== at) {
+      rest.unshift(path.basename(at));
+      at = path.dirname(at);
+    }
+    this.#folders.add(path.join(realpathSync(at), ...rest));
+  }
+
   /** The real path of a trace the page may read; InputError otherwise. */
   check(file: string): string {
     if (!path.isAbsolute(file)) throw new InputError(`Not an absolute path: ${file}`);
@@ -65,9 +82,10 @@ export class TraceAccess {
     } catch {
       throw new InputError(`No such trace file: ${file}`);
     }
-    const mine = real.startsWith(root + path.sep) && real.endsWith('.trace.gz');
+    const trace = real.endsWith('.trace.gz');
+    const mine = trace && (real.startsWith(root + path.sep) || [...this.#folders].some((dir) => real.startsWith(dir + path.sep)));
     if (!(mine || this.#opened.has(real)) || !statSync(real).isFile()) {
-      throw new InputError(`Not a trace of this app (only files under ${this.tracesDir}, or one you opened): ${file}`);
+      throw new InputError(`Not a trace of this app (only files under ${this.tracesDir}, a grade folder you opened, or one you opened): ${file}`);
     }
     return real;
   }

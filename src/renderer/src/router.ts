@@ -1,12 +1,12 @@
 /**
  * A tiny hash router: `#/` the runner, `#/history`, `#/batch?id=<batch>`, `#/bugs?name=<bug>`, `#/about`,
- * `#/trace?file=<path>`. The query string before the hash (web mode's `?token=…`) is left alone.
+ * `#/trace?file=<path>[&back=<a page's address>]`, `#/grading[?dir=<grade folder>]`. The query string before the hash (web mode's `?token=…`) is left alone.
  */
 import { computed, ref } from 'vue';
 
-export type RouteName = 'run' | 'history' | 'batch' | 'bugs' | 'about' | 'trace';
+export type RouteName = 'run' | 'history' | 'batch' | 'bugs' | 'about' | 'trace' | 'grading';
 
-const names: readonly RouteName[] = ['history', 'batch', 'bugs', 'about', 'trace'];
+const names: readonly RouteName[] = ['history', 'batch', 'bugs', 'about', 'trace', 'grading'];
 
 const hash = ref(window.location.hash);
 window.addEventListener('hashchange', () => (hash.value = window.location.hash));

@@ -15,6 +15,7 @@ import { describeThrown, importBuilt } from '../../harness/loader/load.ts';
 import { implementationSite, mapStack } from '../../harness/loader/site.ts';
 import type { Runtime } from '../../harness/runtime/index.ts';
 import { findTest, runTest, type NodeLogLine, type TestRunResult } from '../../harness/tester/index.ts';
+import { wholeValueLimits } from '../../trace/events.ts';
 import { createTraceRecorder, type TraceRecorder } from '../../trace/recorder.ts';
 import type { TraceEvent } from '../../trace/schema.ts';
 import { encodeFrame, FrameReader, type ChildFrame, type ChildTask, type ParentFrame } from './protocol.ts';
@@ -219,6 +220,7 @@ async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<voi
     let seen = 0;
     const recorder = task.trace
       ? createTraceRecorder({
+          ...(task.wholeValues ? { limits: wholeValueLimits } : {}),
           // Events leave as they come (in batches, every 10 ms or so), so a run that then hangs or dies still leaves
           // its trace up to the moment it stopped.
           onEvent: () => {
@@ -251,7 +253,14 @@ async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<voi
       onRuntime: (runtime) => {
         run.runtime = runtime;
       },
-      ...(task.streamOutput ? { onOutput: (line: string) => send({ type: 'output', runId, nonce, lines: [line] }) } : {}),
+      ...(task.streamOutput
+        ? {
+            onOutput: (line: string) => {
+              flushLogs(run); // the log lines logged before this output line go first (`test -v` prints them in order)
+              send({ type: 'output', runId, nonce, lines: [line] });
+            },
+          }
+        : {}),
       ...(hooks ? { netObserver: hooks.netObserver, onTraceEvent: hooks.onTraceEvent } : {}),
       onLog: (line: NodeLogLine) => {
         hooks?.onLog(line);

@@ -39,6 +39,8 @@ export interface ChildTask {
   streamTrace: boolean;
   /** Whether a passing run keeps its trace (keep: all). */
   keepPassing: boolean;
+  /** Record values whole (TraceSpec.wholeValues). */
+  wholeValues?: boolean;
   check: boolean;
   chaos?: ChaosKnobs;
   /** Stream the tester's output lines and the implementation's log lines (raftlab test). */

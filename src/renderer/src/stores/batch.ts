@@ -3,24 +3,13 @@ import { computed, reactive, ref, watch } from 'vue';
 import { chaosKnobSpecs, type ChaosKnobs } from '../../../shared/chaos.ts';
 import { IpcError, type AppEvent, type BatchView, type BugView, type ClockMode, type ImplResolution, type RunView } from '../../../shared/ipc.ts';
 import { api, subscribe } from '../api.ts';
+import { chaosOf, emptyChaosForm, SEED_MAX, wholeNumber } from '../fields.ts';
 import { useCatalogStore } from './catalog.ts';
 
 export type ImplKind = 'reference' | 'skeleton' | 'folder';
 
 /** The form's fields that can be wrong, each with its message in words (shown next to the field). */
 export type FieldName = 'folder' | 'count' | 'parallel' | 'seed' | 'tests';
-
-const SEED_MAX = 2 ** 31 - 1;
-
-/** A whole number in [min, max], or the message that says what is expected. */
-function wholeNumber(raw: string | number, label: string, min: number, max: number, blank?: string): string | null {
-  const text = String(raw).trim();
-  if (text === '') return blank ?? `${label}: type a number`;
-  if (!/^\d+$/.test(text)) return `${label} is a whole number from ${min} to ${max.toLocaleString('en')}, not “${text}”`;
-  const n = Number(text);
-  if (n < min || n > max) return `${label} is from ${min} to ${max.toLocaleString('en')}`;
-  return null;
-}
 
 /** The run form, the batch being watched (live through the back end's events), and starting / cancelling it. */
 export const useBatchStore = defineStore('batch', () => {
@@ -36,7 +25,7 @@ export const useBatchStore = defineStore('batch', () => {
     /** A Go lab: build it with the race detector. */
     race: false,
     /** Chaos knobs by their short name ('' = off); never saved across launches. */
-    chaos: Object.fromEntries(Object.keys(chaosKnobSpecs).map((name) => [name, ''])) as Record<string, string | number>,
+    chaos: emptyChaosForm(),
   });
   const current = ref<BatchView | null>(null);
   /** The failing runs of the current batch, as they come. */
@@ -54,14 +43,7 @@ export const useBatchStore = defineStore('batch', () => {
   const impl = computed(() => (form.implKind === 'folder' ? form.folder.trim() : form.implKind));
   const running = computed(() => current.value?.state === 'running');
   /** The knobs the form has on, as the back end takes them. */
-  const chaos = computed<ChaosKnobs>(() => {
-    const knobs: ChaosKnobs = {};
-    for (const [name, spec] of Object.entries(chaosKnobSpecs)) {
-      const raw = String(form.chaos[name] ?? '').trim();
-      if (raw !== '' && Number(raw) !== spec.neutral) knobs[spec.knob] = Number(raw);
-    }
-    return knobs;
-  });
+  const chaos = computed<ChaosKnobs>(() => chaosOf(form.chaos));
 
   // The fields say what is wrong with them as they are typed.
   watch(

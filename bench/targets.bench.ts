@@ -1,0 +1,239 @@
+/**
+ * The speed and memory targets, each measured in this one bench run beside its baseline: Node's own start-up for
+ * `raftlab list`, the share of the simulator's time that is the implementation's own work for the sim suite, a run
+ * without history for the history's cost, and the Go tester when a Go lab is given (RAFTLAB_BENCH_GO_LAB: a 6.824
+ * checkout's src/raft holding a finished Raft) or else the Go figures recorded on this kind of machine.
+ *
+ * Everything a user runs is spawned as a user runs it (bin/raftlab.js from a folder outside the repository); CPU and
+ * peak memory are read from /proc while the process tree runs.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { allTests, loadImplementation, runTest } from '../src/harness/tester/index.ts';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const cli = path.join(root, 'bin', 'raftlab.js');
+const clockTicksPerS = 100; // USER_HZ on Linux
+
+/** Go's figures on this kind of machine (a widely used Go solution under the course's tester), used when no Go lab is given. */
+const goRecorded = { part2ab: { cpuS: 0.94, rssMb: 13.6 }, suite: { cpuS: 14.9, rssMb: 42.8 } };
+
+interface ProcSample {
+  cpuS: number;
+  hwmMb: number;
+}
+
+function readProc(pid: number): ProcSample | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime, stime, cutime, cstime are fields 14-17 (1-based): indices 11-14 after the name.
+    const cpuS = (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / clockTicksPerS;
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return { cpuS, hwmMb: hwm ? Number(hwm[1]) / 1024 : 0 };
+  } catch {
+    return undefined; // gone
+  }
+}
+
+/** Node processes only: esbuild's service process is a child too, and not a run process. */
+function isNode(pid: number): boolean {
+  try {
+    return path.basename(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '') === path.basename(process.execPath);
+  } catch {
+    return false;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const text = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      if (text) out.push(...text.split(' ').map(Number));
+    }
+  } catch {
+    // gone
+  }
+  return out;
+}
+
+interface Measured {
+  wallS: number;
+  /** Peak resident memory of the top process, and of the largest Node process under it (the run process). */
+  topHwmMb: number;
+  childHwmMb: number;
+  stdout: string;
+}
+
+/** Spawn a command and watch its process tree: wall, total CPU (exited children counted by their parents), peaks. */
+function measure(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<Measured> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const seen = new Map<number, ProcSample>();
+    let topHwmMb = 0;
+    const poll = (): void => {
+      const top = readProc(child.pid!);
+      if (top) topHwmMb = Math.max(topHwmMb, top.hwmMb);
+      const stack = childrenOf(child.pid!);
+      while (stack.length > 0) {
+        const pid = stack.pop()!;
+        const s = isNode(pid) ? readProc(pid) : undefined;
+        if (s) seen.set(pid, { cpuS: Math.max(s.cpuS, seen.get(pid)?.cpuS ?? 0), hwmMb: Math.max(s.hwmMb, seen.get(pid)?.hwmMb ?? 0) });
+        stack.push(...childrenOf(pid));
+      }
+    };
+    const timer = setInterval(poll, 50);
+    poll();
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      const wallS = (performance.now() - t0) / 1000;
+      if (code !== 0 && code !== 1) {
+        reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(-400)}`));
+        return;
+      }
+      resolve({ wallS, topHwmMb, childHwmMb: Math.max(0, ...[...seen.values()].map((s) => s.hwmMb)), stdout });
+    });
+  });
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const fixed = (x: number, digits = 2): string => (Number.isFinite(x) ? x.toFixed(digits) : '—');
+
+/** Runs `command` in a wrapper whose /proc cutime+cstime is the tree's CPU once the command has exited. */
+function cpuOfTree(command: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv): { wallS: number; cpuS: number; stdout: string } {
+  const wrapper = `
+    const { spawnSync } = require('node:child_process');
+    const r = spawnSync(process.argv[1], JSON.parse(process.argv[2]), { stdio: ['ignore', 'inherit', 'inherit'] });
+    const stat = require('node:fs').readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    require('node:fs').writeSync(2, '@@cpu ' + (Number(f[13]) + Number(f[14])) / ${clockTicksPerS} + '\\n');
+    process.exit(r.status ?? 1);`;
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ['-e', wrapper, command, JSON.stringify(args)], { cwd, env, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const wallS = (performance.now() - t0) / 1000;
+  const cpu = /@@cpu ([\d.]+)/.exec(r.stderr);
+  if (!cpu || (r.status !== 0 && r.status !== 1)) throw new Error(`${command} ${args.join(' ')}: exit ${r.status}: ${r.stderr.slice(-400)}`);
+  return { wallS, cpuS: Number(cpu[1]), stdout: r.stdout };
+}
+
+/** Where the simulator's CPU goes in one process running the whole sim suite (seed 1), by V8's sampling profiler. */
+async function simSuiteShares(): Promise<{ totalMs: number; shares: Record<string, number> }> {
+  const { make, describeState } = await loadImplementation();
+  await runTest(allTests[0]!, { mode: 'sim', seed: 1, make, describeState }); // warm up
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  const t0 = performance.now();
+  for (const test of allTests) await runTest(test, { mode: 'sim', seed: 1, make, describeState });
+  const totalMs = performance.now() - t0;
+  const { profile } = await session.post('Profiler.stop');
+  session.disconnect();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const shares: Record<string, number> = {};
+  const deltas = profile.timeDeltas ?? [];
+  (profile.samples ?? []).forEach((id, i) => {
+    const url = byId.get(id)?.callFrame.url ?? '';
+    const fn = byId.get(id)?.callFrame.functionName ?? '';
+    const group = url.includes('/.cache/raftlab/impl/')
+      ? 'the Raft implementation (the reference)'
+      : url.includes('msgpackr') || url.includes('/harness/codec/')
+        ? 'codec: encoding and decoding what the Raft sends and persists'
+        : url.includes('/harness/')
+          ? 'harness: labrpc, simulator, tester, persister'
+          : fn === '(garbage collector)'
+            ? 'garbage collection'
+            : fn === '(idle)' || fn === '(program)'
+              ? 'V8 and idle'
+              : 'other (Node, lowdb, trace)';
+    shares[group] = (shares[group] ?? 0) + (deltas[i] ?? 0) / 1000;
+  });
+  return { totalMs, shares };
+}
+
+export default async function benchTargets(): Promise<void> {
+  const outside = mkdtempSync(path.join(tmpdir(), 'raftlab-bench-targets-'));
+  const data = path.join(outside, 'data');
+  const env = { ...process.env, RAFTLAB_DATA: data, NODE_OPTIONS: '' };
+  try {
+    const rows: Array<Record<string, string>> = [];
+    spawnSync(process.execPath, [cli, 'list'], { cwd: outside, env }); // builds raftlab's CLI if a source changed
+
+    // raftlab list, beside Node's own start-up.
+    const listS: number[] = [];
+    const nodeS: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      let t = performance.now();
+      spawnSync(process.execPath, [cli, 'list'], { cwd: outside, env });
+      listS.push((performance.now() - t) / 1000);
+      t = performance.now();
+      spawnSync(process.execPath, ['-e', '0'], { cwd: outside, env });
+      nodeS.push((performance.now() - t) / 1000);
+    }
+    rows.push({ figure: '`raftlab list`, process wall (median of 9)', now: `${fixed(median(listS))} s`, baseline: `node -e 0: ${fixed(median(nodeS))} s`, ratio: fixed(median(listS) / median(nodeS), 1), target: '≤ 0.15 s' });
+
+    // The full sim suite in one `raftlab test` (its run process included), seeds 1-3.
+    const suite = [1, 2, 3].map((seed) => cpuOfTree(process.execPath, [cli, 'test', '--seed', String(seed)], outside, env));
+    const { totalMs, shares } = await simSuiteShares();
+    const implMs = (shares['the Raft implementation (the reference)'] ?? 0) + (shares['codec: encoding and decoding what the Raft sends and persists'] ?? 0);
+    rows.push({
+      figure: 'full sim suite, `raftlab test` (24 tests, one run process, start-up included), seeds 1–3: wall; CPU',
+      now: `${suite.map((s) => fixed(s.wallS, 1)).join(' / ')} s; ${suite.map((s) => fixed(s.cpuS, 1)).join(' / ')} s`,
+      baseline: `of it, in one process, seed 1: the Raft's own code and the codec it drives ${fixed(implMs / 1000)} s of ${fixed(totalMs / 1000)} s`,
+      ratio: '',
+      target: '≤ 1.0 s',
+    });
+
+    // 1 000 seeds of the suite at parallel 2, projected from a shorter sweep of the same kind.
+    const seeds = Number(process.env.RAFTLAB_BENCH_SEEDS ?? 10);
+    const sweep = cpuOfTree(process.execPath, [cli, 'run', '--count', String(seeds), '--seed', '1', '--parallel', '2', '--no-history', '--keep', 'none'], outside, env);
+    rows.push({ figure: `1 000 seeds × 24 tests at parallel 2 (projected from ${seeds} seeds: ${fixed(sweep.wallS, 0)} s)`, now: `${fixed((sweep.wallS * 1000) / seeds / 60, 1)} min`, baseline: `CPU ${fixed((sweep.cpuS * 1000) / seeds / 60, 1)} min over 2 cores`, ratio: '', target: '≤ 5 min' });
+
+    // History: the same 2 400-run sweep of 2A with the history on and off, alternated.
+    const historyOn: number[] = [];
+    const historyOff: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const base = ['run', '2A', '--count', '800', '--seed', '1', '--parallel', '2', '--keep', 'none'];
+      historyOn.push(cpuOfTree(process.execPath, [cli, ...base], outside, env).wallS);
+      historyOff.push(cpuOfTree(process.execPath, [cli, ...base, '--no-history'], outside, env).wallS);
+    }
+    const on = Math.min(...historyOn);
+    const off = Math.min(...historyOff);
+    rows.push({ figure: 'history cost in a 2 400-run sweep (2A × 800, parallel 2; best of 2)', now: `${fixed(on, 1)} s`, baseline: `--no-history ${fixed(off, 1)} s`, ratio: `${on >= off ? '+' : ''}${fixed(((on - off) / off) * 100, 1)} %`, target: '≤ +5 %' });
+
+    // Real clock, 2A+2B: CPU and the run process's peak memory, beside Go.
+    const real = await measure(process.execPath, [cli, 'test', '2[AB]', '--mode', 'real'], outside, env);
+    const realTree = cpuOfTree(process.execPath, [cli, 'test', '2[AB]', '--mode', 'real'], outside, env);
+    const goLab = process.env.RAFTLAB_BENCH_GO_LAB;
+    let go = goRecorded.part2ab;
+    let goSource = 'recorded';
+    if (goLab && existsSync(goLab)) {
+      const g = cpuOfTree('go', ['test', '-run', '2A|2B'], goLab, env);
+      const gm = await measure('go', ['test', '-run', '2A|2B'], goLab, env);
+      go = { cpuS: g.cpuS, rssMb: gm.childHwmMb };
+      goSource = 'measured now';
+    }
+    rows.push({ figure: 'real clock 2A+2B, CPU of the whole tree / Go', now: `${fixed(realTree.cpuS)} s (wall ${fixed(realTree.wallS, 0)} s)`, baseline: `Go ${fixed(go.cpuS)} s (${goSource})`, ratio: `${fixed(realTree.cpuS / go.cpuS)}×`, target: '≤ 1.0×' });
+    rows.push({ figure: 'real clock 2A+2B, peak RSS: the run process; the CLI', now: `${fixed(real.childHwmMb, 0)} MB; ${fixed(real.topHwmMb, 0)} MB`, baseline: `Go test binary ${fixed(go.rssMb, 1)} MB (${goSource})`, ratio: `${fixed(real.childHwmMb / go.rssMb, 1)}×`, target: 'run process ≤ 60 MB' });
+
+    console.log('\ntargets: each figure beside its baseline, measured in this run (trace viewer: `npm run bench -- trace-viewer`)');
+    console.table(rows);
+    console.log('where the sim suite\'s CPU goes (one process, seed 1, sampled):');
+    console.table(Object.entries(shares).sort((a, b) => b[1] - a[1]).map(([part, ms]) => ({ part, ms: Math.round(ms), share: `${fixed((ms / totalMs) * 100, 0)} %` })));
+  } finally {
+    rmSync(outside, { recursive: true, force: true });
+  }
+}

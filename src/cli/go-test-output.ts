@@ -1,0 +1,86 @@
+/**
+ * `raftlab test` speaks `go test`: the lines `go test` prints (with -v, `=== RUN` and `--- PASS:` too), or with
+ * --json the event stream of `go test -json` (test2json's), so gotestsum, go-junit-report, `go tool test2json` and
+ * scripts written for the Go lab read raftlab unchanged.
+ *
+ * Go's text: `=== RUN   TestX` (three spaces), the test's output, `--- PASS: TestX (3.05s)` or `--- FAIL: ...`
+ * with its reasons indented four spaces, then `PASS` / `FAIL` and `ok  \t<pkg>\t<seconds>s` / `FAIL\t<pkg>\t...`
+ * (tab-separated; a further tab-separated field is allowed, as Go's coverage note is). test2json's events:
+ * {Time, Action: run|output|pass|fail, Package, Test?, Elapsed?, Output?}, one JSON object a line.
+ */
+
+/** The package name the lines and events carry (the Go lab's is 6.824/raft). */
+export const goPackage = 'raft';
+
+export interface GoTestWriter {
+  /** A run of `test` begins. */
+  run(test: string): void;
+  /** A line the run printed (the tester's, or a log line). */
+  output(test: string, line: string): void;
+  /** The run ended; `details` follow its `--- FAIL:` line, indented four spaces. */
+  end(test: string, passed: boolean, seconds: number, details?: readonly string[]): void;
+  /** The whole batch ended: `PASS` / `FAIL` and the summary line, with a note after a tab. */
+  finish(passed: boolean, seconds: number, note?: string): void;
+}
+
+type Write = (text: string) => void;
+
+const summary = (passed: boolean, seconds: number, note: string | undefined): string =>
+  `${passed ? 'ok  ' : 'FAIL'}\t${goPackage}\t${seconds.toFixed(3)}s${note ? `\t${note}` : ''}`;
+
+/** The lines `go test` prints; `verbose` as `go test -v`. */
+export function goTestText(write: Write, verbose: boolean): GoTestWriter {
+  const line = (text: string): void => write(text + '\n');
+  return {
+    run: (test) => verbose && line(`=== RUN   ${test}`),
+    output: (_test, text) => line(text),
+    end: (test, passed, seconds, details = []) => {
+      if (passed && !verbose) return;
+      line(`--- ${passed ? 'PASS' : 'FAIL'}: ${test} (${seconds.toFixed(2)}s)`);
+      for (const d of details) line(`    ${d}`);
+    },
+    finish: (passed, seconds, note) => {
+      line(passed ? 'PASS' : 'FAIL');
+      line(summary(passed, seconds, note));
+    },
+  };
+}
+
+interface GoTestEvent {
+  Time: string;
+  Action: 'run' | 'output' | 'pass' | 'fail';
+  Package: string;
+  Test?: string;
+  Elapsed?: number;
+  Output?: string;
+}
+
+/** The events `go test -json` writes for the same run (test2json's, with their times). */
+export function goTestJson(write: Write, now: () => Date = () => new Date()): GoTestWriter {
+  const event = (e: Omit<GoTestEvent, 'Time' | 'Package'>): void => {
+    const full: GoTestEvent = { Time: now().toISOString(), Action: e.Action, Package: goPackage };
+    if (e.Test !== undefined) full.Test = e.Test;
+    if (e.Elapsed !== undefined) full.Elapsed = e.Elapsed;
+    if (e.Output !== undefined) full.Output = e.Output;
+    write(JSON.stringify(full) + '\n');
+  };
+  const output = (test: string | undefined, text: string): void => event({ Action: 'output', ...(test !== undefined ? { Test: test } : {}), Output: text + '\n' });
+  const round = (seconds: number): number => Math.round(seconds * 100) / 100;
+  return {
+    run: (test) => {
+      event({ Action: 'run', Test: test });
+      output(test, `=== RUN   ${test}`);
+    },
+    output: (test, text) => output(test, text),
+    end: (test, passed, seconds, details = []) => {
+      output(test, `--- ${passed ? 'PASS' : 'FAIL'}: ${test} (${seconds.toFixed(2)}s)`);
+      for (const d of details) output(test, `    ${d}`);
+      event({ Action: passed ? 'pass' : 'fail', Test: test, Elapsed: round(seconds) });
+    },
+    finish: (passed, seconds, note) => {
+      output(undefined, passed ? 'PASS' : 'FAIL');
+      output(undefined, summary(passed, seconds, note));
+      event({ Action: passed ? 'pass' : 'fail', Elapsed: Math.round(seconds * 1000) / 1000 });
+    },
+  };
+}
