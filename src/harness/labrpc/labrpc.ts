@@ -165,9 +165,16 @@ export class ClientEnd {
   }
 }
 
+/**
+ * Told of each RPC as it is handed to the network, with the caller's arguments as they are then; what it returns, if
+ * anything, is told the decoded reply when one comes back. For counts of what a run exercised (tester/paths.ts).
+ */
+export type CallObserver = (endName: string, svcMeth: string, args: unknown) => ((reply: unknown) => void) | undefined;
+
 export interface NetworkOptions {
   codec?: Codec;
   observer?: NetObserver;
+  onCall?: CallObserver;
   /** Harsher conditions than labrpc's own (drop, delay, reorder); off by default. */
   chaos?: ChaosKnobs;
 }
@@ -194,6 +201,7 @@ export class Network {
   readonly #chaos: ChaosKnobs;
   /** Chaos draws from its own stream, so turning it on never shifts labrpc's own choices. */
   readonly #chaosRng: Rng;
+  readonly #onCall: CallObserver | undefined;
 
   constructor(runtime: Runtime, options: NetworkOptions = {}) {
     this.runtime = runtime;
@@ -202,6 +210,7 @@ export class Network {
     this.#chaos = options.chaos ?? {};
     this.#chaosRng = runtime.stream('chaos-network');
     if (options.observer) this.#observers.push(options.observer);
+    this.#onCall = options.onCall;
   }
 
   /** Report every network event to `observer`; returns a function that stops it. */
@@ -298,9 +307,12 @@ export class Network {
       bytes: payload.length,
       payload,
     });
+    const onReply = this.#onCall?.(end.name, svcMeth, args);
     // The original hands the request to another goroutine; the caller's synchronous code runs first here too.
     await null;
-    return this.#process(rpcId, end.name, svcMeth, payload);
+    const result = await this.#process(rpcId, end.name, svcMeth, payload);
+    if (onReply && result.ok) onReply(result.reply);
+    return result;
   }
 
   async #process(rpcId: number, endName: string, svcMeth: string, payload: Uint8Array): Promise<RpcResult<unknown>> {

@@ -215,11 +215,13 @@ export class SimRuntime implements Runtime {
   }
 
   /**
-   * Rounded up to whole microseconds: a timer never fires before `now() + delayMs`, and a positive delay always moves
-   * time. A delay computed from a fractional now() (`grid - now()`) is off by float noise: that much is not rounded up.
+   * Rounded up to whole microseconds, so a timer never fires before `now() + delayMs` — except by float noise: a delay
+   * computed from a fractional now() (`grid - now()`) is not rounded up past the grid. A positive delay always moves
+   * time by a microsecond at least, so a loop that re-arms for `deadline - now()` reaches its deadline.
    */
   #schedule(delayMs: number, fire: () => void): Scheduled {
-    return this.#scheduleUs(Math.ceil(delayMs * 1000 - 1e-6), fire);
+    const us = Math.ceil(delayMs * 1000 - 1e-6);
+    return this.#scheduleUs(us <= 0 && delayMs > 0 ? 1 : us, fire);
   }
 
   #scheduleUs(delayUs: number, fire: () => void): Scheduled {

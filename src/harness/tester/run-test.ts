@@ -7,6 +7,7 @@ import type { TesterTraceEvent } from '../../trace/schema.ts';
 import { ChaosMonkey } from './chaos-monkey.ts';
 import { Config, type PassedLine } from './config.ts';
 import type { NodeLogLine } from './node-runtime.ts';
+import { PathCounter, type PathCounts } from './paths.ts';
 import { TestFailure, makeTestingT } from './failure.ts';
 import { testerTracing } from './tracing.ts';
 import type { RaftTest, TestEnv } from './types.ts';
@@ -69,6 +70,8 @@ export interface TestRunResult {
   codecWarnings: CodecWarning[];
   /** The chaos knobs the run had on, if any (a replay needs them). */
   chaos?: ChaosKnobs;
+  /** What the run exercised: elections, rejected AppendEntries by reason, InstallSnapshot, snapshots (paths.ts). */
+  paths?: PathCounts;
 }
 
 /** Clean up every config a test made, its chaos first; `quietly` ignores cleanup's own failures (the test already failed). */
@@ -101,6 +104,7 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
   });
   const t = makeTestingT(print, test.id);
   const configs: Config[] = [];
+  const paths = new PathCounter();
   const monkeys: ChaosMonkey[] = [];
   const tracer = options.onTraceEvent
     ? testerTracing({ onEvent: options.onTraceEvent, runtime, codec, describeState: options.describeState })
@@ -132,6 +136,7 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
           chaos: options.chaos,
           onLog: options.onLog,
           netObserver: options.netObserver,
+          paths,
           tracer,
           onConfig: (made) => configs.push(made),
         },
@@ -188,6 +193,7 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
     }
   }
   result.failureMessages = [...t.messages];
+  result.paths = paths.counts;
   if (result.message !== undefined && !result.failureMessages.includes(result.message)) result.failureMessages.push(result.message);
   result.testMs = runtime.now();
   options.onTraceEvent?.({ t: result.testMs, kind: 'test-end', status: result.status, message: result.message });
