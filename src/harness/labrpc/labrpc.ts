@@ -310,12 +310,10 @@ export class Network {
     const onReply = this.#onCall?.(end.name, svcMeth, args);
     // The original hands the request to another goroutine; the caller's synchronous code runs first here too.
     await null;
-    const result = await this.#process(rpcId, end.name, svcMeth, payload);
-    if (onReply && result.ok) onReply(result.reply);
-    return result;
+    return this.#process(rpcId, end.name, svcMeth, payload, onReply);
   }
 
-  async #process(rpcId: number, endName: string, svcMeth: string, payload: Uint8Array): Promise<RpcResult<unknown>> {
+  async #process(rpcId: number, endName: string, svcMeth: string, payload: Uint8Array, onReply: ((reply: unknown) => void) | undefined): Promise<RpcResult<unknown>> {
     const rt = this.runtime;
     const rng = this.#rng;
     const enabled = this.#enabled.get(endName) === true;
@@ -402,7 +400,9 @@ export class Network {
     }
     this.#totalBytes += replyPayload.length;
     this.#emit({ type: 'reply', atMs: rt.now(), rpcId, endName, bytes: replyPayload.length, delayedMs, payload: replyPayload });
-    return { ok: true, reply: this.codec.decode(replyPayload) };
+    const reply = this.codec.decode(replyPayload);
+    onReply?.(reply);
+    return { ok: true, reply };
   }
 
   /** Run the handler on a fresh copy of the arguments and encode what it returns. */
