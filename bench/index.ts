@@ -11,13 +11,14 @@ import benchGrade from './grade.bench.ts';
 import benchGolab from './golab.bench.ts';
 import benchTraceViewer from './trace-viewer.bench.ts';
 import benchTargets from './targets.bench.ts';
-import { benchSuiteReal, benchSuiteSim } from './suite.bench.ts';
+import { benchScheduler, benchSuiteReal, benchSuiteSim } from './suite.bench.ts';
 
 const benches: Record<string, () => Promise<void>> = {
   codec: benchCodec,
   labrpc: benchLabrpc,
   persister: benchPersister,
   'suite-sim': benchSuiteSim,
+  scheduler: benchScheduler,
   runner: benchRunner,
   // About 3 minutes: 24 000 runs.
   sweep: benchSweep,

@@ -15,9 +15,24 @@
  *   rf.Kill()                                    → node.kill()
  *   peers[i].Call("Raft.RequestVote", &a, &r)    → await peers[i].call('Raft.RequestVote', a) → { ok, reply }
  *   applyCh <- msg                               → await applyCh.send(msg)
- *   time.Sleep / time.Now / rand                 → runtime.sleep / runtime.now / runtime.random
+ *   time.Sleep / time.Now / rand.Intn(n)         → await runtime.sleep(ms) / runtime.now() / runtime.random.intn(n)
  *   labgob encode / decode                       → runtime.encode / runtime.decode
  *   DPrintf                                      → runtime.log(topic, message, fields)
+ *
+ * Go's concurrency, for code ported from a Go Raft (each works on both clocks; see "Concurrency" below):
+ *   go f()                                       → runtime.go(() => f())
+ *   var mu sync.Mutex; mu.Lock(); mu.Unlock()    → const mu = runtime.mutex(); await mu.lock(); mu.unlock()
+ *   mu.Lock() in Start/GetState/Snapshot/Kill    → mu.lockSync() (those calls cannot wait: see Mutex.lockSync)
+ *   sync.NewCond(&mu); c.Wait(); c.Signal()      → const c = runtime.cond(mu); await c.wait(); c.signal()
+ *   make(chan T) / make(chan T, n)               → runtime.chan<T>() / runtime.chan<T>(n)
+ *   ch <- v / v := <-ch / v, ok := <-ch          → await ch.send(v) / await ch.recv() / const [v, ok] = await ch.recvOk()
+ *   close(ch) / for v := range ch                → ch.close() / for await (const v of ch)
+ *   select { case v := <-a: … case b <- x: … }   → const c = await runtime.select([{ recv: a }, { send: b, value: x }]); c.index
+ *   select { … default: … }                      → await runtime.select([...], { default: true }) (index -1: default)
+ *   <-time.After(d) in a select                  → { recv: runtime.after(ms) }
+ *   var wg sync.WaitGroup; wg.Add(1); wg.Done()  → const wg = runtime.waitGroup(); wg.add(1); wg.done(); await wg.wait()
+ *   rand.Int() / rand.Int63() / rand.Float64()   → runtime.random.int() / .int63() / .float64() (53 bits: see Random)
+ *   every exported method is an RPC handler      → list them: `readonly rpcMethods = ['RequestVote', …]` (RaftNode)
  */
 
 /** What a node delivers on applyCh, once per committed entry (or installed snapshot), in index order. */
@@ -34,11 +49,12 @@ export interface ApplyMsg {
 }
 
 /**
- * The apply channel: a rendezvous, like the lab's unbuffered Go channel. `send` resolves only once the tester has
- * taken the message, and the tester may call back into the node (`snapshot`, `condInstallSnapshot`) before it takes
- * the next one: never hold anything those calls need while awaiting `send`.
+ * The apply channel: a rendezvous, like the lab's unbuffered Go channel (it is one: a `Chan` the tester receives
+ * from, so it can be a case of `runtime.select`). `send` resolves only once the tester has taken the message, and
+ * the tester may call back into the node (`snapshot`, `condInstallSnapshot`) before it takes the next one: never hold
+ * anything those calls need (your mutex) while awaiting `send`.
  */
-export interface ApplyChannel {
+export interface ApplyChannel extends SendChan<ApplyMsg> {
   send(msg: ApplyMsg): Promise<void>;
 }
 
@@ -65,12 +81,30 @@ export interface Persister {
   snapshotSize(): number;
 }
 
-/** A seeded random stream. */
+/**
+ * A seeded random stream, with the names of Go's math/rand. JavaScript numbers hold integers exactly up to 2^53, so
+ * `int()` and `int63()` are uniform over [0, 2^53) rather than Go's [0, 2^63): as random, and as unlikely to collide.
+ */
 export interface Random {
-  /** Uniform integer in [0, n). */
+  /** rand.Intn(n): uniform integer in [0, n). */
   intn(n: number): number;
-  /** Uniform float in [0, 1). */
+  /** Uniform float in [0, 1) (the same as float64()). */
   float(): number;
+  /** rand.Int(): a uniform non-negative integer, below 2^53. */
+  int(): number;
+  /** rand.Int63(): the same as int(). */
+  int63(): number;
+  /** rand.Int31(): uniform integer in [0, 2^31). */
+  int31(): number;
+  /** rand.Int31n(n) / rand.Int63n(n): uniform integer in [0, n), like intn. */
+  int31n(n: number): number;
+  int63n(n: number): number;
+  /** rand.Float64(): uniform float in [0, 1). */
+  float64(): number;
+  /** rand.Perm(n): a random permutation of 0..n-1. */
+  perm(n: number): number[];
+  /** rand.Shuffle(n, swap). */
+  shuffle(n: number, swap: (i: number, j: number) => void): void;
 }
 
 /** A one-shot timer that can be re-armed and stopped. */
@@ -104,6 +138,123 @@ export interface RaftRuntime {
   decode<T = unknown>(bytes: Uint8Array): T;
   /** A structured log line, kept in the run's trace with the time, node and topic. */
   log(topic: LogTopic, message: string, fields?: Record<string, unknown>): void;
+
+  // --- Go's concurrency (see "Concurrency" below) ---------------------------------------------------------------
+
+  /**
+   * `go f()`: start `fn` as a task of its own, later — after the code that called `go` reaches its next `await` or
+   * returns, as a goroutine starts — never in the middle of the caller. If it throws (or its promise rejects) the
+   * run fails with that error, as a panic in a goroutine ends a Go program.
+   */
+  go(fn: () => unknown): void;
+  /** `var mu sync.Mutex`: unlocked. */
+  mutex(): Mutex;
+  /** `sync.NewCond(&mu)`: a condition variable whose wait() releases and re-takes `locker`. */
+  cond(locker: Mutex): Cond;
+  /** `make(chan T)` (capacity 0: every send waits for its receiver) or `make(chan T, capacity)`. */
+  chan<T>(capacity?: number): Chan<T>;
+  /**
+   * `select`: wait until one of the cases can go ahead, do it, and say which (`index`, and for a receive `value` and
+   * `ok`). When several can, one is chosen at random, as in Go. With `{ default: true }` it never waits: index -1
+   * when no case could go ahead at once. A case with no channel (`{ recv: null }`), like a nil channel in Go, is
+   * never chosen.
+   */
+  select<const C extends readonly SelectCase[]>(cases: C, options?: { default?: boolean }): Promise<Selected<C>>;
+  /** `time.After(d)`: a channel that receives `now()` once, `delayMs` from now. */
+  after(delayMs: number): RecvChan<number>;
+  /** `var wg sync.WaitGroup`. */
+  waitGroup(): WaitGroup;
+}
+
+/*
+ * Concurrency. JavaScript runs one piece of code at a time, until it reaches an `await`; raftlab's tasks are Go's
+ * goroutines with that one difference. On the simulated clock a scheduler decides what runs next: tasks that become
+ * ready (a goroutine starting, a channel hand-off, a mutex or condition variable waking a waiter, an RPC reaching its
+ * handler or its reply reaching the caller, a message on applyCh) run in a seeded random order after a small seeded
+ * delay, as they would on a real machine, so the interleavings Go produces occur here too, and the same seed still
+ * gives the same run. (The chaos knob `interleave` turns this up, or off: `--chaos interleave=0`.) On the real clock
+ * they run on the event loop's next turn.
+ *
+ * Go's rules carry over: a mutex's holder may await (it keeps the mutex meanwhile); a cond's wait() must be called
+ * holding its mutex, in a loop that re-checks the condition; a signal with no waiter is lost; sending on a closed
+ * channel, closing one twice and unlocking an unlocked mutex throw, as Go panics.
+ */
+
+/** Go's sync.Mutex. Not re-entrant, as in Go: locking it again from its holder waits for ever. */
+export interface Mutex {
+  /** mu.Lock(): resolves once the caller holds the mutex. */
+  lock(): Promise<void>;
+  /** mu.TryLock(): take it if it is free; whether it was taken. */
+  tryLock(): boolean;
+  /**
+   * mu.Lock() for the calls the tester makes synchronously (start, getState, snapshot, condInstallSnapshot, kill),
+   * which cannot wait. It takes the mutex when it is free, as it always is when every holder unlocks before its
+   * next `await` (waiting in cond.wait() releases it). If a task holds it across an `await` (an RPC, a sleep,
+   * `applyCh.send`), it throws instead of waiting: Go's Lock would block there, and if the holder is waiting for the
+   * tester (on applyCh) that is a deadlock.
+   */
+  lockSync(): void;
+  /** mu.Unlock(): throws if the mutex is not locked. */
+  unlock(): void;
+  /** Whether some task holds it. */
+  readonly locked: boolean;
+}
+
+/** Go's sync.Cond, with Go's semantics. */
+export interface Cond {
+  /**
+   * c.Wait(): release the mutex, park until a later signal() or broadcast(), take the mutex again, return. Call it
+   * holding the mutex, in a loop: `while (!ready()) await c.wait();`.
+   */
+  wait(): Promise<void>;
+  /** c.Signal(): wake the longest-parked waiter, if any. A signal with nobody waiting is lost. */
+  signal(): void;
+  /** c.Broadcast(): wake every waiter parked now. */
+  broadcast(): void;
+}
+
+/** The sending side of a channel (`chan<- T`). */
+export interface SendChan<T> {
+  /** ch <- v: resolves once the value is in the buffer or, unbuffered, taken by a receiver. Throws if closed. */
+  send(value: T): Promise<void>;
+  /** close(ch): receivers get what is buffered, then `undefined` / ok false. Throws if already closed. */
+  close(): void;
+}
+
+/** The receiving side of a channel (`<-chan T`). */
+export interface RecvChan<T> extends AsyncIterable<T> {
+  /** v := <-ch: the next value; `undefined` once the channel is closed and drained. */
+  recv(): Promise<T | undefined>;
+  /** v, ok := <-ch: ok is false once the channel is closed and drained. */
+  recvOk(): Promise<[value: T, ok: true] | [value: undefined, ok: false]>;
+  /** len(ch): values buffered now. */
+  readonly length: number;
+  /** cap(ch). */
+  readonly capacity: number;
+}
+
+/** Go's `chan T`, from `runtime.chan<T>(capacity)`. `for await (const v of ch)` is `for v := range ch`. */
+export interface Chan<T> extends SendChan<T>, RecvChan<T> {}
+
+/** A case of `runtime.select`: receive from a channel, or send a value on one. A null channel never goes ahead. */
+export type SelectCase = { readonly recv: RecvChan<unknown> | null } | { readonly send: SendChan<unknown> | null; readonly value: unknown };
+
+/** What `runtime.select` did: the case's index (-1: default) and, for a receive, the value and whether ok. */
+export type Selected<C extends readonly SelectCase[]> =
+  | { [K in keyof C]: K extends `${infer I extends number}` ? SelectedCase<I, C[K]> : never }[number]
+  | { readonly index: -1; readonly value: undefined; readonly ok: false };
+type SelectedCase<I extends number, Case> = Case extends { readonly recv: RecvChan<infer T> | null }
+  ? { readonly index: I; readonly value: T | undefined; readonly ok: boolean }
+  : { readonly index: I; readonly value: undefined; readonly ok: true };
+
+/** Go's sync.WaitGroup. */
+export interface WaitGroup {
+  /** wg.Add(delta): throws if the counter would go negative. */
+  add(delta: number): void;
+  /** wg.Done(): add(-1). */
+  done(): void;
+  /** wg.Wait(): resolves once the counter is zero. */
+  wait(): Promise<void>;
 }
 
 export interface StartResult {
@@ -114,12 +265,18 @@ export interface StartResult {
 }
 
 /**
- * One Raft peer, as the tester sees it. RPC handlers are the node's methods whose names begin with an upper-case
- * letter (`RequestVote`, `AppendEntries`, `InstallSnapshot`): the tester registers them as the service `Raft`, and
- * a peer reaches them with `call('Raft.RequestVote', args)`. A handler takes the arguments and returns the reply
- * (or a promise of it).
+ * One Raft peer, as the tester sees it. Its RPC handlers are the methods `rpcMethods` names (or, without it, every
+ * method whose name begins with an upper-case letter): the tester registers them as the service `Raft`, and a peer
+ * reaches them with `call('Raft.RequestVote', args)`. A handler takes the arguments and returns the reply (or a
+ * promise of it).
  */
 export interface RaftNode {
+  /**
+   * The names of this node's RPC handlers, e.g. `['RequestVote', 'AppendEntries', 'InstallSnapshot']`: only these are
+   * reachable by `call`, so upper-case helpers (`AssertTrue`, `ReadSnapshot`) are not. A name that is not a method of
+   * the node is an error when it starts. Leave it out and every upper-case method is a handler.
+   */
+  readonly rpcMethods?: readonly string[];
   /** Agree on `command` (if leader). Returns at once; never waits for agreement. */
   start(command: unknown): StartResult;
   getState(): { term: number; isLeader: boolean };

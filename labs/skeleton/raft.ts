@@ -13,15 +13,17 @@
  * - There are no threads and no locks: one piece of code runs at a time, until it reaches an `await`. But at every
  *   `await` anything may happen (RPCs arrive, timers fire, terms change), so after one, check again that the state
  *   you rely on still holds (e.g. that you are still a candidate in the same term).
- * - Go's goroutines are async functions you start without awaiting them (`void this.ticker()`). Each long-lived loop
- *   must await something that takes time at every turn: `runtime.sleep(ms)`, an RPC, or a promise that another part
- *   of your code resolves. On the simulated clock, a loop that never awaits one of these stops time for ever.
+ * - Go's goroutines are async functions you start with `runtime.go(() => this.ticker())` (or without awaiting them,
+ *   `void this.ticker()`, which runs at once up to its first await). Each long-lived loop must await something that
+ *   takes time at every turn: `runtime.sleep(ms)`, an RPC, a channel or a condition variable. On the simulated clock,
+ *   a loop that never awaits one of these stops time for ever.
+ * - If you port Go code: `runtime` also has Go's mutex, cond, channels, select, time.After and WaitGroup, with Go's
+ *   semantics (labs/api lists each beside its Go form).
  * - Time, randomness and encoding come from `runtime` (runtime.sleep, runtime.timer, runtime.now, runtime.random,
  *   runtime.encode/decode). Do not use setTimeout, Date.now or Math.random: runs on the simulated clock must replay
  *   exactly from their seed. Log with runtime.log(topic, message, fields): the trace viewer shows it per node.
- * - RPC handlers are the methods whose names start with an upper-case letter (RequestVote, AppendEntries,
- *   InstallSnapshot). A handler takes the arguments and returns the reply. Other peers reach it with
- *   `await this.peers[i]!.call('Raft.RequestVote', args)`.
+ * - RPC handlers are the methods `rpcMethods` lists (below). A handler takes the arguments and returns the reply.
+ *   Other peers reach it with `await this.peers[i]!.call('Raft.RequestVote', args)`.
  *
  * In the method stubs below, parameters you have not used yet start with `_` (that keeps the linter quiet); rename
  * them when you use them.
@@ -48,6 +50,8 @@ import type {
  * `snapshotValid` (and `commandValid` false) and fill in the snapshot fields.
  */
 export class Raft implements RaftNode {
+  /** The RPC handlers other peers may call: only these, so upper-case helpers of your own are not reachable. */
+  readonly rpcMethods = ['RequestVote', 'AppendEntries', 'InstallSnapshot'] as const;
   /** Ends to talk to every peer, this one included (peers[me]). All peers list them in the same order. */
   private readonly peers: Peer[];
   /** This peer's index into peers[]. */

@@ -17,7 +17,7 @@ import { runBatch } from '../runner/batch.ts';
 import { goRunProblem, prepareSelection, type PreparedImpl } from '../runner/impl.ts';
 import { History, resolveDataDir, writeAtomic, type BatchRecorder } from '../runner/history.ts';
 import { Progress } from '../runner/progress.ts';
-import { batchJson, formatClusters, formatSummaryTable, junitXml, replayCommand } from '../runner/report.ts';
+import { batchJson, formatClusters, formatPathsTable, formatSummaryTable, junitXml, replayCommand } from '../runner/report.ts';
 import type { RunRecord, TraceKeep } from '../runner/types.ts';
 import { traceCommandLine } from '../runner/commands.ts';
 
@@ -213,6 +213,11 @@ export async function runCommand(pattern: string | undefined, options: RunComman
 
   write('');
   for (const line of formatSummaryTable(batch)) write(line);
+  const paths = formatPathsTable(batch);
+  if (paths.length) {
+    write('');
+    for (const line of paths) write(line);
+  }
   const clusters = formatClusters(batch, implArg);
   if (clusters.length) {
     write('');

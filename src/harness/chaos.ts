@@ -1,8 +1,11 @@
 /**
  * Chaos knobs: harsher conditions than the course's tests create, to turn a 1-in-500 failure into 1-in-20. Every knob
- * is off by default, and a run with all knobs off is exactly the course's test. Chaos draws from its own random
- * streams, so it never shifts the network's, the tester's or a node's own choices.
+ * is off by default, and a run with all knobs off is exactly the course's test; the one exception, `interleave`, is
+ * the scheduler's level, on (at 1, a realistic machine) unless set. Chaos draws from its own random streams, so it
+ * never shifts the network's, the tester's or a node's own choices.
  */
+import { defaultInterleave, interleaveMax } from './runtime/scheduler.ts';
+
 export interface ChaosKnobs {
   /** Extra probability (0..1) that a request, and separately a reply, is lost: on reliable networks too. */
   dropRate?: number;
@@ -22,6 +25,12 @@ export interface ChaosKnobs {
   crashesPerMinute?: number;
   /** Random disconnections per minute of test time; each heals 0.5..2 s later. */
   partitionsPerMinute?: number;
+  /**
+   * The scheduler's level (src/harness/runtime/scheduler.ts): how far the order and timing of concurrent tasks
+   * (goroutine starts, channel hand-offs, RPC deliveries, applyCh) vary. Unlike the other knobs it is on by default:
+   * 1 is a realistic machine, 0 turns the scheduler off (hand-offs at once, in a fixed order), more explores further.
+   */
+  interleave?: number;
 }
 
 export type KnobName = keyof ChaosKnobs;
@@ -30,7 +39,9 @@ export interface ChaosKnobSpec {
   knob: KnobName;
   min: number;
   max: number;
-  unit: 'probability' | 'ms' | 'per minute';
+  /** The value that changes nothing (what a run without the knob has): 0 for every knob but interleave's 1. */
+  neutral: number;
+  unit: 'probability' | 'ms' | 'per minute' | 'level';
   /** For forms: a short label and what the knob does. */
   label: string;
   hint: string;
@@ -41,12 +52,21 @@ export interface ChaosKnobSpec {
  * wording. The CLI's parser, the IPC contract's validation and the app's form all read this one table.
  */
 export const chaosKnobSpecs: Readonly<Record<string, ChaosKnobSpec>> = {
-  drop: { knob: 'dropRate', min: 0, max: 1, unit: 'probability', label: 'Drop', hint: 'extra chance that a request, and separately a reply, is lost' },
-  delay: { knob: 'delayMaxMs', min: 0, max: 10_000, unit: 'ms', label: 'Delay up to', hint: 'extra uniform delay before each request reaches its server' },
-  reorder: { knob: 'reorderRate', min: 0, max: 1, unit: 'probability', label: 'Reorder', hint: 'chance that a reply is held back 200–2199 ms' },
-  quantum: { knob: 'timerQuantumMs', min: 1, max: 10_000, unit: 'ms', label: 'Timer grid', hint: 'every node timer fires on this grid, so nodes time out together' },
-  crash: { knob: 'crashesPerMinute', min: 0, max: 600, unit: 'per minute', label: 'Reboots', hint: 'a server crashes and restarts from its persisted state at once' },
-  partition: { knob: 'partitionsPerMinute', min: 0, max: 600, unit: 'per minute', label: 'Partitions', hint: 'a server is cut off, and reconnected 0.5–2 s later' },
+  drop: { knob: 'dropRate', min: 0, max: 1, neutral: 0, unit: 'probability', label: 'Drop', hint: 'extra chance that a request, and separately a reply, is lost' },
+  delay: { knob: 'delayMaxMs', min: 0, max: 10_000, neutral: 0, unit: 'ms', label: 'Delay up to', hint: 'extra uniform delay before each request reaches its server' },
+  reorder: { knob: 'reorderRate', min: 0, max: 1, neutral: 0, unit: 'probability', label: 'Reorder', hint: 'chance that a reply is held back 200–2199 ms' },
+  quantum: { knob: 'timerQuantumMs', min: 1, max: 10_000, neutral: 0, unit: 'ms', label: 'Timer grid', hint: 'every node timer fires on this grid, so nodes time out together' },
+  crash: { knob: 'crashesPerMinute', min: 0, max: 600, neutral: 0, unit: 'per minute', label: 'Reboots', hint: 'a server crashes and restarts from its persisted state at once' },
+  partition: { knob: 'partitionsPerMinute', min: 0, max: 600, neutral: 0, unit: 'per minute', label: 'Partitions', hint: 'a server is cut off, and reconnected 0.5–2 s later' },
+  interleave: {
+    knob: 'interleave',
+    min: 0,
+    max: interleaveMax,
+    neutral: defaultInterleave,
+    unit: 'level',
+    label: 'Interleaving',
+    hint: 'how much the scheduler varies the order and timing of concurrent tasks: 1 a realistic machine (default), 0 off, more explores further',
+  },
 };
 
 export class ChaosSpecError extends Error {
@@ -80,11 +100,11 @@ export function parseChaos(spec: string): ChaosKnobs {
   return knobs;
 }
 
-/** The knobs as a spec string (for replay commands and records); '' when all are off. */
+/** The knobs as a spec string (for replay commands and records); '' when none changes anything. */
 export function formatChaos(knobs: ChaosKnobs | undefined): string {
   if (!knobs) return '';
   return Object.entries(chaosKnobSpecs)
-    .filter(([, s]) => knobs[s.knob] !== undefined && knobs[s.knob] !== 0)
+    .filter(([, s]) => knobs[s.knob] !== undefined && knobs[s.knob] !== s.neutral)
     .map(([name, s]) => `${name}=${knobs[s.knob]}`)
     .join(',');
 }

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ClockMode } from '../harness/runtime/index.ts';
-import { findTest, TestSelectionError, type RaftTest } from '../harness/tester/index.ts';
+import { addPathCounts, emptyPathCounts, findTest, TestSelectionError, type PathCounts, type RaftTest } from '../harness/tester/index.ts';
 import { clusterFailures, type FailureCluster } from './cluster.ts';
 import { prepareImpl, snapshotOf, type PreparedImpl } from './impl.ts';
 import { PoolClosedError, WorkerPool, type PoolOptions, type PoolStats, type RunHooks } from './pool.ts';
@@ -55,6 +55,17 @@ export interface TestSummary {
   /** The test's own time (virtual in sim mode), over the runs that completed. */
   testMs: DurationSummary;
   wallMs: DurationSummary;
+  /** What its runs exercised (tester/paths.ts), when any run reported it. */
+  paths?: TestPaths;
+}
+
+export interface TestPaths {
+  /** Summed over the runs counted. */
+  total: PathCounts;
+  /** Runs that reported counts (a run whose process died reports none). */
+  runsCounted: number;
+  /** Of these, the runs that sent at least one InstallSnapshot: whether the test reached the install path at all. */
+  runsWithInstallSnapshot: number;
 }
 
 export interface BatchResult {
@@ -111,11 +122,19 @@ export function batchTasks(
   return tasks;
 }
 
-export function summarizeTests(testIds: readonly string[], records: readonly Pick<RunRecord, 'id' | 'status' | 'completed' | 'testMs' | 'wallMs'>[]): TestSummary[] {
+export function summarizeTests(testIds: readonly string[], records: readonly Pick<RunRecord, 'id' | 'status' | 'completed' | 'testMs' | 'wallMs' | 'paths'>[]): TestSummary[] {
   return testIds.map((id) => {
     const mine = records.filter((r) => r.id === id);
     const failed = mine.filter((r) => r.status !== 'pass').length;
     const completed = mine.filter((r) => r.completed);
+    const counted = mine.filter((r) => r.paths);
+    const paths: TestPaths | undefined = counted.length
+      ? {
+          total: counted.reduce((sum, r) => addPathCounts(sum, r.paths), emptyPathCounts()),
+          runsCounted: counted.length,
+          runsWithInstallSnapshot: counted.filter((r) => r.paths!.installSnapshotSent > 0).length,
+        }
+      : undefined;
     return {
       id,
       runs: mine.length,
@@ -124,6 +143,7 @@ export function summarizeTests(testIds: readonly string[], records: readonly Pic
       interval: wilsonInterval(failed, mine.length),
       testMs: summarize(completed.map((r) => r.testMs)),
       wallMs: summarize(completed.map((r) => r.wallMs)),
+      ...(paths ? { paths } : {}),
     };
   });
 }

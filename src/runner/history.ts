@@ -63,9 +63,18 @@ const runSummarySchema = z.object({
   wallMs: z.number(),
   completed: z.boolean(),
   traceFile: z.string().max(4_096).optional(),
+  paths: z
+    .object({
+      electionsStarted: z.number().int().nonnegative(),
+      appendEntriesRejected: z.object({ staleTerm: z.number().int().nonnegative(), logMismatch: z.number().int().nonnegative() }),
+      installSnapshotSent: z.number().int().nonnegative(),
+      snapshotsInstalled: z.number().int().nonnegative(),
+      snapshotsTaken: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 
-/** One run as history keeps it: the verdict and timings, not the output or a trace. */
+/** One run as history keeps it: the verdict, timings and what it exercised, not the output or a trace. */
 export type RunSummary = z.infer<typeof runSummarySchema>;
 
 const settingsSchema = z.object({
@@ -224,6 +233,7 @@ export function summarizeRun(record: RunRecord): RunSummary {
     wallMs: record.wallMs,
     completed: record.completed,
     ...(record.traceFile !== undefined ? { traceFile: record.traceFile } : {}),
+    ...(record.paths !== undefined ? { paths: record.paths } : {}),
   };
 }
 

@@ -28,6 +28,21 @@ const durations = z
   })
   .describe('Durations over the runs that completed.');
 
+const pathCounts = z
+  .strictObject({
+    electionsStarted: int('Elections started: distinct (candidate, term) among the RequestVote RPCs sent.'),
+    appendEntriesRejected: z
+      .strictObject({
+        staleTerm: int("Replies whose term was newer than the request's."),
+        logMismatch: int("The others: the follower's log did not match at prevLogIndex."),
+      })
+      .describe('AppendEntries replies with success false, by reason.'),
+    installSnapshotSent: int('InstallSnapshot RPCs sent.'),
+    snapshotsInstalled: int('Snapshots delivered on applyCh that CondInstallSnapshot accepted.'),
+    snapshotsTaken: int("Snapshots the tester asked a node to take (config.go's applierSnap)."),
+  })
+  .describe("What the run exercised, by the lab's RPC names (Raft.RequestVote, Raft.AppendEntries, Raft.InstallSnapshot).");
+
 const violation = z.strictObject({
   invariant: z.enum(Object.keys(invariants) as [InvariantId, ...InvariantId[]]).describe("The safety checker's rule."),
   message: z.string().describe('What happened, in the words of the run.'),
@@ -72,6 +87,7 @@ const run = z
     wallMs: ms('Wall time the run took'),
     codecWarnings: z.array(z.strictObject({ kind: z.enum(codecWarningKinds), path: z.string(), message: z.string() })).describe('What the codec warned of (labgob).'),
     chaos: chaosKnobsSchema.describe('The chaos knobs it had on.').optional(),
+    paths: pathCounts.optional(),
     implDir: z.string().describe('The implementation folder.'),
     sourcesHash: z.string().describe("SHA-256 of the implementation's source snapshot: which code ran.").optional(),
     runId: z.string().describe("The pool's id for the run.").optional(),
@@ -141,6 +157,14 @@ const batch = z.strictObject({
         interval: z.strictObject({ low: z.number(), high: z.number() }).describe('95 % Wilson interval of the failure rate.'),
         testMs: durations,
         wallMs: durations,
+        paths: z
+          .strictObject({
+            total: pathCounts.describe('Summed over the runs counted.'),
+            runsCounted: int('Runs that reported counts (a run whose process died reports none).'),
+            runsWithInstallSnapshot: int('Of these, runs that sent at least one InstallSnapshot.'),
+          })
+          .describe('What its runs exercised.')
+          .optional(),
       }),
     )
     .describe('One row per test, as the closing table.'),

@@ -39,6 +39,35 @@ export function formatSummaryTable(batch: BatchResult): string[] {
   return [`(${clock}; wall: time the run took on this machine; durations over runs that completed)`, ...table([header, ...rows], new Set([1, 2, 4, 5, 6, 7]))];
 }
 
+const perRun = (n: number, runs: number): string => {
+  const mean = n / runs;
+  return Number.isInteger(mean) ? String(mean) : mean.toFixed(1);
+};
+
+/**
+ * What the runs exercised, per test (mean per run): a test whose runs never sent InstallSnapshot, or never had an
+ * AppendEntries rejected, cannot have caught a bug in that path.
+ */
+export function formatPathsTable(batch: BatchResult): string[] {
+  const counted = batch.perTest.filter((t) => t.paths);
+  if (counted.length === 0) return [];
+  const header = ['test', 'elections', 'AE rejected: stale term', 'log mismatch', 'InstallSnapshot sent', 'in runs', 'snapshots installed', 'taken'];
+  const rows = counted.map((t) => {
+    const { total: p, runsCounted: n, runsWithInstallSnapshot } = t.paths!;
+    return [
+      t.id,
+      perRun(p.electionsStarted, n),
+      perRun(p.appendEntriesRejected.staleTerm, n),
+      perRun(p.appendEntriesRejected.logMismatch, n),
+      perRun(p.installSnapshotSent, n),
+      `${runsWithInstallSnapshot}/${n}`,
+      perRun(p.snapshotsInstalled, n),
+      perRun(p.snapshotsTaken, n),
+    ];
+  });
+  return ['What the runs exercised (mean per run; "in runs": runs that sent InstallSnapshot at all):', ...table([header, ...rows], new Set([1, 2, 3, 4, 5, 6, 7]))];
+}
+
 export function formatClusters(batch: BatchResult, implArg: string | undefined): string[] {
   if (batch.clusters.length === 0) return [];
   const lines = [`Failure clusters (${batch.clusters.length}):`];

@@ -23,6 +23,7 @@ import type { InvariantId } from '../checker/checker.ts';
 import type { ClockMode } from '../harness/runtime/types.ts';
 import type { LabPart } from '../harness/tester/types.ts';
 import type { RunStatus } from '../runner/types.ts';
+import type { TestPaths } from '../runner/batch.ts';
 import { gradeCountMax, gradeParallelMax, passRuleSchema, submissionIdPattern, type PassRule } from '../grade/plan.ts';
 
 export type { ChaosKnobs };
@@ -181,6 +182,8 @@ export interface TestResultView {
   /** Test time over the completed runs (virtual in sim mode); NaN-free: null when there were none. */
   testMs: { n: number; mean: number; sd: number; p95: number; min: number; max: number } | null;
   histogram: HistogramBin[];
+  /** What its runs exercised (summed; runs counted; runs that sent InstallSnapshot), when they reported it. */
+  paths?: TestPaths | undefined;
 }
 
 export interface FailureClusterView {

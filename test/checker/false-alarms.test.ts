@@ -175,6 +175,8 @@ describe('safety checker: what correct Rafts do passes clean', () => {
     // It stepped down (adopting the term) before sending again: fine. So is a re-sent request at the same moment.
     assert.deepEqual(checkTrace([...base, state(12, 0, 5), ae(140, 2, 0, 2, 2, 0, 0, 0)]).violations, []);
     assert.deepEqual(checkTrace([...base, ae(12, 2, 0, 2, 2, 0, 0, 0), state(12, 0, 5)]).violations, []);
+    // Or a request sent while the reply waited to be taken (its goroutine queued for the mutex), before stepping down.
+    assert.deepEqual(checkTrace([...base, ae(13, 2, 0, 2, 2, 0, 0, 0), { t: 14, kind: 'connect', node: 2 }, state(15, 0, 5)]).violations, []);
     // Still leading term 2 a heartbeat later.
     const [v] = checkTrace([...base, ae(140, 2, 0, 2, 2, 0, 0, 0), { t: 141, kind: 'connect', node: 2 }]).violations;
     assert.deepEqual([v?.invariant, v?.eventIndex, v?.context], ['higher-term-adopted', 7, [6]]);

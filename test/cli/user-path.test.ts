@@ -125,6 +125,18 @@ describe("a student's own folder, driven through the spawned CLI", function () {
     assert.ok(files.includes('setup.ts') && files.includes('registry.ts'), files.join(', '));
   });
 
+  it('run says what the runs exercised, per test, and --json carries the counts of every run', async () => {
+    const cwd = outside('paths');
+    const json = path.join(cwd, 'out.json');
+    const r = await raftlab(['run', 'TestSnapshotBasic2D', '--impl', path.join(repo, 'labs', 'corpus', 'gostyle'), '--count', '2', '--seed', '1', '--json', json, '--no-history'], { cwd });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /What the runs exercised/);
+    assert.match(r.stdout, /^TestSnapshotBasic2D(\s+[\d.]+){4}\s+2\/2\s/m, 'both runs sent InstallSnapshot');
+    const report = JSON.parse(readFileSync(json, 'utf8')) as { runs: Array<{ paths?: { installSnapshotSent: number; snapshotsTaken: number } }>; batch: { perTest: Array<{ paths?: { runsWithInstallSnapshot: number } }> } };
+    for (const run of report.runs) assert.ok(run.paths!.installSnapshotSent > 0 && run.paths!.snapshotsTaken > 0, JSON.stringify(run.paths));
+    assert.equal(report.batch.perTest[0]!.paths!.runsWithInstallSnapshot, 2);
+  });
+
   it('a bundle made in one fresh copy of raftlab replays from another, in another folder: same verdict, identical trace', async () => {
     const first = freshCopy('clone-a');
     const second = freshCopy('clone-b');

@@ -16,7 +16,8 @@ import type {
 } from '../../labs/raft/index.ts';
 import { Codec } from '../../src/harness/codec/index.ts';
 import { Persister } from '../../src/harness/persister/index.ts';
-import { SimRuntime } from '../../src/harness/runtime/index.ts';
+import { SimRuntime, concurrency } from '../../src/harness/runtime/index.ts';
+import { goRandom } from '../../src/harness/tester/node-runtime.ts';
 
 export const codec = new Codec({ onWarning: () => {} });
 
@@ -135,15 +136,19 @@ export class NodeHarness {
         this.events.push({ kind: 'apply', t: this.rt.now(), msg });
         this.onApply?.(msg);
       },
+      close: () => {
+        throw new Error('the reference never closes applyCh');
+      },
     };
     const runtime: RaftRuntime = {
       now: () => this.rt.now(),
       sleep: (ms) => this.rt.sleep(ms),
       timer: (callback) => this.rt.timer(callback),
-      random: this.rt.stream(`raft-${me}`),
+      random: goRandom(this.rt.stream(`raft-${me}`)),
       encode: (value) => codec.encode(value),
       decode: <T,>(bytes: Uint8Array) => codec.decode<T>(bytes),
       log: (topic, message) => void this.logLines.push(`${topic} ${message}`),
+      ...concurrency(this.rt, this.rt.stream(`select-${me}`), (error) => this.rt.fail(error)),
     };
     this.raft = new Raft(peers, me, observed, applyCh, runtime);
     return this.raft;

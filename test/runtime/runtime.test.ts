@@ -113,6 +113,21 @@ describe('runtime: sim clock', () => {
     );
   });
 
+  it('delays in whole microseconds, from a fractional now(): a grid is hit exactly, a deadline re-armed for is reached', async () => {
+    const rt = new SimRuntime(1, { limits: { eventsPerInstantMax: 1000 } });
+    await rt.run(async () => {
+      await rt.sleep(0.003); // now() is fractional, as after the scheduler's hand-offs
+      // Onto a 250 ms grid: 250 - 0.003 is 249.99699999999999 in floating point, and still lands on 250.
+      await rt.sleep(Math.ceil(rt.now() / 250) * 250 - rt.now());
+      assert.equal(rt.now(), 250);
+      // A loop that sleeps until a deadline a float's noise away (deadline - now() > 0, far below a microsecond):
+      // each sleep moves time, so it gets there instead of spinning at one instant.
+      const deadline = rt.now() + 1e-10;
+      while (rt.now() < deadline) await rt.sleep(deadline - rt.now());
+      assert.equal(rt.now(), 250.001);
+    });
+  });
+
   it('an exception in a timer callback fails the run with that exception', async () => {
     const rt = new SimRuntime(1);
     await assert.rejects(

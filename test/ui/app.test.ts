@@ -69,6 +69,12 @@ describe('ui: the app in Chromium (web mode)', function () {
     await page.getByTestId('batch-state').filter({ hasText: /^done$/ }).waitFor({ timeout: 30_000 });
     assert.equal(await text('batch-chaos'), 'chaos quantum=250,crash=30');
     assert.equal(await text('batch-done'), '2');
+    // What the runs exercised: elections and AppendEntries always; no InstallSnapshot in a 2B test.
+    await page.getByTestId('exercised').locator('summary').click();
+    const exercised = (await page.getByTestId('exercised-TestFailAgree2B').locator('td').allTextContents()).map((t) => t.trim());
+    assert.equal(exercised[0], 'TestFailAgree2B');
+    assert.ok(Number(exercised[1]) >= 1, `elections per run: ${exercised[1]}`);
+    assert.equal(await text('exercised-install-runs-TestFailAgree2B'), '0/2');
     // Out of range: the form does not submit (the contract would refuse it too: app-services.test.ts).
     const batchBefore = await page.getByTestId('batch-state').textContent();
     await page.getByTestId('chaos-drop').fill('2');

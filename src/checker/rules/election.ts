@@ -19,9 +19,12 @@
  *   Reads: a reply, carrying a higher term, to an AppendEntries or InstallSnapshot that a leader sent in the term it
  *   still leads; then that leader's next request.
  *   Why: ignoring a reply is always allowed (it is as if lost), so the rule does not fire on a reply alone: only on a
- *   leader that goes on in the old term, sending another request of it at a later time while getState still shows
- *   that term. A correct Raft looks at the term of a reply to a request of its current term, while it leads, before it
- *   next sends in that term.
+ *   leader that goes on in the old term, sending another request of it later while getState still shows that term. A
+ *   correct Raft looks at the term of a reply to a request of its current term, while it leads, before it next sends
+ *   in that term — but "next" is when it has taken the reply, which is not when the reply arrived: the goroutine that
+ *   received it may wait for the mutex while another, already past it, sends (Go and raftlab's scheduler both do
+ *   this). So only a request sent `replyGraceMs` or more after the reply counts: the lab allows at most ten
+ *   heartbeats a second, so a leader that leads on is still seen, at its next heartbeat.
  */
 import type { TraceEvent } from '../../trace/events.ts';
 import type { Facts } from '../facts.ts';
@@ -77,6 +80,9 @@ export function termMonotonic(facts: Facts, out: Findings): Rule {
   };
 }
 
+/** How long after a higher-term reply a leader's request of the old term may still have been built before it took the reply. */
+export const replyGraceMs = 50;
+
 interface Told {
   /** The term it leads and was told is over. */
   term: number;
@@ -120,7 +126,7 @@ export function higherTermAdopted(facts: Facts, out: Findings): Rule {
       else if (e.kind === 'state' && told.has(e.node) && e.term !== told.get(e.node)!.term) told.delete(e.node);
       else if (e.kind === 'send') {
         const p = told.get(e.node);
-        if (p && p.sentAt === undefined && e.term === p.term && e.t > p.t) p.sentAt = i;
+        if (p && p.sentAt === undefined && e.term === p.term && e.t >= p.t + replyGraceMs) p.sentAt = i;
       }
     },
     finish() {

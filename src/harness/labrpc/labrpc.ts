@@ -7,7 +7,7 @@
  */
 import { Codec } from '../codec/index.ts';
 import type { ChaosKnobs } from '../chaos.ts';
-import type { Rng, Runtime } from '../runtime/index.ts';
+import type { ReadyKind, Rng, Runtime } from '../runtime/index.ts';
 import type { DropReason, NetEvent, NetObserver, ReplyLostReason, ServerName } from './events.ts';
 import { messageOf } from '../thrown.ts';
 
@@ -22,7 +22,8 @@ export type RpcErrorCode =
   | 'RPC_DUPLICATE_END'
   | 'RPC_UNKNOWN_END'
   | 'RPC_NO_SUCH_SERVER'
-  | 'RPC_DUPLICATE_SERVICE';
+  | 'RPC_DUPLICATE_SERVICE'
+  | 'RPC_BAD_METHOD_LIST';
 
 /** A programming error around the network (the original calls log.Fatal for these). */
 export class RpcError extends Error {
@@ -76,12 +77,25 @@ export class Service {
 }
 
 /**
- * A service from an object's RPC methods: those whose names begin with an upper-case letter (own or inherited),
- * as Go's MakeService registers a receiver's exported methods. So a Raft object's `RequestVote` and
- * `AppendEntries` are RPCs while `start` and `getState` are not. Methods are bound to the object.
+ * A service from an object's RPC methods: the ones its `rpcMethods` list names, or without that list every method
+ * whose name begins with an upper-case letter (own or inherited), as Go's MakeService registers a receiver's
+ * exported methods. So a Raft object's `RequestVote` and `AppendEntries` are RPCs while `start` and `getState` are
+ * not. Methods are bound to the object. A name the list gives that is no method of the object is an error.
  */
 export function makeService(name: string, receiver: object): Service {
   const handlers: Record<string, Handler> = {};
+  const declared = (receiver as { rpcMethods?: unknown }).rpcMethods;
+  if (declared !== undefined) {
+    if (!Array.isArray(declared) || !declared.every((m) => typeof m === 'string' && m !== '' && !m.includes('.'))) {
+      throw new RpcError('RPC_BAD_METHOD_LIST', `rpcMethods must be a list of method names, e.g. ['RequestVote', 'AppendEntries'], got ${describe(declared)}`);
+    }
+    for (const key of declared as string[]) {
+      const fn = (receiver as Record<string, unknown>)[key];
+      if (typeof fn !== 'function') throw new RpcError('RPC_BAD_METHOD_LIST', `rpcMethods names '${key}', but the node has no method ${key}`);
+      handlers[key] = (fn as Handler).bind(receiver);
+    }
+    return new Service(name, handlers);
+  }
   for (let proto = receiver; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object) {
     for (const key of Object.getOwnPropertyNames(proto)) {
       const fn = (receiver as Record<string, unknown>)[key];
@@ -151,9 +165,16 @@ export class ClientEnd {
   }
 }
 
+/**
+ * Told of each RPC as it is handed to the network, with the caller's arguments as they are then; what it returns, if
+ * anything, is told the decoded reply when one comes back. For counts of what a run exercised (tester/paths.ts).
+ */
+export type CallObserver = (endName: string, svcMeth: string, args: unknown) => ((reply: unknown) => void) | undefined;
+
 export interface NetworkOptions {
   codec?: Codec;
   observer?: NetObserver;
+  onCall?: CallObserver;
   /** Harsher conditions than labrpc's own (drop, delay, reorder); off by default. */
   chaos?: ChaosKnobs;
 }
@@ -180,6 +201,7 @@ export class Network {
   readonly #chaos: ChaosKnobs;
   /** Chaos draws from its own stream, so turning it on never shifts labrpc's own choices. */
   readonly #chaosRng: Rng;
+  readonly #onCall: CallObserver | undefined;
 
   constructor(runtime: Runtime, options: NetworkOptions = {}) {
     this.runtime = runtime;
@@ -188,6 +210,7 @@ export class Network {
     this.#chaos = options.chaos ?? {};
     this.#chaosRng = runtime.stream('chaos-network');
     if (options.observer) this.#observers.push(options.observer);
+    this.#onCall = options.onCall;
   }
 
   /** Report every network event to `observer`; returns a function that stops it. */
@@ -284,12 +307,13 @@ export class Network {
       bytes: payload.length,
       payload,
     });
+    const onReply = this.#onCall?.(end.name, svcMeth, args);
     // The original hands the request to another goroutine; the caller's synchronous code runs first here too.
     await null;
-    return this.#process(rpcId, end.name, svcMeth, payload);
+    return this.#process(rpcId, end.name, svcMeth, payload, onReply);
   }
 
-  async #process(rpcId: number, endName: string, svcMeth: string, payload: Uint8Array): Promise<RpcResult<unknown>> {
+  async #process(rpcId: number, endName: string, svcMeth: string, payload: Uint8Array, onReply: ((reply: unknown) => void) | undefined): Promise<RpcResult<unknown>> {
     const rt = this.runtime;
     const rng = this.#rng;
     const enabled = this.#enabled.get(endName) === true;
@@ -322,6 +346,8 @@ export class Network {
       return failed;
     }
 
+    // The request crosses labrpc's goroutines to the handler's: the scheduler decides when it starts (sim mode).
+    if (rt.interleave > 0) await handOff(rt, 'rpc-request');
     const isDead = (): boolean => this.#enabled.get(endName) !== true || this.#servers.get(serverName) !== server;
     let handlerDone = false;
     let replyPayload: Uint8Array | undefined;
@@ -345,6 +371,9 @@ export class Network {
         resolve();
       });
     });
+
+    // ...and the reply crosses them back to the caller's.
+    if (rt.interleave > 0 && handlerDone) await handOff(rt, 'rpc-reply');
 
     if (handlerError) {
       // A bug, not a network failure: the original exits the process; here the run fails with the error.
@@ -371,7 +400,9 @@ export class Network {
     }
     this.#totalBytes += replyPayload.length;
     this.#emit({ type: 'reply', atMs: rt.now(), rpcId, endName, bytes: replyPayload.length, delayedMs, payload: replyPayload });
-    return { ok: true, reply: this.codec.decode(replyPayload) };
+    const reply = this.codec.decode(replyPayload);
+    onReply?.(reply);
+    return { ok: true, reply };
   }
 
   /** Run the handler on a fresh copy of the arguments and encode what it returns. */
@@ -400,6 +431,11 @@ export class Network {
     this.#emit({ type: 'handled', atMs: this.runtime.now(), rpcId, endName, serverName, bytes: bytes.length });
     return bytes;
   }
+}
+
+/** Resolves when the scheduler runs the ready task of `kind` it is given. */
+function handOff(rt: Runtime, kind: ReadyKind): Promise<void> {
+  return new Promise((resolve) => rt.wake(kind, resolve));
 }
 
 function describe(error: unknown): string {

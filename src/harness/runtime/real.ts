@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { RngStreams } from './prng.ts';
+import { defaultInterleave, type ReadyKind } from './scheduler.ts';
 import {
   RuntimeError,
   assertDelay,
@@ -13,13 +14,18 @@ const never = new Promise<void>(() => {});
 
 /**
  * The wall clock, as the course grades. Randomness stays seeded, so a real run can be retried with the same
- * choices, but timing is the machine's: real runs are not replayable event for event.
+ * choices, but timing is the machine's: real runs are not replayable event for event. Ready tasks (`spawn`, and
+ * `wake` from level 1 on) run on the event loop's next turn (setImmediate), after the timers and I/O already due.
  */
 export class RealRuntime implements Runtime {
   readonly mode = 'real' as const;
   readonly seed: number;
   readonly random: Rng;
+  readonly interleave: number;
   readonly #streams: RngStreams;
+  readonly #readyTasks: Partial<Record<ReadyKind, number>> = {};
+  /** Ready tasks not run yet, so ending the run can drop them. */
+  readonly #immediates = new Set<ReturnType<typeof setImmediate>>();
   readonly #startMs = performance.now();
   /** Every armed wall-clock timer, so ending the run can clear them all and the process can exit. */
   readonly #armed = new Set<ReturnType<typeof setTimeout>>();
@@ -29,10 +35,33 @@ export class RealRuntime implements Runtime {
   #failure: ((error: unknown) => void) | undefined;
   #pendingFailure: { error: unknown } | undefined;
 
-  constructor(seed: number) {
+  constructor(seed: number, options: { interleave?: number | undefined } = {}) {
     this.seed = seed;
     this.#streams = new RngStreams(seed);
     this.random = this.#streams.get('default');
+    this.interleave = options.interleave ?? defaultInterleave;
+  }
+
+  spawn(kind: ReadyKind, task: () => void): void {
+    if (this.#closed) return;
+    this.#readyTasks[kind] = (this.#readyTasks[kind] ?? 0) + 1;
+    const handle = setImmediate(() => {
+      this.#immediates.delete(handle);
+      if (this.#closed) return;
+      try {
+        task();
+      } catch (error) {
+        this.fail(error);
+      }
+    });
+    this.#immediates.add(handle);
+  }
+
+  wake(kind: ReadyKind, task: () => void): void {
+    if (this.#closed) return;
+    if (this.interleave > 0) return this.spawn(kind, task);
+    this.#readyTasks[kind] = (this.#readyTasks[kind] ?? 0) + 1;
+    task();
   }
 
   get closed(): boolean {
@@ -118,9 +147,11 @@ export class RealRuntime implements Runtime {
     this.#closed = true;
     for (const handle of this.#armed) clearTimeout(handle);
     this.#armed.clear();
+    for (const handle of this.#immediates) clearImmediate(handle);
+    this.#immediates.clear();
   }
 
   stats(): RuntimeStats {
-    return { mode: this.mode, seed: this.seed, nowMs: this.now(), events: this.#events, globalUses: {} };
+    return { mode: this.mode, seed: this.seed, nowMs: this.now(), events: this.#events, globalUses: {}, readyTasks: { ...this.#readyTasks } };
   }
 }

@@ -1,4 +1,5 @@
 import { RngStreams } from './prng.ts';
+import { defaultInterleave, readyDelayUs, type ReadyKind } from './scheduler.ts';
 import { installVirtualGlobals } from './virtual-globals.ts';
 import {
   RuntimeError,
@@ -36,10 +37,13 @@ export interface SimOptions {
   virtualizeGlobals?: boolean;
   /** Called each time virtual time moves forward, with the new time (a run process reports progress from it). */
   onAdvance?: (nowMs: number) => void;
+  /** The scheduler's level (scheduler.ts; the chaos knob `interleave`): 0 off, 1 a realistic machine (default). */
+  interleave?: number | undefined;
 }
 
 interface Scheduled {
-  readonly dueMs: number;
+  /** Virtual time is kept in whole microseconds, so that sums of small delays stay exact. */
+  readonly dueUs: number;
   /** Tie-break: at one instant, timers fire in the order they were armed. */
   readonly seq: number;
   readonly fire: () => void;
@@ -48,7 +52,7 @@ interface Scheduled {
 
 /** Earlier due time first; equal due times by arming order. */
 function before(a: Scheduled, b: Scheduled): boolean {
-  return a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.seq < b.seq);
+  return a.dueUs < b.dueUs || (a.dueUs === b.dueUs && a.seq < b.seq);
 }
 
 /** A binary min-heap of scheduled callbacks; cancelled entries are dropped lazily when they reach the top. */
@@ -101,9 +105,10 @@ let activeRun: SimRuntime | undefined;
 
 /**
  * Virtual time and seeded randomness. The run loop lets all pending work (promise continuations) settle,
- * then jumps virtual time to the earliest armed timer and fires it, and repeats. Nothing waits on the wall
- * clock, so a run is a pure function of (code, seed): the same seed gives the same events in the same order
- * at the same virtual times.
+ * then jumps virtual time to the earliest armed timer or ready task and runs it, and repeats. A ready task (a
+ * goroutine's start, a hand-off's wake-up: `spawn`, `wake`) waits a delay the scheduler draws from its own stream
+ * (scheduler.ts), so concurrent tasks run in a seeded random order. Nothing waits on the wall clock, so a run is a
+ * pure function of (code, seed): the same seed gives the same events in the same order at the same virtual times.
  *
  * One sim run at a time per thread (the globals it virtualizes are per thread); parallel runs use workers.
  */
@@ -112,12 +117,16 @@ export class SimRuntime implements Runtime {
   readonly seed: number;
   readonly random: Rng;
   readonly limits: SimLimits;
+  readonly interleave: number;
   readonly #streams: RngStreams;
+  /** The scheduler's own stream: its draws never shift the network's, the tester's or a node's. */
+  readonly #schedulerRng: Rng;
+  readonly #readyTasks: Partial<Record<ReadyKind, number>> = {};
   readonly #queue = new TimerQueue();
   readonly #virtualizeGlobals: boolean;
   readonly #onAdvance: ((nowMs: number) => void) | undefined;
   readonly #globalUses: Record<string, number> = {};
-  #nowMs = 0;
+  #nowUs = 0;
   #seq = 0;
   #events = 0;
   #eventsAtInstant = 0;
@@ -132,6 +141,9 @@ export class SimRuntime implements Runtime {
     this.#onAdvance = options.onAdvance;
     this.#streams = new RngStreams(seed);
     this.random = this.#streams.get('default');
+    this.interleave = options.interleave ?? defaultInterleave;
+    if (!(this.interleave >= 0 && Number.isFinite(this.interleave))) throw new RangeError(`interleave must be a finite level >= 0, got ${this.interleave}`);
+    this.#schedulerRng = this.#streams.get('scheduler');
   }
 
   get closed(): boolean {
@@ -139,7 +151,7 @@ export class SimRuntime implements Runtime {
   }
 
   now(): number {
-    return this.#nowMs;
+    return this.#nowUs / 1000;
   }
 
   stream(name: string): Rng {
@@ -202,10 +214,40 @@ export class SimRuntime implements Runtime {
     };
   }
 
+  /**
+   * Rounded up to whole microseconds, so a timer never fires before `now() + delayMs` — except by float noise: a delay
+   * computed from a fractional now() (`grid - now()`) is not rounded up past the grid. A positive delay always moves
+   * time by a microsecond at least, so a loop that re-arms for `deadline - now()` reaches its deadline.
+   */
   #schedule(delayMs: number, fire: () => void): Scheduled {
-    const entry: Scheduled = { dueMs: this.#nowMs + delayMs, seq: this.#seq++, fire, cancelled: false };
+    const us = Math.ceil(delayMs * 1000 - 1e-6);
+    return this.#scheduleUs(us <= 0 && delayMs > 0 ? 1 : us, fire);
+  }
+
+  #scheduleUs(delayUs: number, fire: () => void): Scheduled {
+    const entry: Scheduled = { dueUs: this.#nowUs + delayUs, seq: this.#seq++, fire, cancelled: false };
     this.#queue.push(entry);
     return entry;
+  }
+
+  spawn(kind: ReadyKind, task: () => void): void {
+    if (this.#closed) return;
+    this.#ready(kind, task);
+  }
+
+  wake(kind: ReadyKind, task: () => void): void {
+    if (this.#closed) return;
+    if (this.interleave === 0) {
+      this.#readyTasks[kind] = (this.#readyTasks[kind] ?? 0) + 1;
+      task();
+      return;
+    }
+    this.#ready(kind, task);
+  }
+
+  #ready(kind: ReadyKind, task: () => void): void {
+    this.#readyTasks[kind] = (this.#readyTasks[kind] ?? 0) + 1;
+    this.#scheduleUs(this.interleave === 0 ? 0 : readyDelayUs(kind, this.interleave, this.#schedulerRng), task);
   }
 
   async run<T>(main: () => Promise<T>): Promise<T> {
@@ -234,11 +276,11 @@ export class SimRuntime implements Runtime {
         if (!next) {
           throw new RuntimeError(
             'SIM_DEADLOCK',
-            `nothing left to do at t=${formatSeconds(this.#nowMs)}: no timer is armed, yet the run is still ` +
+            `nothing left to do at t=${formatSeconds(this.now())}: no timer is armed, yet the run is still ` +
               'waiting (on a promise nothing will resolve: a reply never sent, a send nobody receives)',
           );
         }
-        this.#advanceTo(next.dueMs);
+        this.#advanceTo(next.dueUs);
         try {
           next.fire();
         } catch (error) {
@@ -255,23 +297,23 @@ export class SimRuntime implements Runtime {
     return outcome.value;
   }
 
-  #advanceTo(dueMs: number): void {
+  #advanceTo(dueUs: number): void {
     this.#events++;
-    if (dueMs > this.#nowMs) {
-      this.#nowMs = dueMs;
+    if (dueUs > this.#nowUs) {
+      this.#nowUs = dueUs;
       this.#eventsAtInstant = 1;
-      this.#onAdvance?.(dueMs);
+      this.#onAdvance?.(this.now());
     } else if (++this.#eventsAtInstant > this.limits.eventsPerInstantMax) {
       throw new RuntimeError(
         'SIM_NO_PROGRESS',
-        `${this.limits.eventsPerInstantMax} events at t=${formatSeconds(this.#nowMs)} without time advancing ` +
+        `${this.limits.eventsPerInstantMax} events at t=${formatSeconds(this.now())} without time advancing ` +
           '(a timer or loop that re-arms itself with a 0 ms delay?)',
       );
     }
     if (this.#events > this.limits.eventsPerRunMax) {
       throw new RuntimeError(
         'SIM_EVENT_LIMIT',
-        `the run passed ${this.limits.eventsPerRunMax} events (at t=${formatSeconds(this.#nowMs)}) and was stopped`,
+        `the run passed ${this.limits.eventsPerRunMax} events (at t=${formatSeconds(this.now())}) and was stopped`,
       );
     }
   }
@@ -280,9 +322,10 @@ export class SimRuntime implements Runtime {
     return {
       mode: this.mode,
       seed: this.seed,
-      nowMs: this.#nowMs,
+      nowMs: this.now(),
       events: this.#events,
       globalUses: { ...this.#globalUses },
+      readyTasks: { ...this.#readyTasks },
     };
   }
 }

@@ -6,6 +6,9 @@
 
 export type ClockMode = 'real' | 'sim';
 
+/** What became ready: the kinds of wake-up the scheduler orders (scheduler.ts; counted in RuntimeStats.readyTasks). */
+export type ReadyKind = 'go' | 'chan' | 'mutex' | 'cond' | 'waitgroup' | 'rpc-request' | 'rpc-reply' | 'apply';
+
 /** A seeded stream of random numbers. Each consumer takes its own stream (see `Runtime.stream`). */
 export interface Rng {
   /** Uniform integer in [0, n), like Go's `rand.Intn(n)`. `n` must be a positive safe integer. */
@@ -40,6 +43,8 @@ export interface RuntimeStats {
   readonly events: number;
   /** How often code under test reached a global clock or Math.random that sim mode virtualized. */
   readonly globalUses: Readonly<Record<string, number>>;
+  /** Ready tasks the scheduler ran, by kind (goroutine starts, channel hand-offs, RPC deliveries...). */
+  readonly readyTasks: Readonly<Partial<Record<ReadyKind, number>>>;
 }
 
 export interface Runtime {
@@ -67,6 +72,23 @@ export interface Runtime {
   fail(error: unknown): void;
   /** True once the run has ended (finished, failed or been closed). */
   readonly closed: boolean;
+  /**
+   * The scheduler's level (the chaos knob `interleave`, src/harness/runtime/scheduler.ts): 0 off, 1 a realistic
+   * machine (the default), more explores further.
+   */
+  readonly interleave: number;
+  /**
+   * Start `task` later, as a goroutine starts: never inside the caller, only once it has yielded. Sim: as the
+   * scheduler orders it (at level 0, after what is already due now, in the order of the calls); real: on the event
+   * loop's next turn. A throw fails the run.
+   */
+  spawn(kind: ReadyKind, task: () => void): void;
+  /**
+   * A hand-off made a waiting task ready (a channel's receiver, a mutex's next holder, an RPC's handler): run its
+   * continuation `task` as the scheduler orders it. At level 0 it runs at once, inside the caller (as a promise
+   * resolved there would continue): the order raftlab had before it had a scheduler. A throw fails the run.
+   */
+  wake(kind: ReadyKind, task: () => void): void;
   /** Run `main` to completion on this runtime's clock. A runtime runs once. */
   run<T>(main: () => Promise<T>): Promise<T>;
   stats(): RuntimeStats;

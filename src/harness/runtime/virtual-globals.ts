@@ -113,7 +113,8 @@ export function installVirtualGlobals(run: VirtualClock): () => void {
   g.clearInterval = (handle: unknown) => clear(handle, realClearTimeout);
   g.clearImmediate = (handle: unknown) => clear(handle, realClearImmediate);
 
-  const virtualNow = (): number => virtualEpochMs + run.now();
+  // Date counts whole milliseconds; virtual time has microseconds (the scheduler's delays).
+  const virtualNow = (): number => virtualEpochMs + Math.floor(run.now());
   class VirtualDate extends RealDate {
     constructor(...args: unknown[]) {
       if (args.length === 0) {

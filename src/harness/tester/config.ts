@@ -7,10 +7,10 @@
 import type { ApplyMsg, MakeRaft, RaftNode } from '../../../labs/api/index.ts';
 import { Network, Server, makeService, type ClientEnd, type NetObserver } from '../labrpc/index.ts';
 import { Persister, persisterFile } from '../persister/index.ts';
-import type { Rng, Runtime } from '../runtime/index.ts';
-import { RendezvousChannel } from './apply-channel.ts';
+import { GoChan, type Rng, type Runtime } from '../runtime/index.ts';
 import { ImplementationError, TestFailure, callNode, fmtV, type TestingT } from './failure.ts';
 import { nodeRuntime, type NodeRuntimeEnv } from './node-runtime.ts';
+import type { PathCounter } from './paths.ts';
 import { noTracer, type CheckDetails, type CheckName, type ConfigTracer, type MakeConfigTracer } from './tracer.ts';
 
 /** config.go's names for its checks: where a failure fired. */
@@ -34,11 +34,15 @@ export interface ConfigEnv extends NodeRuntimeEnv {
   netObserver?: NetObserver | undefined;
   /** Makes the tracer that hears every tester event (tracing.ts); without one, nothing is traced. */
   tracer?: MakeConfigTracer | undefined;
+  /** Counts what the run exercised (paths.ts): RPCs by kind, snapshots taken and installed. */
+  paths?: PathCounter | undefined;
   /** Called with the config as soon as it exists, so the runner can clean it up if the test throws. */
   onConfig?: ((cfg: Config) => void) | undefined;
 }
 
-type Applier = (i: number, applyCh: RendezvousChannel) => Promise<void>;
+/** The lab's unbuffered `chan ApplyMsg`: every send waits until the applier has taken the message. */
+type ApplyCh = GoChan<ApplyMsg>;
+type Applier = (i: number, applyCh: ApplyCh) => Promise<void>;
 
 export class Config {
   readonly t: TestingT;
@@ -75,7 +79,14 @@ export class Config {
     this.t = env.t;
     this.#rt = env.runtime;
     this.n = n;
-    this.net = new Network(env.runtime, { codec: env.codec, observer: env.netObserver, chaos: env.chaos });
+    const paths = env.paths;
+    this.net = new Network(env.runtime, {
+      codec: env.codec,
+      observer: env.netObserver,
+      chaos: env.chaos,
+      // End names are `${caller}->${callee}#${generation}` (start1).
+      ...(paths ? { onCall: (endName: string, svcMeth: string, args: unknown) => paths.sent(Number.parseInt(endName, 10), svcMeth, args) } : {}),
+    });
     this.rafts = Array.from({ length: n }, () => null);
     this.applyErr = Array.from({ length: n }, () => '');
     this.connected = Array.from({ length: n }, () => false);
@@ -137,8 +148,10 @@ export class Config {
 
   /** Applier for 2A-2C: check that committed commands agree across servers and arrive in order. */
   readonly applier: Applier = async (i, applyCh) => {
+    // for m := range applyCh: a Raft may close it.
     for (;;) {
-      const m = await applyCh.receive();
+      const [m, ok] = await applyCh.recvOk();
+      if (!ok) return;
       if (m.commandValid) this.#checkApplied(i, m); // ignore other types of ApplyMsg
     }
   };
@@ -147,12 +160,14 @@ export class Config {
   readonly applierSnap: Applier = async (i, applyCh) => {
     let lastApplied = 0;
     for (;;) {
-      const m = await applyCh.receive();
+      const [m, ok] = await applyCh.recvOk();
+      if (!ok) return;
       if (m.snapshotValid) {
         const rf = this.#currentRaft(i, 'a snapshot');
         const installed = callNode(i, 'condInstallSnapshot()', () => rf.condInstallSnapshot(m.snapshotTerm, m.snapshotIndex, m.snapshot));
         this.#tracer.applySnapshot(i, m.snapshotIndex, m.snapshotTerm, m.snapshot?.length ?? 0, !!installed);
         if (installed) {
+          this.#env.paths?.snapshotInstalled();
           this.logs[i] = new Map();
           let v: unknown;
           try {
@@ -171,6 +186,7 @@ export class Config {
           const snapshot = this.#env.codec.encode(m.command, 'snapshot');
           const rf = this.#currentRaft(i, 'command ' + m.commandIndex);
           this.#tracer.snapshot(i, m.commandIndex, snapshot.length);
+          this.#env.paths?.snapshotTaken();
           callNode(i, 'snapshot()', () => rf.snapshot(m.commandIndex, snapshot));
         }
       }
@@ -194,7 +210,7 @@ export class Config {
     }
     this.saved[i] = this.saved[i]?.copy() ?? this.#makePersister(i);
 
-    const applyCh = new RendezvousChannel();
+    const applyCh: ApplyCh = new GoChan<ApplyMsg>(this.#rt, 0, 'apply');
     // The original starts the applier before Make, so a Raft may deliver before make() returns.
     void applier.call(this, i, applyCh).catch((error: unknown) => this.#rt.fail(error));
     this.#tracer.restart(i, generation);

@@ -3,7 +3,7 @@ export * from './config.ts';
 export * from './failure.ts';
 export * from './registry.ts';
 export * from './run-test.ts';
+export * from './paths.ts';
 export * from './load-impl.ts';
-export { RendezvousChannel } from './apply-channel.ts';
 export * from '../loader/bug-patch.ts';
 export * from './node-runtime.ts';

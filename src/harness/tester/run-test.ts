@@ -7,6 +7,7 @@ import type { TesterTraceEvent } from '../../trace/schema.ts';
 import { ChaosMonkey } from './chaos-monkey.ts';
 import { Config, type PassedLine } from './config.ts';
 import type { NodeLogLine } from './node-runtime.ts';
+import { PathCounter, type PathCounts } from './paths.ts';
 import { TestFailure, makeTestingT } from './failure.ts';
 import { testerTracing } from './tracing.ts';
 import type { RaftTest, TestEnv } from './types.ts';
@@ -69,6 +70,8 @@ export interface TestRunResult {
   codecWarnings: CodecWarning[];
   /** The chaos knobs the run had on, if any (a replay needs them). */
   chaos?: ChaosKnobs;
+  /** What the run exercised: elections, rejected AppendEntries by reason, InstallSnapshot, snapshots (paths.ts). */
+  paths?: PathCounts;
 }
 
 /** Clean up every config a test made, its chaos first; `quietly` ignores cleanup's own failures (the test already failed). */
@@ -90,7 +93,7 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
     output.push(line);
     options.onOutput?.(line);
   };
-  const runtime = makeRuntime(options.mode, options.seed, options.simOptions);
+  const runtime = makeRuntime(options.mode, options.seed, { ...options.simOptions, interleave: options.chaos?.interleave ?? options.simOptions?.interleave });
   options.onRuntime?.(runtime);
   const codecWarnings: CodecWarning[] = [];
   const codec = new Codec({
@@ -101,6 +104,7 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
   });
   const t = makeTestingT(print, test.id);
   const configs: Config[] = [];
+  const paths = new PathCounter();
   const monkeys: ChaosMonkey[] = [];
   const tracer = options.onTraceEvent
     ? testerTracing({ onEvent: options.onTraceEvent, runtime, codec, describeState: options.describeState })
@@ -110,11 +114,16 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
     random: runtime.stream('tester'),
     sleep: (ms) => runtime.sleep(ms),
     now: () => runtime.now(),
-    go: <T,>(task: () => Promise<T>) =>
-      task().catch((error: unknown): undefined => {
-        if (!(error instanceof TestFailure)) runtime.fail(error);
-        return undefined;
-      }),
+    go: <T,>(task: () => Promise<T>) => {
+      const run = (): Promise<T | undefined> =>
+        task().catch((error: unknown): undefined => {
+          if (!(error instanceof TestFailure)) runtime.fail(error);
+          return undefined;
+        });
+      // A goroutine of the test starts when the scheduler says (at level 0 at once, as raftlab ran before it had one).
+      if (runtime.interleave === 0) return run();
+      return new Promise<T | undefined>((resolve) => runtime.spawn('go', () => resolve(run())));
+    },
     makeConfig: (n, unreliable, snapshot) => {
       const cfg = new Config(
         {
@@ -127,6 +136,7 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
           chaos: options.chaos,
           onLog: options.onLog,
           netObserver: options.netObserver,
+          paths,
           tracer,
           onConfig: (made) => configs.push(made),
         },
@@ -183,6 +193,7 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
     }
   }
   result.failureMessages = [...t.messages];
+  result.paths = paths.counts;
   if (result.message !== undefined && !result.failureMessages.includes(result.message)) result.failureMessages.push(result.message);
   result.testMs = runtime.now();
   options.onTraceEvent?.({ t: result.testMs, kind: 'test-end', status: result.status, message: result.message });

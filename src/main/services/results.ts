@@ -27,7 +27,7 @@ export function histogram(values: readonly number[], bins = HISTOGRAM_BINS): His
 }
 
 /** What a result view reads of a run: a RunRecord and history's RunSummary both have it. */
-export type ResultRun = Pick<RunSummary, 'id' | 'seed' | 'status' | 'message' | 'errorCode' | 'site' | 'testMs' | 'wallMs' | 'completed' | 'traceFile'>;
+export type ResultRun = Pick<RunSummary, 'id' | 'seed' | 'status' | 'message' | 'errorCode' | 'site' | 'testMs' | 'wallMs' | 'completed' | 'traceFile' | 'paths'>;
 
 export function runView(record: ResultRun): RunView {
   return {
@@ -51,6 +51,7 @@ export function resultsView(testIds: readonly string[], runs: readonly ResultRun
     interval: { low: t.interval.low, high: t.interval.high },
     testMs: t.testMs.n > 0 ? { ...t.testMs } : null,
     histogram: histogram(runs.filter((r) => r.id === t.id && r.completed).map((r) => r.testMs)),
+    ...(t.paths ? { paths: t.paths } : {}),
   }));
   // The runner's clusters carry their members: nothing here groups them again.
   const clusters: FailureClusterView[] = clusterFailures(runs).map((c) => ({

@@ -23,7 +23,7 @@ export function chaosOf(form: ChaosForm): ChaosKnobs {
   const knobs: ChaosKnobs = {};
   for (const [name, spec] of Object.entries(chaosKnobSpecs)) {
     const raw = String(form[name] ?? '').trim();
-    if (raw !== '' && Number(raw) !== 0) knobs[spec.knob] = Number(raw);
+    if (raw !== '' && Number(raw) !== spec.neutral) knobs[spec.knob] = Number(raw);
   }
   return knobs;
 }

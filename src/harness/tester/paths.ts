@@ -1,0 +1,107 @@
+/**
+ * What a run exercised: how often it went down the paths a bug hides in. A test that never sends InstallSnapshot
+ * cannot catch a bug in the install path, however many seeds it runs; these counts show whether it got there.
+ *
+ * RPCs are recognised by the lab's method names (Raft.RequestVote, Raft.AppendEntries, Raft.InstallSnapshot, as the
+ * checker reads them) and their fields by Figure 2's names, with either capitalisation of the first letter. An
+ * implementation that names them otherwise is simply not counted: nothing here changes a verdict.
+ */
+
+export interface PathCounts {
+  /** Elections started: distinct (candidate, term) among the RequestVote RPCs sent. */
+  electionsStarted: number;
+  /** AppendEntries replies with success false, by reason: the follower's term was newer, or its log did not match. */
+  appendEntriesRejected: { staleTerm: number; logMismatch: number };
+  /** InstallSnapshot RPCs sent. */
+  installSnapshotSent: number;
+  /** Snapshots a node delivered on applyCh that CondInstallSnapshot accepted (the tester then installs them). */
+  snapshotsInstalled: number;
+  /** Snapshots the tester asked a node to take (config.go's applierSnap, every 10 commands). */
+  snapshotsTaken: number;
+}
+
+export const emptyPathCounts = (): PathCounts => ({
+  electionsStarted: 0,
+  appendEntriesRejected: { staleTerm: 0, logMismatch: 0 },
+  installSnapshotSent: 0,
+  snapshotsInstalled: 0,
+  snapshotsTaken: 0,
+});
+
+/** Sums of several runs' counts (a run without counts, e.g. one that crashed its process, adds nothing). */
+export function addPathCounts(into: PathCounts, more: PathCounts | undefined): PathCounts {
+  if (!more) return into;
+  into.electionsStarted += more.electionsStarted;
+  into.appendEntriesRejected.staleTerm += more.appendEntriesRejected.staleTerm;
+  into.appendEntriesRejected.logMismatch += more.appendEntriesRejected.logMismatch;
+  into.installSnapshotSent += more.installSnapshotSent;
+  into.snapshotsInstalled += more.snapshotsInstalled;
+  into.snapshotsTaken += more.snapshotsTaken;
+  return into;
+}
+
+/** The counts as one short line: `elections 3 · AppendEntries rejected 2 (stale term 1, log mismatch 1) · …`. */
+export function formatPathCounts(p: PathCounts): string {
+  const rejected = p.appendEntriesRejected.staleTerm + p.appendEntriesRejected.logMismatch;
+  return [
+    `elections ${p.electionsStarted}`,
+    `AppendEntries rejected ${rejected} (stale term ${p.appendEntriesRejected.staleTerm}, log mismatch ${p.appendEntriesRejected.logMismatch})`,
+    `InstallSnapshot sent ${p.installSnapshotSent}`,
+    `snapshots installed ${p.snapshotsInstalled}`,
+    `snapshots taken ${p.snapshotsTaken}`,
+  ].join(' · ');
+}
+
+const field = (o: unknown, name: string): unknown => {
+  if (!o || typeof o !== 'object') return undefined;
+  const r = o as Record<string, unknown>;
+  return name in r ? r[name] : r[name[0]!.toUpperCase() + name.slice(1)];
+};
+const intField = (o: unknown, name: string): number | undefined => {
+  const v = field(o, name);
+  return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
+};
+
+/** Counts one run's paths; the network and the tester's applier report to it. */
+export class PathCounter {
+  readonly counts: PathCounts = emptyPathCounts();
+  /** `${caller}:${term}` of every RequestVote sent. */
+  readonly #candidacies = new Set<string>();
+
+  /**
+   * An RPC handed to the network (labrpc's send): `args` as the caller passed them, read now, before the caller can
+   * change them. Returns what to do with its reply, if it gets one and its reply matters.
+   */
+  sent(caller: number, svcMeth: string, args: unknown): ((reply: unknown) => void) | undefined {
+    switch (svcMeth) {
+      case 'Raft.RequestVote': {
+        const term = intField(args, 'term');
+        if (term !== undefined) this.#candidacies.add(`${caller}:${term}`);
+        this.counts.electionsStarted = this.#candidacies.size;
+        return undefined;
+      }
+      case 'Raft.InstallSnapshot':
+        this.counts.installSnapshotSent++;
+        return undefined;
+      case 'Raft.AppendEntries': {
+        const term = intField(args, 'term');
+        return (reply) => {
+          if (field(reply, 'success') !== false) return;
+          const replyTerm = intField(reply, 'term');
+          if (term !== undefined && replyTerm !== undefined && replyTerm > term) this.counts.appendEntriesRejected.staleTerm++;
+          else this.counts.appendEntriesRejected.logMismatch++;
+        };
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  snapshotInstalled(): void {
+    this.counts.snapshotsInstalled++;
+  }
+
+  snapshotTaken(): void {
+    this.counts.snapshotsTaken++;
+  }
+}
