@@ -259,7 +259,7 @@ export function registerRunCommand(program: Command): void {
     .option('--parallel <p>', 'run processes at once (default: the number of CPUs)', integerOption('--parallel', 1, 64))
     .addOption(new Option('--mode <clock>', 'real: wall clock; sim: virtual time, replayable').choices(['sim', 'real']).default('sim'))
     .option('--seed <n>', 'base seed (default: random)', integerOption('--seed', 0))
-    .option('--impl <dir>', 'the Raft implementation folder (default: the reference, labs/raft)')
+    .option('--impl <dir>', 'the Raft implementation folder (default: the raftlab project here, else the reference)')
     .option('--stop-on-fail', 'stop at the first failing run')
     .option('--json <file>', 'write the batch summary and every run as JSON')
     .option('--junit <file>', 'write JUnit XML (a testsuite per test, a testcase per run)')
