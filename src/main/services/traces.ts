@@ -197,10 +197,15 @@ function testerFailure(e: TraceEvent): boolean {
   return (e.kind === 'check' && !e.ok) || (e.kind === 'one' && e.phase === 'failed') || (e.kind === 'wait' && e.outcome === 'failed');
 }
 
+/** Trace indexes kept by the trace service (each is a few kilobytes). */
+const tracesIndexedMax = 32;
+
 export class TraceService {
   /** Traces opened from a bundle (their real path) → the bundle, which a replay runs with its own sources. */
   readonly #bundles = new Map<string, { bundle: string; name: string }>();
   readonly #opened = new Map<string, OpenedTrace>();
+  /** The index of each trace lately read page by page, while its file stays as it was (size and mtime). */
+  readonly #indexes = new Map<string, { size: number; mtimeMs: number; index: TraceIndex }>();
 
   constructor(
     readonly access: TraceAccess,
@@ -302,10 +307,21 @@ export class TraceService {
   async page(file: string, page: number): Promise<TraceEvent[]> {
     const real = this.access.check(file);
     return asInput(async () => {
-      const index = await readTraceIndex(real);
+      const index = await this.#indexOf(real);
       if (page >= index.pages.length) throw new InputError(`No page ${page}: the trace has ${index.pages.length}`);
       return readTracePage(real, page, index);
     });
+  }
+
+  /** A viewer reads a trace's pages one after another: its index is read once, not once per page. */
+  async #indexOf(file: string): Promise<TraceIndex> {
+    const { size, mtimeMs } = statSync(file);
+    const known = this.#indexes.get(file);
+    if (known && known.size === size && known.mtimeMs === mtimeMs) return known.index;
+    const index = await readTraceIndex(file);
+    if (this.#indexes.size >= tracesIndexedMax) this.#indexes.delete(this.#indexes.keys().next().value!);
+    this.#indexes.set(file, { size, mtimeMs, index });
+    return index;
   }
 
   /** A trace as NDJSON, text, ShiViz or a bundle: its bytes and suggested file name. */
