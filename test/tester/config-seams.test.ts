@@ -60,7 +60,7 @@ describe('config seams: the tracer', () => {
     const events: TesterTraceEvent[] = [];
     const observers: NetObserver[] = [];
     const saved: Array<Persister | null> = [Persister.memory()];
-    const cluster: TracedCluster = { n: 1, net: { observe: (o) => (observers.push(o), () => {}) }, rafts: [null], saved };
+    const cluster: TracedCluster = { n: 1, net: { observe: (o) => (observers.push(o), () => {}), observeCalls: () => {} }, rafts: [null], saved };
     const tracer = new TesterTracing({ onEvent: (e) => events.push(e), runtime: { now: () => 7, fail: (e) => assert.fail(String(e)) }, codec }, cluster);
     assert.equal(observers.length, 1, 'it watches the network, to see state changes');
     const state = (terms: number[]) => codec.encode({ currentTerm: 2, votedFor: 0, log: { snapshotIndex: 0, snapshotTerm: 0, terms, commands: terms.map((t) => t * 10) } });

@@ -174,7 +174,6 @@ export type CallObserver = (endName: string, svcMeth: string, args: unknown) => 
 export interface NetworkOptions {
   codec?: Codec;
   observer?: NetObserver;
-  onCall?: CallObserver;
   /** Harsher conditions than labrpc's own (drop, delay, reorder); off by default. */
   chaos?: ChaosKnobs;
 }
@@ -201,7 +200,7 @@ export class Network {
   readonly #chaos: ChaosKnobs;
   /** Chaos draws from its own stream, so turning it on never shifts labrpc's own choices. */
   readonly #chaosRng: Rng;
-  readonly #onCall: CallObserver | undefined;
+  readonly #callObservers: CallObserver[] = [];
 
   constructor(runtime: Runtime, options: NetworkOptions = {}) {
     this.runtime = runtime;
@@ -210,7 +209,6 @@ export class Network {
     this.#chaos = options.chaos ?? {};
     this.#chaosRng = runtime.stream('chaos-network');
     if (options.observer) this.#observers.push(options.observer);
-    this.#onCall = options.onCall;
   }
 
   /** Report every network event to `observer`; returns a function that stops it. */
@@ -220,6 +218,11 @@ export class Network {
       const i = this.#observers.indexOf(observer);
       if (i >= 0) this.#observers.splice(i, 1);
     };
+  }
+
+  /** Tell `observer` of every RPC handed to the network, and of its decoded reply if it asks (CallObserver). */
+  observeCalls(observer: CallObserver): void {
+    this.#callObservers.push(observer);
   }
 
   reliable(yes: boolean): void {
@@ -307,10 +310,16 @@ export class Network {
       bytes: payload.length,
       payload,
     });
-    const onReply = this.#onCall?.(end.name, svcMeth, args);
+    const onReply = this.#callObservers.length === 1 ? this.#callObservers[0]!(end.name, svcMeth, args) : this.#callsTold(end.name, svcMeth, args);
     // The original hands the request to another goroutine; the caller's synchronous code runs first here too.
     await null;
     return this.#process(rpcId, end.name, svcMeth, payload, onReply);
+  }
+
+  #callsTold(endName: string, svcMeth: string, args: unknown): ((reply: unknown) => void) | undefined {
+    if (this.#callObservers.length === 0) return undefined;
+    const told = this.#callObservers.map((o) => o(endName, svcMeth, args)).filter((f) => f !== undefined);
+    return told.length ? (reply) => told.forEach((f) => f(reply)) : undefined;
   }
 
   async #process(rpcId: number, endName: string, svcMeth: string, payload: Uint8Array, onReply: ((reply: unknown) => void) | undefined): Promise<RpcResult<unknown>> {

@@ -10,7 +10,6 @@ import { Persister, persisterFile } from '../persister/index.ts';
 import { GoChan, type Rng, type Runtime } from '../runtime/index.ts';
 import { ImplementationError, TestFailure, callNode, fmtV, type TestingT } from './failure.ts';
 import { nodeRuntime, type NodeRuntimeEnv } from './node-runtime.ts';
-import type { PathCounter } from './paths.ts';
 import { noTracer, type CheckDetails, type CheckName, type ConfigTracer, type MakeConfigTracer } from './tracer.ts';
 
 /** config.go's names for its checks: where a failure fired. */
@@ -34,8 +33,6 @@ export interface ConfigEnv extends NodeRuntimeEnv {
   netObserver?: NetObserver | undefined;
   /** Makes the tracer that hears every tester event (tracing.ts); without one, nothing is traced. */
   tracer?: MakeConfigTracer | undefined;
-  /** Counts what the run exercised (paths.ts): RPCs by kind, snapshots taken and installed. */
-  paths?: PathCounter | undefined;
   /** Called with the config as soon as it exists, so the runner can clean it up if the test throws. */
   onConfig?: ((cfg: Config) => void) | undefined;
 }
@@ -79,14 +76,7 @@ export class Config {
     this.t = env.t;
     this.#rt = env.runtime;
     this.n = n;
-    const paths = env.paths;
-    this.net = new Network(env.runtime, {
-      codec: env.codec,
-      observer: env.netObserver,
-      chaos: env.chaos,
-      // End names are `${caller}->${callee}#${generation}` (start1).
-      ...(paths ? { onCall: (endName: string, svcMeth: string, args: unknown) => paths.sent(Number.parseInt(endName, 10), svcMeth, args) } : {}),
-    });
+    this.net = new Network(env.runtime, { codec: env.codec, observer: env.netObserver, chaos: env.chaos });
     this.rafts = Array.from({ length: n }, () => null);
     this.applyErr = Array.from({ length: n }, () => '');
     this.connected = Array.from({ length: n }, () => false);
@@ -148,7 +138,6 @@ export class Config {
 
   /** Applier for 2A-2C: check that committed commands agree across servers and arrive in order. */
   readonly applier: Applier = async (i, applyCh) => {
-    // for m := range applyCh: a Raft may close it.
     for (;;) {
       const [m, ok] = await applyCh.recvOk();
       if (!ok) return;
@@ -167,7 +156,6 @@ export class Config {
         const installed = callNode(i, 'condInstallSnapshot()', () => rf.condInstallSnapshot(m.snapshotTerm, m.snapshotIndex, m.snapshot));
         this.#tracer.applySnapshot(i, m.snapshotIndex, m.snapshotTerm, m.snapshot?.length ?? 0, !!installed);
         if (installed) {
-          this.#env.paths?.snapshotInstalled();
           this.logs[i] = new Map();
           let v: unknown;
           try {
@@ -186,7 +174,6 @@ export class Config {
           const snapshot = this.#env.codec.encode(m.command, 'snapshot');
           const rf = this.#currentRaft(i, 'command ' + m.commandIndex);
           this.#tracer.snapshot(i, m.commandIndex, snapshot.length);
-          this.#env.paths?.snapshotTaken();
           callNode(i, 'snapshot()', () => rf.snapshot(m.commandIndex, snapshot));
         }
       }
@@ -267,18 +254,12 @@ export class Config {
     }
   }
 
-  rpcCount(server: number): number {
-    return this.net.getCount(server);
-  }
-  rpcTotal(): number {
-    return this.net.getTotalCount();
-  }
+  rpcCount = (server: number): number => this.net.getCount(server);
+  rpcTotal = (): number => this.net.getTotalCount();
+  bytesTotal = (): number => this.net.getTotalBytes();
   setUnreliable(unreliable: boolean): void {
     this.net.reliable(!unreliable);
     this.#tracer.unreliable(unreliable);
-  }
-  bytesTotal(): number {
-    return this.net.getTotalBytes();
   }
   setLongReordering(longReordering: boolean): void {
     this.net.longReordering(longReordering);

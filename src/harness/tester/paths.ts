@@ -4,8 +4,10 @@
  *
  * RPCs are recognised by the lab's method names (Raft.RequestVote, Raft.AppendEntries, Raft.InstallSnapshot, as the
  * checker reads them) and their fields by Figure 2's names, with either capitalisation of the first letter. An
- * implementation that names them otherwise is simply not counted: nothing here changes a verdict.
+ * implementation that names them otherwise is simply not counted: nothing here changes a verdict. The counter hears
+ * the tester as a tracer does (countingPaths wraps the run's tracer), so config.ts stays the port of config.go.
  */
+import { noTracer, type ConfigTracer, type MakeConfigTracer } from './tracer.ts';
 
 export interface PathCounts {
   /** Elections started: distinct (candidate, term) among the RequestVote RPCs sent. */
@@ -104,4 +106,30 @@ export class PathCounter {
   snapshotTaken(): void {
     this.counts.snapshotsTaken++;
   }
+}
+
+/**
+ * The run's tracer (or none), with `counter` also told of the snapshots the tester takes and installs and of every
+ * RPC on the cluster's network. End names are `${caller}->${callee}#${generation}` (config.ts's start1).
+ */
+export function countingPaths(counter: PathCounter, inner: MakeConfigTracer | undefined): MakeConfigTracer {
+  return (cluster) => {
+    const tracer: ConfigTracer = inner?.(cluster) ?? noTracer;
+    cluster.net.observeCalls((endName, svcMeth, args) => counter.sent(Number.parseInt(endName, 10), svcMeth, args));
+    // Every method forwarded to the tracer (a class instance: its methods are on its prototype), two counted first.
+    const counting = {} as Record<keyof ConfigTracer, unknown>;
+    for (const key of Object.keys(noTracer) as Array<keyof ConfigTracer>) {
+      const method = tracer[key] as (...args: unknown[]) => unknown;
+      counting[key] = (...args: unknown[]) => method.apply(tracer, args);
+    }
+    counting.applySnapshot = (i: number, index: number, term: number, bytes: number, installed: boolean): void => {
+      if (installed) counter.snapshotInstalled();
+      tracer.applySnapshot(i, index, term, bytes, installed);
+    };
+    counting.snapshot = (i: number, index: number, bytes: number): void => {
+      counter.snapshotTaken();
+      tracer.snapshot(i, index, bytes);
+    };
+    return counting as ConfigTracer;
+  };
 }

@@ -7,7 +7,7 @@ import type { TesterTraceEvent } from '../../trace/schema.ts';
 import { ChaosMonkey } from './chaos-monkey.ts';
 import { Config, type PassedLine } from './config.ts';
 import type { NodeLogLine } from './node-runtime.ts';
-import { PathCounter, type PathCounts } from './paths.ts';
+import { PathCounter, countingPaths, type PathCounts } from './paths.ts';
 import { TestFailure, makeTestingT } from './failure.ts';
 import { testerTracing } from './tracing.ts';
 import type { RaftTest, TestEnv } from './types.ts';
@@ -136,8 +136,7 @@ export async function runTest(test: RaftTest, options: TestRunOptions): Promise<
           chaos: options.chaos,
           onLog: options.onLog,
           netObserver: options.netObserver,
-          paths,
-          tracer,
+          tracer: countingPaths(paths, tracer),
           onConfig: (made) => configs.push(made),
         },
         n,

@@ -4,7 +4,7 @@
  * call per event and no "if tracing" anywhere; tracing.ts is the tracer that builds the trace's events.
  */
 import type { Persister as RaftPersister, RaftNode } from '../../../labs/api/index.ts';
-import type { NetObserver } from '../labrpc/index.ts';
+import type { CallObserver, NetObserver } from '../labrpc/index.ts';
 
 /** The checks of config.go a trace reports, by name. */
 export type CheckName = 'one-leader' | 'no-leader' | 'terms' | 'n-committed';
@@ -21,7 +21,7 @@ export type WaitOutcome = 'committed' | 'moved-on' | 'failed';
 /** What a tracer may read of the cluster it traces (a Config): pure reads only, never a change. */
 export interface TracedCluster {
   readonly n: number;
-  readonly net: { observe(observer: NetObserver): () => void };
+  readonly net: { observe(observer: NetObserver): () => void; observeCalls(observer: CallObserver): void };
   /** The running nodes, as the tester sees them (null: crashed). */
   readonly rafts: ReadonlyArray<RaftNode | null>;
   /** The persister each server's newest incarnation saves to: a save to another one is a crashed incarnation's. */
