@@ -27,6 +27,8 @@ const value = (what: string) =>
 
 const t = ms('Run-relative time in ms: virtual time on the sim clock, wall-clock time on the real clock.');
 const base = { t };
+/** On apply events: the incarnation whose applyCh it came on (older traces leave it out). */
+const incarnation = z.number().int().min(1).describe("The incarnation (start1's generation) whose applyCh it came on: a crashed one's may still deliver after the restart.").optional();
 
 const dropReasons = ['end-disabled', 'not-connected', 'no-server', 'request-lost', 'chaos-drop'] as const;
 const replyLostReasons = ['server-dead', 'reply-lost', 'chaos-drop', 'handler-error'] as const;
@@ -147,7 +149,9 @@ const eventShapes = {
       isLeader: z.boolean().describe('Whether node said it leads.'),
     })
     .describe('The tester called Start(command) on node.'),
-  apply: z.strictObject({ ...base, kind: z.literal('apply'), node: node(), index: int('The index applied.'), command: value('The command.') }).describe('node applied a command (applyCh).'),
+  apply: z
+    .strictObject({ ...base, kind: z.literal('apply'), node: node(), index: int('The index applied.'), command: value('The command.'), generation: incarnation })
+    .describe('node applied a command (applyCh).'),
   'apply-snapshot': z
     .strictObject({
       ...base,
@@ -157,6 +161,7 @@ const eventShapes = {
       term: int("The snapshot's last term."),
       bytes: int("The snapshot's size."),
       installed: z.boolean().describe('Whether CondInstallSnapshot took it.'),
+      generation: incarnation,
     })
     .describe('node applied a snapshot (applyCh).'),
   persist: z

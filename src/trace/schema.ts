@@ -17,9 +17,10 @@ import type { LogTopic } from '../../labs/api/index.ts';
 
 /**
  * Bumped whenever an event changes shape; the trace header carries it (`schema`), and a reader refuses a trace of a
- * newer version than it knows. 3: `handled` (a handler returned).
+ * newer version than it knows. 3: `handled` (a handler returned). 4: `apply` and `apply-snapshot` say which
+ * incarnation's applier took them (`generation`).
  */
-export const traceSchemaVersion = 3;
+export const traceSchemaVersion = 4;
 
 /** Why a request never reached a handler. */
 export type DropReason =
@@ -100,8 +101,9 @@ export type TesterTraceEvent =
   | { t: number; kind: 'one'; phase: 'submit' | 'agreed' | 'failed'; command: unknown; node?: number | undefined; index?: number | undefined; message?: string | undefined }
   | { t: number; kind: 'wait'; index: number; n: number; startTerm: number; outcome: 'committed' | 'moved-on' | 'failed'; value?: unknown }
   | { t: number; kind: 'start'; node: number; command: unknown; index: number; term: number; isLeader: boolean }
-  | { t: number; kind: 'apply'; node: number; index: number; command: unknown }
-  | { t: number; kind: 'apply-snapshot'; node: number; index: number; term: number; bytes: number; installed: boolean }
+  /** generation: the incarnation whose applyCh it came on (a crashed one's may still deliver after the restart). */
+  | { t: number; kind: 'apply'; node: number; index: number; command: unknown; generation?: number | undefined }
+  | { t: number; kind: 'apply-snapshot'; node: number; index: number; term: number; bytes: number; installed: boolean; generation?: number | undefined }
   | {
       t: number;
       kind: 'persist';

@@ -112,6 +112,15 @@ describe('safety checker', () => {
     // After a restart the first apply may start anywhere (from the persisted snapshot): no violation.
     const restarted = checkTrace([apply(1, 0, 1, 'a'), apply(2, 0, 2, 'b'), { t: 3, kind: 'restart', node: 0, generation: 2 }, apply(4, 0, 1, 'a')]);
     assert.deepEqual(restarted.violations, []);
+    // The crashed incarnation's applier takes one more message after the restart (corpus/poll, TestFigure82C seed 26
+    // under the scheduler): its own order, not the new incarnation's. The new one's own order is still checked.
+    const of = (e: TraceEvent, generation: number): TraceEvent => ({ ...e, generation }) as TraceEvent;
+    const late = checkTrace([
+      { t: 0, kind: 'restart', node: 0, generation: 1 }, of(apply(1, 0, 1, 'a'), 1), of(apply(2, 0, 2, 'b'), 1),
+      { t: 3, kind: 'crash', node: 0 }, { t: 3, kind: 'restart', node: 0, generation: 2 },
+      of(apply(3.002, 0, 3, 'c'), 1), of(apply(4, 0, 1, 'a'), 2), of(apply(5, 0, 3, 'c'), 2),
+    ]);
+    assert.deepEqual(late.violations.map((v) => [v.message, v.eventIndex]), [['server 0 applied index 3 after index 1, skipping 2', 7]]);
   });
 
   it('Log Matching, Leader Completeness and entries persisted before success, on hand-made traces', () => {

@@ -138,15 +138,17 @@ export class Config {
 
   /** Applier for 2A-2C: check that committed commands agree across servers and arrive in order. */
   readonly applier: Applier = async (i, applyCh) => {
+    const generation = this.#generation[i]!; // the incarnation start1 made this applyCh for
     for (;;) {
       const [m, ok] = await applyCh.recvOk();
       if (!ok) return;
-      if (m.commandValid) this.#checkApplied(i, m); // ignore other types of ApplyMsg
+      if (m.commandValid) this.#checkApplied(i, m, generation); // ignore other types of ApplyMsg
     }
   };
 
   /** Applier for 2D: also installs snapshots, and asks for one every `snapshotInterval` commands. */
   readonly applierSnap: Applier = async (i, applyCh) => {
+    const generation = this.#generation[i]!;
     let lastApplied = 0;
     for (;;) {
       const [m, ok] = await applyCh.recvOk();
@@ -154,7 +156,7 @@ export class Config {
       if (m.snapshotValid) {
         const rf = this.#currentRaft(i, 'a snapshot');
         const installed = callNode(i, 'condInstallSnapshot()', () => rf.condInstallSnapshot(m.snapshotTerm, m.snapshotIndex, m.snapshot));
-        this.#tracer.applySnapshot(i, m.snapshotIndex, m.snapshotTerm, m.snapshot?.length ?? 0, !!installed);
+        this.#tracer.applySnapshot(i, m.snapshotIndex, m.snapshotTerm, m.snapshot?.length ?? 0, !!installed, generation);
         if (installed) {
           this.logs[i] = new Map();
           let v: unknown;
@@ -168,7 +170,7 @@ export class Config {
           lastApplied = m.snapshotIndex;
         }
       } else if (m.commandValid && m.commandIndex > lastApplied) {
-        this.#checkApplied(i, m);
+        this.#checkApplied(i, m, generation);
         lastApplied = m.commandIndex;
         if ((m.commandIndex + 1) % snapshotInterval === 0) {
           const snapshot = this.#env.codec.encode(m.command, 'snapshot');
@@ -435,8 +437,8 @@ export class Config {
   // --- Not in config.go: what Go gets from its runtime, and failing with a message instead of a panic ------------
 
   /** What both appliers do with an applied command: report it, and check it. */
-  #checkApplied(i: number, m: ApplyMsg): void {
-    this.#tracer.apply(i, m.commandIndex, m.command);
+  #checkApplied(i: number, m: ApplyMsg, generation: number): void {
+    this.#tracer.apply(i, m.commandIndex, m.command, generation);
     const checked = this.checkLogs(i, m);
     let errMsg = checked.errMsg;
     if (m.commandIndex > 1 && !checked.prevOk) errMsg = `server ${i} apply out of order ${m.commandIndex}`;

@@ -122,9 +122,9 @@ export function countingPaths(counter: PathCounter, inner: MakeConfigTracer | un
       const method = tracer[key] as (...args: unknown[]) => unknown;
       counting[key] = (...args: unknown[]) => method.apply(tracer, args);
     }
-    counting.applySnapshot = (i: number, index: number, term: number, bytes: number, installed: boolean): void => {
+    counting.applySnapshot = (i: number, index: number, term: number, bytes: number, installed: boolean, generation: number): void => {
       if (installed) counter.snapshotInstalled();
-      tracer.applySnapshot(i, index, term, bytes, installed);
+      tracer.applySnapshot(i, index, term, bytes, installed, generation);
     };
     counting.snapshot = (i: number, index: number, bytes: number): void => {
       counter.snapshotTaken();

@@ -49,8 +49,9 @@ export interface ConfigTracer {
   oneAgreed(command: unknown, index: number): void;
   oneFailed(command: unknown, index: number | undefined, message: string): void;
   wait(index: number, n: number, startTerm: number, outcome: WaitOutcome, value?: unknown): void;
-  apply(i: number, index: number, command: unknown): void;
-  applySnapshot(i: number, index: number, term: number, bytes: number, installed: boolean): void;
+  /** `generation`: the incarnation whose applyCh it came on (a crashed one's applier may still take deliveries). */
+  apply(i: number, index: number, command: unknown, generation: number): void;
+  applySnapshot(i: number, index: number, term: number, bytes: number, installed: boolean, generation: number): void;
   /** applierSnap is about to hand node i a snapshot of everything up to `index`. */
   snapshot(i: number, index: number, bytes: number): void;
 }

@@ -198,11 +198,11 @@ export class TesterTracing implements ConfigTracer {
   wait(index: number, n: number, startTerm: number, outcome: WaitOutcome, value?: unknown): void {
     this.#emit(outcome === 'committed' ? { kind: 'wait', index, n, startTerm, outcome, value } : { kind: 'wait', index, n, startTerm, outcome });
   }
-  apply(i: number, index: number, command: unknown): void {
-    this.#emit({ kind: 'apply', node: i, index, command });
+  apply(i: number, index: number, command: unknown, generation: number): void {
+    this.#emit({ kind: 'apply', node: i, index, command, generation });
   }
-  applySnapshot(i: number, index: number, term: number, bytes: number, installed: boolean): void {
-    this.#emit({ kind: 'apply-snapshot', node: i, index, term, bytes, installed });
+  applySnapshot(i: number, index: number, term: number, bytes: number, installed: boolean, generation: number): void {
+    this.#emit({ kind: 'apply-snapshot', node: i, index, term, bytes, installed, generation });
   }
   snapshot(i: number, index: number, bytes: number): void {
     this.#emit({ kind: 'snapshot', node: i, index, bytes });
