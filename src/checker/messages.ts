@@ -4,17 +4,10 @@
  * absent or not of the expected type is undefined: rules that need it do not guess, they skip.
  */
 
-export const requestVote = 'Raft.RequestVote';
-export const appendEntries = 'Raft.AppendEntries';
-export const installSnapshot = 'Raft.InstallSnapshot';
+import { figure2Field as field } from '../harness/figure2-fields.ts';
 
-type Fields = Record<string, unknown>;
+export { appendEntries, installSnapshot, requestVote } from '../harness/figure2-fields.ts';
 
-const field = (o: unknown, name: string): unknown => {
-  if (!o || typeof o !== 'object') return undefined;
-  const r = o as Fields;
-  return name in r ? r[name] : r[name[0]!.toUpperCase() + name.slice(1)];
-};
 const int = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) ? v : undefined);
 const bool = (v: unknown): boolean | undefined => (typeof v === 'boolean' ? v : undefined);
 

@@ -10,6 +10,7 @@ import { findTest, type LabPart } from '../harness/tester/index.ts';
 import { writeAtomic } from '../runner/history.ts';
 import { escapeXml } from '../runner/report.ts';
 import { formatPercent, wilsonInterval } from '../runner/stats.ts';
+import { formatPassRule } from './options.ts';
 import { resultKey, type GradeSettings, type PassRule, type RunResult } from './plan.ts';
 
 export interface TestGrade {
@@ -117,9 +118,6 @@ export function reportCsv(report: GradeReport): string {
   return rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
 }
 
-/** A pass rule as words: `all runs pass`, `at most 5% of runs fail`. */
-export const formatRule = (rule: PassRule): string => (rule.kind === 'all' ? 'all runs pass' : `at most ${formatPercent(rule.maxRate)} of runs fail`);
-
 /**
  * One student's grade as JUnit, in the layout the runner's junitXml uses (valid against Surefire's schema and
  * Jenkins'): one testsuite, the grade's settings in its properties, a testcase per test with classname
@@ -145,7 +143,7 @@ export function studentJunit(report: GradeReport, student: StudentGrade): string
     } else if (!t.passed && (t.failed > 0 || t.firstFailure)) {
       counts.failures++;
       const first = t.firstFailure ? `first failure: seed ${t.firstFailure.seed} (${t.firstFailure.status}): ${t.firstFailure.message}` : '';
-      verdict = `<failure${attr('message', `${summary}: the rule is ${formatRule(settings.rule)}`)}${attr('type', 'rule')}>${escapeXml(first)}</failure>`;
+      verdict = `<failure${attr('message', `${summary}, under --rule ${formatPassRule(settings.rule)}`)}${attr('type', 'rule')}>${escapeXml(first)}</failure>`;
     } else if (!t.passed) {
       counts.skipped++;
       verdict = `<skipped${attr('message', `${t.missing} of ${settings.count} runs not run: the grade is incomplete`)}/>`;
@@ -159,7 +157,7 @@ export function studentJunit(report: GradeReport, student: StudentGrade): string
     ['seeds', settings.count === 1 ? String(settings.baseSeed) : `${settings.baseSeed}..${settings.baseSeed + settings.count - 1}`],
     ['clock', settings.mode],
     ['check', String(settings.check)],
-    ['rule', formatRule(settings.rule)],
+    ['rule', formatPassRule(settings.rule)],
     ...Object.entries(student.parts).map(([part, p]) => [`part ${part}`, `${p!.passed ? 'pass' : 'fail'} (${p!.testsPassed} of ${p!.tests} tests)`] as [string, string]),
   ];
   return [

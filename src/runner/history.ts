@@ -35,6 +35,7 @@ import path from 'node:path';
 import { LowSync } from 'lowdb';
 import { z } from 'zod';
 import { chaosKnobsSchema, type ChaosKnobs } from '../harness/chaos-schema.ts';
+import { pathCountsSchema } from '../harness/tester/paths-schema.ts';
 import type { RunRecord, RunStatus } from './types.ts';
 
 /** Where history lives: --data, else $RAFTLAB_DATA, else $XDG_DATA_HOME/raftlab, else ~/.local/share/raftlab. */
@@ -63,15 +64,7 @@ const runSummarySchema = z.object({
   wallMs: z.number(),
   completed: z.boolean(),
   traceFile: z.string().max(4_096).optional(),
-  paths: z
-    .object({
-      electionsStarted: z.number().int().nonnegative(),
-      appendEntriesRejected: z.object({ staleTerm: z.number().int().nonnegative(), logMismatch: z.number().int().nonnegative() }),
-      installSnapshotSent: z.number().int().nonnegative(),
-      snapshotsInstalled: z.number().int().nonnegative(),
-      snapshotsTaken: z.number().int().nonnegative(),
-    })
-    .optional(),
+  paths: pathCountsSchema.optional(),
 });
 
 /** One run as history keeps it: the verdict, timings and what it exercised, not the output or a trace. */

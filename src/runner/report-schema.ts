@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { invariants, type InvariantId } from '../checker/invariants.ts';
 import { chaosKnobsSchema } from '../harness/chaos-schema.ts';
+import { pathCountsSchema } from '../harness/tester/paths-schema.ts';
 import type { CodecWarningKind } from '../harness/codec/codec.ts';
 import { batchReportVersion, type BatchJson } from './report.ts';
 
@@ -28,20 +29,7 @@ const durations = z
   })
   .describe('Durations over the runs that completed.');
 
-const pathCounts = z
-  .strictObject({
-    electionsStarted: int('Elections started: distinct (candidate, term) among the RequestVote RPCs sent.'),
-    appendEntriesRejected: z
-      .strictObject({
-        staleTerm: int("Replies whose term was newer than the request's."),
-        logMismatch: int("The others: the follower's log did not match at prevLogIndex."),
-      })
-      .describe('AppendEntries replies with success false, by reason.'),
-    installSnapshotSent: int('InstallSnapshot RPCs sent.'),
-    snapshotsInstalled: int('Snapshots delivered on applyCh that CondInstallSnapshot accepted.'),
-    snapshotsTaken: int("Snapshots the tester asked a node to take (config.go's applierSnap)."),
-  })
-  .describe("What the run exercised, by the lab's RPC names (Raft.RequestVote, Raft.AppendEntries, Raft.InstallSnapshot).");
+const pathCounts = pathCountsSchema;
 
 const violation = z.strictObject({
   invariant: z.enum(Object.keys(invariants) as [InvariantId, ...InvariantId[]]).describe("The safety checker's rule."),

@@ -245,7 +245,7 @@ describe('disk trouble never changes a verdict, and history survives its writers
       try {
         execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', data], { stdio: 'ignore' });
       } catch {
-        this.skip(); // a machine where raftlab's tests may not mount: the tmpfs cases above still ran without it
+        this.skip(); // mounting a tmpfs needs root: without it a full or read-only history folder cannot be made here (CI runs as root, and runs this)
       }
       try {
         const json = path.join(work, `batch-${options}.json`);

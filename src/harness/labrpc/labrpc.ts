@@ -310,16 +310,16 @@ export class Network {
       bytes: payload.length,
       payload,
     });
-    const onReply = this.#callObservers.length === 1 ? this.#callObservers[0]!(end.name, svcMeth, args) : this.#callsTold(end.name, svcMeth, args);
+    const onReply = this.#tellCall(end.name, svcMeth, args);
     // The original hands the request to another goroutine; the caller's synchronous code runs first here too.
     await null;
     return this.#process(rpcId, end.name, svcMeth, payload, onReply);
   }
 
-  #callsTold(endName: string, svcMeth: string, args: unknown): ((reply: unknown) => void) | undefined {
-    if (this.#callObservers.length === 0) return undefined;
-    const told = this.#callObservers.map((o) => o(endName, svcMeth, args)).filter((f) => f !== undefined);
-    return told.length ? (reply) => told.forEach((f) => f(reply)) : undefined;
+  /** Tell every call observer of an RPC; what to tell of its reply, if any of them asked. */
+  #tellCall(endName: string, svcMeth: string, args: unknown): ((reply: unknown) => void) | undefined {
+    const asked = this.#callObservers.map((o) => o(endName, svcMeth, args)).filter((f) => f !== undefined);
+    return asked.length ? (reply) => asked.forEach((f) => f(reply)) : undefined;
   }
 
   async #process(rpcId: number, endName: string, svcMeth: string, payload: Uint8Array, onReply: ((reply: unknown) => void) | undefined): Promise<RpcResult<unknown>> {

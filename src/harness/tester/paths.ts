@@ -7,6 +7,7 @@
  * implementation that names them otherwise is simply not counted: nothing here changes a verdict. The counter hears
  * the tester as a tracer does (countingPaths wraps the run's tracer), so config.ts stays the port of config.go.
  */
+import { appendEntries, figure2Field, installSnapshot, intField, requestVote } from '../figure2-fields.ts';
 import { noTracer, type ConfigTracer, type MakeConfigTracer } from './tracer.ts';
 
 export interface PathCounts {
@@ -42,28 +43,6 @@ export function addPathCounts(into: PathCounts, more: PathCounts | undefined): P
   return into;
 }
 
-/** The counts as one short line: `elections 3 · AppendEntries rejected 2 (stale term 1, log mismatch 1) · …`. */
-export function formatPathCounts(p: PathCounts): string {
-  const rejected = p.appendEntriesRejected.staleTerm + p.appendEntriesRejected.logMismatch;
-  return [
-    `elections ${p.electionsStarted}`,
-    `AppendEntries rejected ${rejected} (stale term ${p.appendEntriesRejected.staleTerm}, log mismatch ${p.appendEntriesRejected.logMismatch})`,
-    `InstallSnapshot sent ${p.installSnapshotSent}`,
-    `snapshots installed ${p.snapshotsInstalled}`,
-    `snapshots taken ${p.snapshotsTaken}`,
-  ].join(' · ');
-}
-
-const field = (o: unknown, name: string): unknown => {
-  if (!o || typeof o !== 'object') return undefined;
-  const r = o as Record<string, unknown>;
-  return name in r ? r[name] : r[name[0]!.toUpperCase() + name.slice(1)];
-};
-const intField = (o: unknown, name: string): number | undefined => {
-  const v = field(o, name);
-  return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
-};
-
 /** Counts one run's paths; the network and the tester's applier report to it. */
 export class PathCounter {
   readonly counts: PathCounts = emptyPathCounts();
@@ -76,19 +55,19 @@ export class PathCounter {
    */
   sent(caller: number, svcMeth: string, args: unknown): ((reply: unknown) => void) | undefined {
     switch (svcMeth) {
-      case 'Raft.RequestVote': {
+      case requestVote: {
         const term = intField(args, 'term');
         if (term !== undefined) this.#candidacies.add(`${caller}:${term}`);
         this.counts.electionsStarted = this.#candidacies.size;
         return undefined;
       }
-      case 'Raft.InstallSnapshot':
+      case installSnapshot:
         this.counts.installSnapshotSent++;
         return undefined;
-      case 'Raft.AppendEntries': {
+      case appendEntries: {
         const term = intField(args, 'term');
         return (reply) => {
-          if (field(reply, 'success') !== false) return;
+          if (figure2Field(reply, 'success') !== false) return;
           const replyTerm = intField(reply, 'term');
           if (term !== undefined && replyTerm !== undefined && replyTerm > term) this.counts.appendEntriesRejected.staleTerm++;
           else this.counts.appendEntriesRejected.logMismatch++;
