@@ -67,10 +67,10 @@ const layers = [
         group: [
           ...['harness', 'runner', 'checker', 'golab', 'main', 'cli', 'build'].flatMap((n) => [`**/${n}/*`, `**/${n}/**`]),
           ...['../../', '../../../', '../../../../'].map((up) => `${up}trace/*`),
-          ...['describe.ts', 'stable-logs.ts', 'events.ts', 'schema.ts'].flatMap((f) => ['../../', '../../../', '../../../../'].map((up) => `!${up}trace/${f}`)),
+          ...['describe.ts', 'stable-logs.ts', 'events.ts', 'schema.ts', 'page-text.ts'].flatMap((f) => ['../../', '../../../', '../../../../'].map((up) => `!${up}trace/${f}`)),
         ],
         allowTypeImports: true,
-        message: "the renderer imports values only from src/shared and src/trace's browser-safe modules (describe, stable-logs, events, schema); from anywhere else, types only",
+        message: "the renderer imports values only from src/shared and src/trace's browser-safe modules (describe, stable-logs, events, schema, page-text); from anywhere else, types only",
       },
     ],
   },

@@ -209,17 +209,33 @@ async function benchAppOpensLargeTrace(): Promise<void> {
     if (!file) throw new Error(`no trace recorded: ${JSON.stringify(batch.records[0])}`);
     const page = app.page;
     await page.goto(app.server.appUrl); // the address with the token: the page's session cookie comes from it
-    const rows: Array<{ attempt: number; events: number; 'painted (ms)': number; 'all loaded (ms)': number }> = [];
+    const rows: Array<{ attempt: number; events: number; 'painted (ms)': number; 'all loaded (ms)': number; 'driver saw loaded (ms)': number }> = [];
+    // Timed in the page, from the navigation to the first frame that shows the viewer ready, then loaded (a
+    // requestAnimationFrame poll): the driver's own polling over CDP adds 100–300 ms on this machine, shown apart.
+    const watch = `(() => {
+      const at = { t0: performance.now() };
+      window.__traceOpen = at;
+      const poll = () => {
+        const viewer = document.querySelector('[data-testid="trace-viewer"]');
+        if (viewer && at.painted === undefined && viewer.getAttribute('data-ready') === 'true') at.painted = performance.now() - at.t0;
+        if (viewer && viewer.getAttribute('data-loaded') === 'true') at.loaded = performance.now() - at.t0;
+        else requestAnimationFrame(poll);
+      };
+      requestAnimationFrame(poll);
+      location.hash = ${JSON.stringify(`#/trace?file=${encodeURIComponent(file)}`)};
+    })()`;
     for (let attempt = 1; attempt <= 3; attempt++) {
       await page.goto(`${app.server.url}#/`);
+      await page.getByTestId('trace-viewer').waitFor({ state: 'detached' });
+      await new Promise((resolve) => setTimeout(resolve, 300));
       const t0 = Date.now();
-      await page.goto(`${app.server.url}#/trace?file=${encodeURIComponent(file)}`);
-      await page.locator('[data-testid="trace-viewer"][data-ready="true"]').waitFor({ timeout: 60_000 });
-      const painted = Date.now() - t0;
+      await page.evaluate(watch);
       await page.locator('[data-testid="trace-viewer"][data-loaded="true"]').waitFor({ timeout: 120_000 });
-      const loaded = Date.now() - t0;
+      const driverSaw = Date.now() - t0;
+      await page.waitForFunction('window.__traceOpen.loaded !== undefined');
+      const at = (await page.evaluate('window.__traceOpen')) as { painted: number; loaded: number };
       const events = Number(await page.getByTestId('trace-viewer').getAttribute('data-events'));
-      rows.push({ attempt, events, 'painted (ms)': painted, 'all loaded (ms)': loaded });
+      rows.push({ attempt, events, 'painted (ms)': Math.round(at.painted), 'all loaded (ms)': Math.round(at.loaded), 'driver saw loaded (ms)': driverSaw });
     }
     console.log(`\ntrace viewer in the app (web mode, Chromium, 1920×1080): a real trace, TestReliableChurn2C sim seed 1 (target: all loaded ≤ 1000 ms)`);
     console.table(rows);

@@ -21,11 +21,31 @@ import {
 /** What a handler knows about the call besides its argument. */
 export interface CallContext {
   shell: Shell;
+  /**
+   * The transport sends a TextBody's bytes as they are (the web server: the answer's body); for any other caller
+   * the dispatcher decodes them into the string the contract promises.
+   */
+  passText?: boolean;
 }
+
+/**
+ * A channel's text result as UTF-8 bytes (trace pages, as their file stores them): the web server sends them as the
+ * answer's body, so the text is never decoded and escaped into a JSON envelope, nor unescaped by the page.
+ */
+export class TextBody {
+  constructor(readonly bytes: Buffer) {}
+
+  text(): string {
+    return this.bytes.toString('utf8');
+  }
+}
+
+/** What a handler returns: its result, or, for a text result, that text's bytes. */
+type HandlerResult<O> = O | (O extends string ? TextBody : never);
 
 /** One handler per channel; the type checker reports a missing or mistyped one. */
 export type Handlers = {
-  readonly [C in Channel]: (input: ParsedInputOf<C>, ctx: CallContext) => OutputOf<C> | Promise<OutputOf<C>>;
+  readonly [C in Channel]: (input: ParsedInputOf<C>, ctx: CallContext) => HandlerResult<OutputOf<C>> | Promise<HandlerResult<OutputOf<C>>>;
 };
 
 /**
@@ -58,7 +78,8 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
     if (!input.ok) return input;
     try {
       const handler = handlers[name] as (input: unknown, ctx: CallContext) => unknown;
-      return { ok: true, value: await handler(input.value, ctx) };
+      const value = await handler(input.value, ctx);
+      return { ok: true, value: value instanceof TextBody && !ctx.passText ? value.text() : value };
     } catch (err) {
       if (err instanceof InputError) return ipcError('BAD_INPUT', err.message, err.issues);
       logError(`raftlab: handler for ${name} failed:`, err);

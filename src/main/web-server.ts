@@ -3,7 +3,9 @@
  *
  *   GET  /…                 the built renderer (out/renderer)
  *   POST /api/<channel>     one call; the JSON body is the argument (empty for none), validated with
- *                           the channel's zod schema; the answer is the IpcResult envelope
+ *                           the channel's zod schema; the answer is the IpcResult envelope, or, for a
+ *                           text result passed through (trace pages), that text as the body
+ *                           (header x-raftlab-result: text)
  *   GET  /api/events        the app's events (AppEvent) as server-sent events, one `data:` line each
  *
  * Listens on 127.0.0.1 only, and answers only requests addressed to it (Host check against DNS
@@ -23,8 +25,8 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { contentSecurityPolicy } from '../shared/csp.ts';
-import { DEFAULT_MAX_INPUT_BYTES, ipcError, isChannel, maxInputBytes, TOKEN_HEADER, type AppEvent, type IpcResult } from '../shared/ipc.ts';
-import { createDispatcher, httpStatus, type Dispatch } from './rpc.ts';
+import { DEFAULT_MAX_INPUT_BYTES, ipcError, isChannel, maxInputBytes, RESULT_TEXT_HEADER, TOKEN_HEADER, type AppEvent, type IpcResult } from '../shared/ipc.ts';
+import { createDispatcher, httpStatus, TextBody, type Dispatch } from './rpc.ts';
 import { closeDefaultServices, defaultServices, handlers } from './services/index.ts';
 
 export const HOST = '127.0.0.1';
@@ -299,8 +301,21 @@ async function handleApi(req: IncomingMessage, res: ServerResponse, ctx: Request
     }
   }
 
-  const result = await ctx.dispatch(channelName, input, { shell: 'web' });
-  sendResult(res, result.ok ? 200 : httpStatus(result.error.code), result);
+  const result = await ctx.dispatch(channelName, input, { shell: 'web', passText: true });
+  if (result.ok && result.value instanceof TextBody) sendTextResult(res, result.value.bytes);
+  else sendResult(res, result.ok ? 200 : httpStatus(result.error.code), result);
+}
+
+/** A text result as the body itself (the header says it is the call's value, not an envelope). */
+function sendTextResult(res: ServerResponse, bytes: Buffer) {
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': bytes.length,
+    'cache-control': 'no-store',
+    [RESULT_TEXT_HEADER]: 'text',
+  });
+  res.end(bytes);
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<string | 'too-large'> {

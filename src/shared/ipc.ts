@@ -17,7 +17,6 @@
  */
 import { z } from 'zod';
 import { chaosKnobsSchema, type ChaosKnobs } from '../harness/chaos-schema.ts';
-import type { TraceEvent } from '../trace/events.ts';
 import type { TraceHeader, TraceIndex } from '../trace/file.ts';
 import type { InvariantId } from '../checker/checker.ts';
 import type { ClockMode } from '../harness/runtime/types.ts';
@@ -683,6 +682,9 @@ export function channel<O>() {
   return <I extends z.ZodType>(def: { summary: string; input: I; maxInputBytes?: number }): ChannelDef<I, O> => def;
 }
 
+/** The most trace pages one trace:page call returns (each is at most 2 000 events). */
+export const TRACE_PAGES_PER_CALL_MAX = 16;
+
 /** Most arguments are small. */
 export const DEFAULT_MAX_INPUT_BYTES = 1 << 20;
 /** An opened file travels base64 in its argument: a bundle is at most 64 MB (src/runner/bundle.ts), a third more as base64. */
@@ -804,9 +806,9 @@ export const contract = {
     summary: "A trace's header and page index (the app's kept traces, and those the user opened).",
     input: z.strictObject({ file: TRACE_FILE }),
   }),
-  'trace:page': channel<TraceEvent[]>()({
-    summary: "One page of a kept trace's events.",
-    input: z.strictObject({ file: TRACE_FILE, page: z.int().min(0).max(1_000_000) }),
+  'trace:page': channel<string>()({
+    summary: "Pages of a kept trace's events (`count` from `page`, default one), as the file stores them: NDJSON, one event a line (parseTracePageText).",
+    input: z.strictObject({ file: TRACE_FILE, page: z.int().min(0).max(1_000_000), count: z.int().min(1).max(TRACE_PAGES_PER_CALL_MAX).optional() }),
   }),
   'trace:export': channel<TraceExport>()({
     summary: 'A kept trace as NDJSON, dslogs-like text, a ShiViz log or a bundle (web: the bytes; desktop: saved where the user picks).',
@@ -987,6 +989,8 @@ export function createClient(transport: Transport): RaftlabApi {
 
 /** The web API's token header (or `?token=` where a header cannot be set, as for EventSource). */
 export const TOKEN_HEADER = 'x-raftlab-token';
+/** Set on a web answer whose body is the call's text result itself rather than the IpcResult envelope. */
+export const RESULT_TEXT_HEADER = 'x-raftlab-result';
 
 /** The web transport: `POST <base>/api/<channel>` with the argument as the JSON body (empty for none). */
 export function httpTransport(base = '', token?: string): Transport {
@@ -1001,6 +1005,14 @@ export function httpTransport(base = '', token?: string): Transport {
       });
     } catch (err) {
       return ipcError('INTERNAL', `Cannot reach the raftlab server at ${url}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    // A text result comes as the body itself (a trace page, passed through as its file stores it).
+    if (response.ok && response.headers.get(RESULT_TEXT_HEADER) === 'text') {
+      try {
+        return { ok: true, value: await response.text() };
+      } catch (err) {
+        return ipcError('INTERNAL', `POST ${url}: the answer could not be read: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
     const body: unknown = await response.json().catch(() => undefined);
     if (isIpcResult(body)) return body;

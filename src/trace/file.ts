@@ -20,6 +20,7 @@ import { raftlabVersion } from '../harness/paths.ts';
 import type { SourceSnapshot } from '../harness/loader/index.ts';
 import type { TraceEvent } from './events.ts';
 import type { Same, TraceHeaderFromSchema } from './json-schema.ts';
+import { parseTracePageText, TracePageTextError } from './page-text.ts';
 import { traceSchemaVersion } from './schema.ts';
 
 const gzipAsync = promisify(gzip);
@@ -255,19 +256,19 @@ async function fileSize(file: string): Promise<number> {
   }
 }
 
-function inflate(file: string, buf: Buffer, what: string, code: TraceFileErrorCode = 'TRACE_CORRUPT'): string {
+function inflate(file: string, buf: Buffer, what: string): string {
   try {
     return gunzipSync(buf).toString('utf8');
   } catch (error) {
-    throw new TraceFileError(code, file, `${what} is not valid gzip (${(error as Error).message}): the file is truncated or corrupt`, { cause: error });
+    throw new TraceFileError('TRACE_CORRUPT', file, `${what} is not valid gzip (${(error as Error).message}): the file is truncated or corrupt`, { cause: error });
   }
 }
 
-function parseJson(file: string, text: string, what: string, code: TraceFileErrorCode = 'TRACE_CORRUPT'): unknown {
+function parseJson(file: string, text: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new TraceFileError(code, file, `${what} is not valid JSON (${(error as Error).message})`, { cause: error });
+    throw new TraceFileError('TRACE_CORRUPT', file, `${what} is not valid JSON (${(error as Error).message})`, { cause: error });
   }
 }
 
@@ -311,19 +312,47 @@ export async function readTraceHeader(file: string, index?: TraceIndex): Promise
   return header as TraceHeader;
 }
 
+/** A page's text from its stored bytes (a gzip member), checked: it inflates, to as many lines as the index says. */
+function pageText(file: string, pageIndex: number, page: TracePageInfo, gzip: Buffer): Buffer {
+  let text: Buffer;
+  try {
+    text = gunzipSync(gzip);
+  } catch (error) {
+    throw new TraceFileError('TRACE_BAD_PAGE', file, `page ${pageIndex} is not valid gzip (${(error as Error).message}): the file is truncated or corrupt`, { cause: error });
+  }
+  let lines = 0;
+  for (let at = text.indexOf(10); at >= 0; at = text.indexOf(10, at + 1)) lines++;
+  if (text.length > 0 && text[text.length - 1] !== 10) lines++;
+  if (lines !== page.count) throw new TraceFileError('TRACE_BAD_PAGE', file, `page ${pageIndex} holds ${lines} events, the index says ${page.count}`);
+  return text;
+}
+
 /** One page of events (pageIndex from 0). */
 export async function readTracePage(file: string, pageIndex: number, index?: TraceIndex): Promise<TraceEvent[]> {
   const idx = index ?? (await readTraceIndex(file));
   const page = idx.pages[pageIndex];
   if (!page) throw new RangeError(`${file}: no page ${pageIndex} (the trace has ${idx.pages.length})`);
-  const what = `page ${pageIndex}`;
-  const text = inflate(file, await readSpan(file, page.offset, page.length), what, 'TRACE_BAD_PAGE');
-  const lines = text.split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  if (lines.length !== page.count) {
-    throw new TraceFileError('TRACE_BAD_PAGE', file, `${what} holds ${lines.length} events, the index says ${page.count}`);
+  const text = await readTracePagesText(file, pageIndex, 1, idx);
+  try {
+    return parseTracePageText(text.toString('utf8'), page.count);
+  } catch (error) {
+    if (error instanceof TracePageTextError) throw new TraceFileError('TRACE_BAD_PAGE', file, `page ${pageIndex}, ${error.message}`, { cause: error });
+    throw error;
   }
-  return lines.map((line, i) => parseJson(file, line, `${what}, event ${i}`, 'TRACE_BAD_PAGE') as TraceEvent);
+}
+
+/**
+ * `count` pages from `from`, as the file stores them: their NDJSON text, one after the other (checked as
+ * readTracePage checks each, but not parsed). What the app passes through to the viewer, which parses it.
+ */
+export async function readTracePagesText(file: string, from: number, count: number, index?: TraceIndex): Promise<Buffer> {
+  const idx = index ?? (await readTraceIndex(file));
+  const pages = idx.pages.slice(from, from + count);
+  if (!(count >= 1) || pages.length !== count) throw new RangeError(`${file}: no pages ${from}..${from + count - 1} (the trace has ${idx.pages.length})`);
+  // The pages lie one after another in the file: one read for all of them.
+  const start = Math.min(...pages.map((p) => p.offset));
+  const span = await readSpan(file, start, Math.max(...pages.map((p) => p.offset + p.length)) - start);
+  return Buffer.concat(pages.map((page, k) => pageText(file, from + k, page, span.subarray(page.offset - start, page.offset - start + page.length))));
 }
 
 /** Every event, page by page (one page in memory at a time). */

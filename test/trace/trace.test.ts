@@ -15,12 +15,14 @@ import {
   readTraceHeader,
   readTraceIndex,
   readTracePage,
+  readTracePagesText,
   traceEventKinds,
   traceHeaderFor,
   writeTraceFile,
   type TraceEvent,
 } from '../../src/trace/index.ts';
 import { columnLines, shivizLines, shivizRegex, textLines } from '../../src/trace/export.ts';
+import { parseTracePageText, TracePageTextError } from '../../src/trace/page-text.ts';
 
 let impl: LoadedImpl;
 const traced = new Map<string, { result: TestRunResult; events: TraceEvent[] }>();
@@ -185,6 +187,20 @@ describe('trace: file', () => {
     assert.equal((await readTraceHeader(file)).test, 'TestReElection2A');
     await assert.rejects(readTracePage(file, 1), (error: unknown) => error instanceof TraceFileError && error.code === 'TRACE_BAD_PAGE' && error.message.includes(file));
     await assert.rejects(readTracePage(file, 99), /no page 99/);
+    // Read through as text (what the app passes to the viewer), a damaged page is the same error; its neighbours read.
+    await assert.rejects(readTracePagesText(file, 0, 2), (error: unknown) => error instanceof TraceFileError && error.code === 'TRACE_BAD_PAGE' && /page 1 /.test(error.message));
+    const okFile = path.join(tmp, 'ok.trace.gz');
+    const text = (await readTracePagesText(okFile, 0, 2)).toString('utf8');
+    const counts = index.pages.map((p) => p.count);
+    assert.equal(counts.length, 2);
+    assert.deepEqual(
+      parseTracePageText(text, counts[0]! + counts[1]!),
+      [...(await readTracePage(okFile, 0)), ...(await readTracePage(okFile, 1))],
+      'two pages read through as text are the two pages',
+    );
+    assert.throws(() => parseTracePageText(text, counts[0]!), /holds \d+ events, the index says/);
+    assert.throws(() => parseTracePageText('{"t":0}\n{"t":\n', 2), (error: unknown) => error instanceof TracePageTextError && error.event === 1);
+    await assert.rejects(readTracePagesText(okFile, index.pages.length - 1, 2), /no pages/);
     await assert.rejects(readTraceHeader(path.join(tmp, 'missing.trace.gz')), (error: unknown) => error instanceof TraceFileError && error.code === 'TRACE_UNREADABLE');
   });
 });

@@ -5,8 +5,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createDispatcher, TextBody } from '../../src/main/rpc.ts';
+import { handlers } from '../../src/main/services/index.ts';
 import { ListenError, startWebServer, type EventHub, type WebServer } from '../../src/main/web-server.ts';
-import type { AppEvent } from '../../src/shared/ipc.ts';
+import { createClient, httpTransport, type AppEvent } from '../../src/shared/ipc.ts';
 
 /** A raw HTTP request, so that Host and Origin can be set (fetch does not allow that). */
 function http(
@@ -125,6 +127,33 @@ describe('ui: web server', () => {
       assert.deepEqual(seen, ['trace:open']);
     } finally {
       await big.close();
+    }
+  });
+
+  it('sends a text result as the body itself, not escaped into an envelope; the client reads it as the value', async () => {
+    const text = '{"t":0,"kind":"a","say":"\\"quoted\\" – ünicode"}\n{"t":1,"kind":"b"}\n';
+    const seen: Array<boolean | undefined> = [];
+    const raw = await startWebServer({
+      port: 0,
+      rendererDir: dir,
+      token: TOKEN,
+      events: hub,
+      dispatch: createDispatcher({ ...handlers, 'trace:page': (_input, ctx) => (seen.push(ctx.passText), new TextBody(Buffer.from(text, 'utf8'))) }),
+    });
+    try {
+      const body = JSON.stringify({ file: '/x.trace.gz', page: 0 });
+      const res = await http(`${raw.url}api/trace:page`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers['x-raftlab-result'], 'text');
+      assert.match(String(res.headers['content-type']), /^text\/plain; charset=utf-8/);
+      assert.equal(res.body, text, 'the bytes as the handler gave them');
+      assert.equal(await createClient(httpTransport(raw.url.slice(0, -1), TOKEN)).tracePage({ file: '/x.trace.gz', page: 0 }), text);
+      assert.deepEqual(seen, [true, true]);
+      // Any other caller of the dispatcher gets the string the contract promises.
+      const direct = await createDispatcher({ ...handlers, 'trace:page': () => new TextBody(Buffer.from(text, 'utf8')) })('trace:page', { file: '/x.trace.gz', page: 0 }, { shell: 'electron' });
+      assert.deepEqual(direct, { ok: true, value: text });
+    } finally {
+      await raw.close();
     }
   });
 

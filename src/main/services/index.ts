@@ -112,7 +112,7 @@ export function createHandlers(services: () => AppServices): Handlers {
     'trace:open': ({ name, data }) => services().traces.openBytes(name, Buffer.from(data, 'base64')),
     'trace:failure': ({ file }) => services().traces.failure(file),
     'trace:index': ({ file }) => services().traces.index(file),
-    'trace:page': ({ file, page }) => services().traces.page(file, page),
+    'trace:page': ({ file, page, count }) => services().traces.pages(file, page, count),
     // Web mode: the bytes go to the page, which offers them as a download. (Electron main replaces this handler
     // with one that asks where to save them: src/main/index.ts.)
     'trace:export': async ({ file, format }) => {

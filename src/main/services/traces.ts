@@ -20,13 +20,13 @@ import {
   readTraceEvents,
   readTraceHeader,
   readTraceIndex,
-  readTracePage,
+  readTracePagesText,
   TraceFileError,
   type TraceHeader,
   type TraceIndex,
 } from '../../trace/file.ts';
 import type { OpenedTrace, TraceCheck, TraceEventSummary, TraceExportFormat, TraceFailure, TraceReplay } from '../../shared/ipc.ts';
-import { InputError } from '../rpc.ts';
+import { InputError, TextBody } from '../rpc.ts';
 
 /** Which trace files the page may read. */
 export class TraceAccess {
@@ -304,12 +304,15 @@ export class TraceService {
     this.store.close();
   }
 
-  async page(file: string, page: number): Promise<TraceEvent[]> {
+  /** `count` pages from `page`, as the file stores them (NDJSON), checked but not parsed: the viewer parses them. */
+  async pages(file: string, page: number, count = 1): Promise<TextBody> {
     const real = this.access.check(file);
     return asInput(async () => {
       const index = await this.#indexOf(real);
-      if (page >= index.pages.length) throw new InputError(`No page ${page}: the trace has ${index.pages.length}`);
-      return readTracePage(real, page, index);
+      if (page + count > index.pages.length) {
+        throw new InputError(count === 1 ? `No page ${page}: the trace has ${index.pages.length}` : `No pages ${page}–${page + count - 1}: the trace has ${index.pages.length}`);
+      }
+      return new TextBody(await readTracePagesText(real, page, count, index));
     });
   }
 

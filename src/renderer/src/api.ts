@@ -7,6 +7,7 @@
  */
 import { createClient, httpTransport, OPEN_MAX_BYTES, type AppEvent, type OpenedTrace, type RaftlabApi, type Shell, type TraceExport } from '../../shared/ipc.ts';
 import type { TraceEvent } from '../../trace/events.ts';
+import { parseTracePageText } from '../../trace/page-text.ts';
 import type { TraceSource } from './trace/source.ts';
 
 const bridge = window.raftlab;
@@ -67,22 +68,47 @@ export function subscribe(listener: Listener): () => void {
 
 export type { TraceSource };
 
-/** A trace the page may read, over the API: the header and index in one call (with how it was opened), pages on demand. */
+/** Pages a trace viewer asks for in one call after the first (a call costs the browser a few milliseconds). */
+const pagesPerCall = 8;
+
+/**
+ * A trace the page may read, over the API: the header and index in one call (with how it was opened), pages on
+ * demand. Pages come as their file stores them (NDJSON) and are parsed here, each checked against the index's count:
+ * the first alone (to paint soon), the rest `pagesPerCall` at a time.
+ */
 export function traceSource(file: string): TraceSource & { info: () => ReturnType<RaftlabApi['traceIndex']> } {
   let loaded: ReturnType<RaftlabApi['traceIndex']> | undefined;
   const load = () => (loaded ??= api.traceIndex({ file }));
-  const pages = new Map<number, Promise<TraceEvent[]>>();
+  /** Calls made, by their first page: 0, then 1, 1 + pagesPerCall, … */
+  const calls = new Map<number, Promise<TraceEvent[][]>>();
+  const fetchPages = async (from: number): Promise<TraceEvent[][]> => {
+    const { index } = await load();
+    const counts = index.pages.slice(from, from === 0 ? 1 : from + pagesPerCall).map((p) => p.count);
+    if (counts.length === 0) throw new Error(`No page ${from}: the trace has ${index.pages.length}`);
+    const text = await api.tracePage({ file, page: from, count: counts.length });
+    let events: TraceEvent[];
+    try {
+      events = parseTracePageText(text, counts.reduce((sum, n) => sum + n, 0));
+    } catch (error) {
+      throw new Error(`Pages ${from}–${from + counts.length - 1} of ${file}: ${(error as Error).message}`, { cause: error });
+    }
+    let at = 0;
+    return counts.map((n) => events.slice(at, (at += n)));
+  };
   return {
     info: load,
     header: async () => (await load()).header,
     index: async () => (await load()).index,
-    page: (i) => {
-      let page = pages.get(i);
-      if (!page) {
-        page = api.tracePage({ file, page: i });
-        page.catch(() => pages.delete(i));
-        pages.set(i, page);
+    page: async (i) => {
+      const from = i === 0 ? 0 : 1 + Math.floor((i - 1) / pagesPerCall) * pagesPerCall;
+      let call = calls.get(from);
+      if (!call) {
+        call = fetchPages(from);
+        call.catch(() => calls.delete(from));
+        calls.set(from, call);
       }
+      const page = (await call)[i - from];
+      if (!page) throw new Error(`No page ${i}: the trace has ${(await load()).index.pages.length}`);
       return page;
     },
   };
