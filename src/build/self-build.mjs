@@ -105,7 +105,10 @@ export async function ensureBuilt(name) {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    packages: 'external',
+    // Packages are bundled in too (Node's ES module loader resolves, reads and links each of a package's files at
+    // every start: zod alone is dozens), except those that must stay files: esbuild (its own binary), the queue's
+    // (bullmq reads its Lua scripts from its own folder) and what only the app or the tests use.
+    external: ['esbuild', 'bullmq', 'ioredis', 'electron', 'playwright-core'],
     sourcemap: 'linked',
     keepNames: true,
     logLevel: 'silent',

@@ -3,7 +3,7 @@
 // fresh copy of the repository in another folder.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -123,6 +123,35 @@ describe("a student's own folder, driven through the spawned CLI", function () {
     const { gunzipSync } = await import('node:zlib');
     const files = (JSON.parse(gunzipSync(readFileSync(bundle)).toString('utf8')) as { sources: { files: Array<{ path: string }> } }).sources.files.map((f) => f.path);
     assert.ok(files.includes('setup.ts') && files.includes('registry.ts'), files.join(', '));
+  });
+
+  it("a folder's build is reused by the next start while nothing it was built from changed, and made again after an edit or a new file an import now resolves to", async () => {
+    const cwd = outside('build-cache');
+    const cache = path.join(cwd, 'cache');
+    const dir = path.join(cwd, 'flavored');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'index.ts'), "import { flavor } from './flavor';\nexport function make(): never {\n  throw new Error(`flavor:${flavor}`);\n}\n");
+    writeFileSync(path.join(dir, 'flavor.js'), "export const flavor = 'js';\n");
+    const flavorOf = async (): Promise<string> => {
+      const r = await raftlab(['test', 'TestInitialElection2A', '--impl', 'flavored', '--seed', '1'], { cwd, env: { RAFTLAB_CACHE: cache } });
+      assert.equal(r.status, 1, r.stdout + r.stderr);
+      return /flavor:(\w+)/.exec(r.stdout)?.[1] ?? r.stdout;
+    };
+    const manifests = (): Array<[string, number]> => {
+      const at = path.join(cache, 'impl', 'manifests');
+      return readdirSync(at).map((f) => [f, statSync(path.join(at, f)).mtimeMs]);
+    };
+    assert.equal(await flavorOf(), 'js');
+    const first = manifests();
+    assert.equal(first.length, 1);
+    assert.equal(await flavorOf(), 'js');
+    assert.deepEqual(manifests(), first, 'the second start reused the build: its record was not written again');
+    // The same size, another text: told apart by its modification time.
+    writeFileSync(path.join(dir, 'flavor.js'), "export const flavor = 'JS';\n");
+    assert.equal(await flavorOf(), 'JS');
+    // './flavor' now resolves to flavor.ts (esbuild looks for .ts before .js): a new file the old build never read.
+    writeFileSync(path.join(dir, 'flavor.ts'), "export const flavor = 'ts';\n");
+    assert.equal(await flavorOf(), 'ts');
   });
 
   it('run says what the runs exercised, per test, and --json carries the counts of every run', async () => {

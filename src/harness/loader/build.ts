@@ -12,7 +12,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync,
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type * as esbuild from 'esbuild';
-import { apiEntry, cacheDir } from '../paths.ts';
+import { apiEntry, cacheDir, raftlabRoot, raftlabVersion } from '../paths.ts';
 import { BugPatchError, resolveImplDir } from './bug-patch.ts';
 import { sha256, snapshotHash, sourcesFormat, type SourceFile, type SourceSnapshot } from './snapshot.ts';
 
@@ -125,6 +125,53 @@ interface CacheEntry {
 
 const cache = new Map<string, CacheEntry>();
 
+/** The build cache's record of a folder's last build, for the next process. */
+const manifestFormat = 'raftlab-impl-build/1';
+/** How a folder is built: this file's source (a build made by other code is not reused). */
+const buildRecipe = path.join(raftlabRoot, 'src', 'harness', 'loader', 'build.ts');
+
+function manifestFile(outDir: string, cacheKey: string): string {
+  return path.join(outDir, 'manifests', `${sha256(cacheKey).slice(0, 24)}.json`);
+}
+
+/**
+ * The last build of a folder made by any process, while nothing it was made from has changed: every file it read
+ * (the student's, the packages it bundled, raftlab's API), and every folder those are in (a new file there could
+ * change what an import resolves to). A start of the CLI then needs no esbuild at all.
+ */
+function persistedBuild(file: string): CacheEntry | undefined {
+  let saved: { format?: unknown; raftlab?: unknown; entry?: CacheEntry };
+  try {
+    saved = JSON.parse(readFileSync(file, 'utf8')) as typeof saved;
+  } catch {
+    return undefined;
+  }
+  if (saved.format !== manifestFormat || saved.raftlab !== raftlabVersion || !saved.entry) return undefined;
+  const entry = saved.entry;
+  if (!Array.isArray(entry.stamps) || typeof entry.built?.file !== 'string' || !stillFresh(entry)) return undefined;
+  return entry;
+}
+
+function persistBuild(file: string, entry: CacheEntry): void {
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify({ format: manifestFormat, raftlab: raftlabVersion, entry }));
+    renameSync(temp, file);
+  } catch {
+    // a cache that cannot be written is rebuilt next time
+  }
+}
+
+function stampOf(file: string): CacheEntry['stamps'][number] | undefined {
+  try {
+    const st = statSync(file);
+    return { file, mtimeMs: st.mtimeMs, size: st.size };
+  } catch {
+    return undefined;
+  }
+}
+
 function stillFresh(entry: CacheEntry): boolean {
   if (!existsSync(entry.built.file)) return false;
   for (const stamp of entry.stamps) {
@@ -159,6 +206,9 @@ function pruneBuilds(dir: string, keep = 300): void {
   }
 }
 
+/** Builds waiting on esbuild's service process. */
+let buildsInFlight = 0;
+
 /**
  * Build an implementation folder (absolute or relative to the working directory) into one ES module. Reuses the
  * previous build while none of the files it read has changed. Throws ImplLoadError for a folder that is missing,
@@ -179,6 +229,12 @@ export async function buildImplementation(dir: string, options: { outDir?: strin
   const cacheKey = `${absolute}\0${outDir}`;
   const cached = cache.get(cacheKey);
   if (cached && stillFresh(cached)) return { ...cached.built, dir: named };
+  const manifest = manifestFile(outDir, cacheKey);
+  const persisted = persistedBuild(manifest);
+  if (persisted) {
+    cache.set(cacheKey, persisted);
+    return { ...persisted.built, dir: named };
+  }
 
   const entry = findEntry(absolute);
   const read = new Map<string, string>();
@@ -211,7 +267,7 @@ export async function buildImplementation(dir: string, options: { outDir?: strin
   };
 
   // Loaded on first build: commands that build nothing (list, check, export) never pay for it.
-  const { build } = await import('esbuild');
+  const { build, stop } = await import('esbuild');
   // CommonJS first: a run process compiles it once and runs its top level afresh for every run (a new ES module
   // instance costs a file read, a compile and a link each time). Only a module with top-level await needs ESM.
   const attempt = (format: 'cjs' | 'esm') => {
@@ -238,6 +294,7 @@ export async function buildImplementation(dir: string, options: { outDir?: strin
   };
   let result: esbuild.BuildResult<{ metafile: true; write: false }>;
   let format: 'cjs' | 'esm' = 'cjs';
+  buildsInFlight++;
   try {
     try {
       result = await attempt('cjs');
@@ -255,6 +312,10 @@ export async function buildImplementation(dir: string, options: { outDir?: strin
       throw new ImplLoadError('IMPL_BUILD_FAILED', `${absolute} does not compile: ${formatBuildErrors(failure.errors, absolute)}`, { cause: error });
     }
     throw error;
+  } finally {
+    // esbuild's service process pings this one every second or so for as long as it lives: over a real-clock run
+    // that is CPU for nothing. It is stopped once no build is in flight (the next build starts it again).
+    if (--buildsInFlight === 0) void stop();
   }
 
   const inputs = Object.keys(result.metafile.inputs).map((p) => (p.startsWith('raftlab-api:') ? undefined : path.resolve(absolute, p)));
@@ -296,5 +357,11 @@ export async function buildImplementation(dir: string, options: { outDir?: strin
   }
   const built: BuiltImpl = { dir: named, file, buildHash, snapshot, root };
   cache.set(cacheKey, { built, stamps });
+  // For the next process: also what the build read that the snapshot leaves out (packages, raftlab's API), the
+  // folders of all of it, and how raftlab builds (this file, in a checkout whose version has not moved).
+  const alsoRead = [apiEntry, buildRecipe, ...inputs.filter((p): p is string => !!p && p.split(path.sep).includes('node_modules'))];
+  const folders = [...new Set([absolute, ...[...read.keys(), ...alsoRead].map((f) => path.dirname(f))])];
+  const extra = [...alsoRead, ...folders].map(stampOf);
+  if (extra.every((stamp) => stamp !== undefined)) persistBuild(manifest, { built, stamps: [...stamps, ...extra] });
   return built;
 }
