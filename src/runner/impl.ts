@@ -4,8 +4,9 @@
  * 6.824 checkout's src/raft: src/golab) has its test binary built, or found in the build cache, and its tests read
  * from its _test.go files.
  */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildImplementation, ImplLoadError, implementationSite, isReference, type BuiltImpl, type SourceSnapshot } from '../harness/loader/index.ts';
+import { buildImplementation, ImplLoadError, implementationSite, isReference, probeSuffix, type BuiltImpl, type SourceSnapshot } from '../harness/loader/index.ts';
 import { findTest, selectTests, type LabPart, type RaftTest } from '../harness/tester/index.ts';
 import { buildGoLab, looksLikeGoLab, type GoBuild } from '../golab/index.ts';
 import { chaosActive, type ChaosKnobs } from '../harness/chaos.ts';
@@ -108,17 +109,51 @@ export async function prepareImpl(dir: string, pool?: Omit<PoolOptions, 'size'>,
 /** A TypeScript implementation, built and probed (what prepareImpl does for one; grading takes only these). */
 export async function prepareTsImpl(dir: string, pool?: Omit<PoolOptions, 'size'>, options: PrepareOptions = {}): Promise<PreparedTsImpl> {
   const prepared = await buildForRunning(dir, options);
+  const flags = options.processFlags ?? [];
+  // The same built module, loaded under the same flags, was found to load before: its probe is not run again (a
+  // process start saved). Every run loads the module anew and reports a failure to load as its own.
+  const known = knownProbe(prepared.built.file, flags);
+  if (known) return { ...prepared, describesState: known.describeState };
   const probePool = new WorkerPool({ ...pool, size: 1 });
   try {
-    const probe = await probePool.probe(prepared.built.file, options.processFlags);
+    const probe = await probePool.probe(prepared.built.file, flags);
     if (!probe.ok) {
       const where = implementationSite(probe.stack, prepared.built.root, prepared.ref.sourceDir);
       const entry = path.join(prepared.built.root, ...prepared.built.snapshot.entry.split('/'));
       throw new ImplLoadError((probe.code as ImplLoadError['code']) ?? 'IMPL_LOAD_FAILED', `could not load ${entry}: ${probe.message}${where ? ` (at ${where})` : ''}`);
     }
-    return { ...prepared, describesState: probe.describeState ?? false };
+    const describeState = probe.describeState ?? false;
+    rememberProbe(prepared.built.file, flags, describeState);
+    return { ...prepared, describesState: describeState };
   } finally {
     await probePool.close();
+  }
+}
+
+interface ProbeRecord {
+  flags: readonly string[];
+  describeState: boolean;
+}
+
+/** What an earlier probe of this built module under these flags found, if one did and it loaded. */
+function knownProbe(file: string, flags: readonly string[]): ProbeRecord | undefined {
+  try {
+    const record = JSON.parse(readFileSync(`${file}${probeSuffix}`, 'utf8')) as Partial<ProbeRecord>;
+    const same = Array.isArray(record.flags) && record.flags.join('\0') === flags.join('\0');
+    return same && typeof record.describeState === 'boolean' ? { flags, describeState: record.describeState } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function rememberProbe(file: string, flags: readonly string[], describeState: boolean): void {
+  const record: ProbeRecord = { flags, describeState };
+  const temp = `${file}${probeSuffix}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temp, JSON.stringify(record));
+    renameSync(temp, `${file}${probeSuffix}`);
+  } catch {
+    // the build cache cannot be written: the next process probes again
   }
 }
 

@@ -281,3 +281,26 @@ describe('runner: history', () => {
     assert.equal(readdirSync(path.join(data, 'batches')).length, 3);
   });
 });
+
+describe('runner: preparing an implementation', () => {
+  it("loads a built module in a run process once: the next process reuses what that probe found, under the same flags only", async () => {
+    const { prepareTsImpl } = await import('../../src/runner/impl.ts');
+    const { probeSuffix } = await import('../../src/harness/loader/index.ts');
+    const outDir = mkdtempSync(path.join(os.tmpdir(), 'raftlab-probe-'));
+    try {
+      const skeleton = fileURLToPath(new URL('../../labs/skeleton/', import.meta.url));
+      const first = await prepareTsImpl(skeleton, {}, { outDir });
+      assert.equal(first.describesState, false, 'the skeleton exports no describeState');
+      const record = `${first.built.file}${probeSuffix}`;
+      assert.deepEqual(JSON.parse(readFileSync(record, 'utf8')), { flags: [], describeState: false });
+      // What the next prepare believes comes from the record, not from another load: a record saying otherwise is read.
+      writeFileSync(record, JSON.stringify({ flags: [], describeState: true }));
+      assert.equal((await prepareTsImpl(skeleton, {}, { outDir })).describesState, true);
+      // Other flags, another process: probed again, and the record now says what that probe found.
+      assert.equal((await prepareTsImpl(skeleton, {}, { outDir, processFlags: ['--no-warnings'] })).describesState, false);
+      assert.deepEqual(JSON.parse(readFileSync(record, 'utf8')), { flags: ['--no-warnings'], describeState: false });
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
+  });
+});

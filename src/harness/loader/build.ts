@@ -198,13 +198,18 @@ function pruneBuilds(dir: string, keep = 300): void {
   if (files.length <= keep) return;
   files.sort((a, b) => b.mtimeMs - a.mtimeMs);
   for (const { file } of files.slice(keep)) {
-    try {
-      unlinkSync(file);
-    } catch {
-      // another process may have pruned it
+    for (const gone of [file, `${file}${probeSuffix}`]) {
+      try {
+        unlinkSync(gone);
+      } catch {
+        // another process may have pruned it (a build may have no probe record)
+      }
     }
   }
 }
+
+/** Beside a built module: what loading it in a run process found (src/runner/impl.ts), for the next process. */
+export const probeSuffix = '.probe.json';
 
 /** Builds waiting on esbuild's service process. */
 let buildsInFlight = 0;
