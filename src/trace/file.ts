@@ -320,9 +320,10 @@ function pageText(file: string, pageIndex: number, page: TracePageInfo, gzip: Bu
   } catch (error) {
     throw new TraceFileError('TRACE_BAD_PAGE', file, `page ${pageIndex} is not valid gzip (${(error as Error).message}): the file is truncated or corrupt`, { cause: error });
   }
+  // Every event ends its line, the last too: pages read one after another stay one event a line.
+  if (text.length > 0 && text[text.length - 1] !== 10) throw new TraceFileError('TRACE_BAD_PAGE', file, `page ${pageIndex} does not end with a newline`);
   let lines = 0;
   for (let at = text.indexOf(10); at >= 0; at = text.indexOf(10, at + 1)) lines++;
-  if (text.length > 0 && text[text.length - 1] !== 10) lines++;
   if (lines !== page.count) throw new TraceFileError('TRACE_BAD_PAGE', file, `page ${pageIndex} holds ${lines} events, the index says ${page.count}`);
   return text;
 }
