@@ -203,10 +203,11 @@ async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<voi
   traceFd = scratchDir && task.streamTrace ? openSync(`${scratchDir}/trace.ndjson`, 'w') : -1;
   recordProgress(0, 0);
   consoleBudget = { left: task.consoleCapBytes, dropped: 0 };
+  // The progress frame tells the pool what the record would (and the record is for what frames cannot carry: a sim
+  // run's time between ticks, written as it advances, below).
   const ticker = realSetInterval(() => {
     const virtualMs = run.runtime?.now() ?? 0;
     const events = run.runtime?.stats().events ?? 0;
-    recordProgress(virtualMs, events);
     if (run.task.streamTrace && run.recorder) flushTrace(run, run.recorder.events.length);
     send({ type: 'progress', runId, nonce, virtualMs, events });
     flushLogs(run);
