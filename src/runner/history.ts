@@ -36,6 +36,7 @@ import { LowSync } from 'lowdb';
 import { z } from 'zod';
 import { chaosKnobsSchema, type ChaosKnobs } from '../harness/chaos-schema.ts';
 import { pathCountsSchema } from '../harness/tester/paths-schema.ts';
+import { writeAtomic } from '../harness/write-atomic.ts';
 import type { RunRecord, RunStatus } from './types.ts';
 
 /** Where history lives: --data, else $RAFTLAB_DATA, else $XDG_DATA_HOME/raftlab, else ~/.local/share/raftlab. */
@@ -230,17 +231,7 @@ export function summarizeRun(record: RunRecord): RunSummary {
   };
 }
 
-/** Write a file atomically: a temporary file of this process's own beside it, renamed over it. */
-export function writeAtomic(file: string, text: string): void {
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    writeFileSync(temp, text);
-    renameSync(temp, file);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
-}
+export { writeAtomic };
 
 /** lowdb's adapter contract over writeAtomic and a schema: unreadable or wrong-shaped data reads as null. */
 class CheckedJsonFile<T> {

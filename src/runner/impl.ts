@@ -4,9 +4,10 @@
  * 6.824 checkout's src/raft: src/golab) has its test binary built, or found in the build cache, and its tests read
  * from its _test.go files.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildImplementation, ImplLoadError, implementationSite, isReference, probeSuffix, type BuiltImpl, type SourceSnapshot } from '../harness/loader/index.ts';
+import { writeAtomic } from '../harness/write-atomic.ts';
 import { findTest, selectTests, type LabPart, type RaftTest } from '../harness/tester/index.ts';
 import { buildGoLab, looksLikeGoLab, type GoBuild } from '../golab/index.ts';
 import { chaosActive, type ChaosKnobs } from '../harness/chaos.ts';
@@ -148,10 +149,8 @@ function knownProbe(file: string, flags: readonly string[]): ProbeRecord | undef
 
 function rememberProbe(file: string, flags: readonly string[], describeState: boolean): void {
   const record: ProbeRecord = { flags, describeState };
-  const temp = `${file}${probeSuffix}.${process.pid}.tmp`;
   try {
-    writeFileSync(temp, JSON.stringify(record));
-    renameSync(temp, `${file}${probeSuffix}`);
+    writeAtomic(`${file}${probeSuffix}`, JSON.stringify(record));
   } catch {
     // the build cache cannot be written: the next process probes again
   }

@@ -24,6 +24,7 @@ import { performance } from 'node:perf_hooks';
 import type { Readable, Writable } from 'node:stream';
 import { ensureBuilt } from '../build/self-build.mjs';
 import { chaosActive } from '../harness/chaos.ts';
+import type { ClockMode } from '../harness/runtime/index.ts';
 import { isReference } from '../harness/loader/index.ts';
 import { findTest, type NodeLogLine } from '../harness/tester/index.ts';
 import { encodeFrame, FrameError, FrameReader, type ChildFrame, type TraceChunk } from './child/protocol.ts';
@@ -185,10 +186,8 @@ class RunProcess {
     this.scratch = mkdtempSync(path.join(os.tmpdir(), 'raftlab-run-'));
     // A confined process (grading) may write only there.
     const scratchWrite = flags.includes('--experimental-permission') ? [`--allow-fs-write=${this.scratch}/`] : [];
-    // A 2 MB young generation (Node's default is 16 MB): a run allocates fast and keeps little, so short-lived
-    // garbage is collected sooner; the whole sim suite peaks at ~74 MB instead of ~118 MB, for the same CPU (a
-    // real-clock run asks for less: realClockFlags).
-    const heapFlags = [`--max-old-space-size=${options.maxOldGenerationSizeMb ?? 512}`, ...(flags.some((f) => f.startsWith('--max-semi-space-size=')) ? [] : ['--max-semi-space-size=2'])];
+    // The young generation is the clock's (clockFlags).
+    const heapFlags = [`--max-old-space-size=${options.maxOldGenerationSizeMb ?? 512}`];
     this.child = spawn(process.execPath, [...(options.execArgv ?? []), ...flags, ...scratchWrite, ...heapFlags, file, this.scratch], {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
       env: scrubbedEnv(),
@@ -308,12 +307,18 @@ class RunProcess {
 const statusOf = (ending: Ending): RunStatus => ending.status;
 
 /**
- * A real-clock run mostly waits for its timers: V8's helper threads, woken for every small collection and
- * compilation, cost more than they save there. Without them the run process takes ~12 % less CPU and ~2 MB less
- * memory, and a 1 MB young generation (it allocates slowly) ~2 MB less again. A sim run, which computes without
- * pause, is ~20 % slower without the threads, so keeps them and the 2 MB young generation.
+ * V8's flags for a run process, by the clock of its runs.
+ * - sim: a 2 MB young generation (Node's default is 16 MB): a sim run allocates fast and keeps little, so short-lived
+ *   garbage is collected sooner; the whole sim suite peaks at ~74 MB instead of ~118 MB, for the same CPU. It keeps
+ *   V8's helper threads: without them it is ~20 % slower.
+ * - real: a real-clock run mostly waits for its timers. V8's helper threads, woken for every small collection and
+ *   compilation, cost more than they save: without them the run process takes ~12 % less CPU and ~2 MB less
+ *   memory, and a 1 MB young generation (it allocates slowly) ~2 MB less again.
  */
-const realClockFlags = ['--single-threaded', '--max-semi-space-size=1'];
+const clockFlags: Record<ClockMode, readonly string[]> = {
+  sim: ['--max-semi-space-size=2'],
+  real: ['--single-threaded', '--max-semi-space-size=1'],
+};
 
 class Slot {
   proc: RunProcess | undefined;
@@ -345,7 +350,7 @@ class Slot {
 
   /** Load the implementation in a run process and report whether it exports make. */
   async probe(file: string, flags: readonly string[] = []): Promise<ProbeResult> {
-    const { proc } = await this.process(flags);
+    const { proc } = await this.process([...flags, ...clockFlags.sim]);
     const runId = `probe-${randomBytes(4).toString('hex')}`;
     const nonce = randomBytes(16).toString('hex');
     const stallMs = this.pool.options.stallMs ?? defaultStallMs;
@@ -380,7 +385,7 @@ class Slot {
     if (task.impl.kind === 'go') return this.runGo(task, task.impl, hooks);
     const impl = task.impl;
     const started = performance.now();
-    const { proc, fresh } = await this.process([...(task.processFlags ?? []), ...(task.mode === 'real' ? realClockFlags : [])]);
+    const { proc, fresh } = await this.process([...(task.processFlags ?? []), ...clockFlags[task.mode]]);
     const runId = `${task.testId}-${task.seed}-${randomBytes(4).toString('hex')}`;
     const nonce = randomBytes(16).toString('hex');
     const o = this.pool.options;

@@ -8,11 +8,12 @@
  * `raftlab/api` (and `raftlab`) resolve to this raftlab's API wherever the folder is, so a student's folder needs
  * neither raftlab's sources beside it nor a build step.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type * as esbuild from 'esbuild';
 import { apiEntry, cacheDir, raftlabRoot, raftlabVersion } from '../paths.ts';
+import { writeAtomic } from '../write-atomic.ts';
 import { BugPatchError, resolveImplDir } from './bug-patch.ts';
 import { sha256, snapshotHash, sourcesFormat, type SourceFile, type SourceSnapshot } from './snapshot.ts';
 
@@ -155,9 +156,7 @@ function persistedBuild(file: string): CacheEntry | undefined {
 function persistBuild(file: string, entry: CacheEntry): void {
   try {
     mkdirSync(path.dirname(file), { recursive: true });
-    const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify({ format: manifestFormat, raftlab: raftlabVersion, entry }));
-    renameSync(temp, file);
+    writeAtomic(file, JSON.stringify({ format: manifestFormat, raftlab: raftlabVersion, entry }));
   } catch {
     // a cache that cannot be written is rebuilt next time
   }
@@ -355,9 +354,7 @@ export async function buildImplementation(dir: string, options: { outDir?: strin
   const file = path.join(outDir, `${buildHash.slice(0, 24)}.${format === 'cjs' ? 'cjs' : 'mjs'}`);
   if (!existsSync(file)) {
     mkdirSync(outDir, { recursive: true });
-    const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, code);
-    renameSync(temp, file);
+    writeAtomic(file, code);
     if (!options.outDir) pruneBuilds(outDir);
   }
   const built: BuiltImpl = { dir: named, file, buildHash, snapshot, root };
