@@ -35,7 +35,9 @@ export async function makeProgram(argv: readonly string[] = process.argv): Promi
     .exitOverride()
     .showSuggestionAfterError();
   const named = argv[2];
-  const load = named !== undefined && Object.hasOwn(commandModules, named) ? [commandModules[named]!] : [...new Set(Object.values(commandModules))];
+  // `raftlab --version` needs no command; the overview help and a suggestion for a misspelt name need them all.
+  const versionOnly = argv.length === 3 && (named === '-V' || named === '--version');
+  const load = versionOnly ? [] : named !== undefined && Object.hasOwn(commandModules, named) ? [commandModules[named]!] : [...new Set(Object.values(commandModules))];
   for (const register of await Promise.all(load.map((f) => f()))) register(program);
   return program;
 }

@@ -7,7 +7,7 @@
  * - event lines of labs/go/raftlab_trace.go: `@raftlab {json}`, one trace event each (t in ms since the program started),
  *   checked field by field before it is kept: a line that does not check out stays a console line.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { logTopics, type LogTopic } from '../../labs/api/index.ts';
 import { summarize, type TraceEvent } from '../trace/events.ts';
 

@@ -3,7 +3,7 @@
  * back (one line per run, keyed by submission, test and seed). The same plan runs on this machine's pool or on BullMQ
  * workers; keys make every result count once, however often a job is run again after a worker died.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { chaosKnobsSchema, type ChaosKnobs } from '../harness/chaos-schema.ts';
 import type { ClockMode } from '../harness/runtime/index.ts';
 

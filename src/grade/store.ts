@@ -7,7 +7,7 @@
 import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeAtomic } from '../runner/history.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { gradeSettingsSchema, resultKey, runResultSchema, sameSettings, submissionIdPattern, type GradeSettings, type RunResult } from './plan.ts';
 import { GradeInputError } from './submissions.ts';
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { z } from 'zod';
+import * as z from 'zod';
 import { alteredFiles, sourceSnapshotSchema, writeSnapshot, type SourceSnapshot } from '../harness/loader/index.ts';
 import { cacheDir } from '../harness/paths.ts';
 import { prepareTsImpl, type PreparedTsImpl } from '../runner/impl.ts';

@@ -3,7 +3,7 @@
  * knob within its range, from the one table of src/harness/chaos.ts, unknown knobs refused. Apart from chaos.ts so
  * that parsing `--chaos` (and every run process) does not load zod.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { chaosKnobSpecs, type ChaosKnobs, type KnobName } from './chaos.ts';
 
 export const chaosKnobsSchema = z.strictObject(

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { invariants, type InvariantId } from '../checker/index.ts';
 import { parseChaos } from '../harness/chaos.ts';
 import { isBugDir, selectTests } from '../harness/tester/index.ts';

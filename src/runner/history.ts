@@ -33,7 +33,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { LowSync } from 'lowdb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { chaosKnobsSchema, type ChaosKnobs } from '../harness/chaos-schema.ts';
 import { pathCountsSchema } from '../harness/tester/paths-schema.ts';
 import { writeAtomic } from '../harness/write-atomic.ts';

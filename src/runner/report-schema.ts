@@ -3,7 +3,7 @@
  * every field described. It mirrors BatchJson (report.ts) and the types it is made of; the assertion at the bottom
  * fails to compile when they disagree. Loaded only by the schema script and tests: nothing at run time needs zod.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { invariants, type InvariantId } from '../checker/invariants.ts';
 import { chaosKnobsSchema } from '../harness/chaos-schema.ts';
 import { pathCountsSchema } from '../harness/tester/paths-schema.ts';

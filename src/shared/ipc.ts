@@ -15,7 +15,7 @@
  * This module is shared by Node (main, web server, tests) and the browser (renderer): it must not
  * use Node or DOM APIs.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { chaosKnobsSchema, type ChaosKnobs } from '../harness/chaos-schema.ts';
 import type { TraceHeader, TraceIndex } from '../trace/file.ts';
 import type { InvariantId } from '../checker/checker.ts';

@@ -8,7 +8,7 @@
  * loads zod. It mirrors src/trace/schema.ts (the types every layer reads) and file.ts's TraceHeader; the type assertions at the
  * bottom fail to compile when the two disagree on a kind, a field, or a field's type.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { logTopics } from '../../labs/api/index.ts';
 import { chaosKnobsSchema } from '../harness/chaos-schema.ts';
 import { traceEventKinds, traceSchemaVersion, type TraceEvent, type TraceEventKind } from './schema.ts';

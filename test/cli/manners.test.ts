@@ -206,6 +206,27 @@ describe('cli manners: colour and progress', function () {
   });
 });
 
+describe('cli manners: --version and --help', function () {
+  this.timeout(60_000);
+
+  it('--version prints the version alone, exit 0; --help lists every command; a misspelt command is suggested, exit 2', async () => {
+    const version = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')).version as string;
+    for (const flag of ['--version', '-V']) {
+      const r = await raftlab([flag]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, `${version}\n`);
+    }
+    const help = await raftlab(['--help']);
+    assert.equal(help.status, 0, help.stderr);
+    for (const command of ['init', 'list', 'test', 'run', 'replay', 'export', 'check', 'grade', 'worker']) {
+      assert.match(help.stdout, new RegExp(`^  ${command}\\b`, 'm'), `--help does not list ${command}`);
+    }
+    const typo = await raftlab(['tset']);
+    assert.equal(typo.status, 2);
+    assert.match(typo.stderr, /unknown command 'tset'\n\(Did you mean test\?\)/);
+  });
+});
+
 describe('cli manners: bad input is one line on stderr and exit 2', function () {
   this.timeout(180_000);
 

@@ -2,7 +2,7 @@
  * A source snapshot as a zod schema, for snapshots that come from outside (a bundle, a grading queue): every path
  * relative and inside its folder, sizes bounded. Apart from snapshot.ts so that a run process never loads zod.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { sourcesFormat } from './snapshot.ts';
 
 // A relative path that stays inside its folder: no absolute paths, no '..', no empty or odd segments.

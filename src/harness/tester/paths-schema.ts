@@ -2,7 +2,7 @@
  * A run's path counts (paths.ts) as a zod schema, for what comes back from files (history) and for the published
  * report schema. Apart from paths.ts so that a run process counting paths does not load zod.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PathCounts } from './paths.ts';
 
 const count = (what: string) => z.number().int().nonnegative().describe(what);
