@@ -313,13 +313,13 @@ const statusOf = (ending: Ending): RunStatus => ending.status;
  *   V8's helper threads: without them it is ~20 % slower.
  * - real: a real-clock run mostly waits for its timers. V8's helper threads, woken for every small collection and
  *   compilation, cost more than they save: without them the run process takes ~12 % less CPU and ~2 MB less
- *   memory, and a 1 MB young generation (it allocates slowly) ~2 MB less again. V8's memory reducer, which collects
- *   a small heap again once it idles, halves the run process's collection time and lowers no peak: it is off
- *   (with the CLI's: 2A ~11 % less CPU of the tree, 2B ~4 %).
+ *   memory, and a 1 MB young generation (it allocates slowly) ~2 MB less again. V8's memory reducer stays on here
+ *   (the CLI turns its own off, bin/raftlab.js): off, it would save ~10 ms of collection over a real-clock 2A, and
+ *   the run process would peak ~1 MB higher (59 against 58 MB over 2A+2B, twice each).
  */
 const clockFlags: Record<ClockMode, readonly string[]> = {
   sim: ['--max-semi-space-size=2'],
-  real: ['--single-threaded', '--max-semi-space-size=1', '--no-memory-reducer-for-small-heaps'],
+  real: ['--single-threaded', '--max-semi-space-size=1'],
 };
 
 class Slot {
