@@ -216,6 +216,20 @@ describe('runtime: real clock', () => {
     assert.equal(rt.closed, true);
   });
 
+  it("never fires a timer before it is due, as Go's never do (Node's own fire up to a millisecond early now and then)", async () => {
+    const rt = new RealRuntime(1);
+    const early: number[] = [];
+    await rt.run(async () => {
+      for (let i = 0; i < 300; i++) {
+        const armedAtMs = rt.now();
+        await new Promise<void>((resolve) => rt.after(2, resolve));
+        const waitedMs = rt.now() - armedAtMs;
+        if (waitedMs < 2) early.push(waitedMs);
+      }
+    });
+    assert.deepEqual(early, [], `${early.length} of 300 two-millisecond timers fired early`);
+  });
+
   it('fail() from a callback rejects the run', async () => {
     const rt = new RealRuntime(1);
     await assert.rejects(

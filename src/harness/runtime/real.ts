@@ -90,6 +90,10 @@ export class RealRuntime implements Runtime {
 
   timer(callback: () => void): Timer {
     let handle: ReturnType<typeof setTimeout> | undefined;
+    // When the timer is due, on this runtime's clock. Node counts a timer's delay from the event loop's cached time,
+    // which can lag the clock by however long the current turn has run: a timer armed late in a long turn would fire
+    // early. Go's timers never do, so one that wakes before it is due sleeps again for the rest.
+    let dueAtMs = 0;
     const stop = (): void => {
       if (handle === undefined) return;
       clearTimeout(handle);
@@ -100,6 +104,12 @@ export class RealRuntime implements Runtime {
       if (handle !== undefined) this.#armed.delete(handle);
       handle = undefined;
       if (this.#closed) return;
+      const earlyMs = dueAtMs - this.now();
+      if (earlyMs > 0) {
+        handle = setTimeout(fire, Math.ceil(earlyMs));
+        this.#armed.add(handle);
+        return;
+      }
       this.#events++;
       try {
         callback();
@@ -112,6 +122,7 @@ export class RealRuntime implements Runtime {
         assertDelay(delayMs);
         stop();
         if (this.#closed) return;
+        dueAtMs = this.now() + delayMs;
         handle = setTimeout(fire, delayMs);
         this.#armed.add(handle);
       },

@@ -1,0 +1,35 @@
+// zod is imported as a namespace: through the named `z` (or the default), esbuild cannot tree-shake it, and the CLI's
+// build carried all of zod's locales, ~600 KB compiled at every start.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ESLint } from 'eslint';
+import { ensureBuilt } from '../../src/build/self-build.mjs';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+
+async function zodMessages(filePath: string, code: string): Promise<string[]> {
+  const [result] = await new ESLint({ cwd: repo }).lintText(code, { filePath });
+  return result!.messages.filter((m) => m.message.includes('zod')).map((m) => m.message);
+}
+
+describe("zod's import", function () {
+  this.timeout(120_000);
+
+  it('lint refuses the named z and the default, in the harness (which has clock rules of its own) and elsewhere; allows the namespace', async () => {
+    for (const file of ['src/runner/x.ts', 'src/harness/tester/x.ts', 'src/shared/x.ts']) {
+      for (const code of ["import { z } from 'zod';\nexport const n = z.number();\n", "import z from 'zod';\nexport const n = z.number();\n"]) {
+        assert.equal((await zodMessages(file, code)).length, 1, `${file}: ${code}`);
+      }
+      assert.deepEqual(await zodMessages(file, "import * as z from 'zod';\nexport const n = z.number();\n"), [], file);
+    }
+  });
+
+  it("the CLI's build carries zod's English messages and none of its other locales", async () => {
+    const dir = path.dirname(await ensureBuilt('cli'));
+    const files = [path.join(dir, 'cli.mjs'), ...readdirSync(path.join(dir, 'chunks')).filter((f) => f.endsWith('.mjs')).map((f) => path.join(dir, 'chunks', f))];
+    const locales = new Set(files.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/^\/\/ node_modules\/zod\/v4\/locales\/([\w-]+)\.js$/gm)].map((m) => m[1]!)));
+    assert.deepEqual([...locales], ['en']);
+  });
+});
