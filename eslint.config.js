@@ -117,6 +117,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-globals': ['error', ...clockGlobals],
       'no-restricted-properties': ['error', ...clockProperties],
+      // This block's no-restricted-syntax replaces the one every file gets, so it repeats zod's rule.
       'no-restricted-syntax': [
         'error',
         ...zodImports,
