@@ -1,0 +1,157 @@
+// The codec's plain-data writer (codec.ts) checks and writes plain data in one pass instead of the walk and msgpackr.
+// It must write exactly msgpackr's bytes — byte counts are part of every trace, and a run replays from its seed only
+// if they stay the same — and hand everything else to the walk, which warns as before.
+import assert from 'node:assert/strict';
+import { Packr } from 'msgpackr/pack';
+import { Codec, type CodecWarning } from '../../src/harness/codec/index.ts';
+import { makeRng } from '../../src/harness/runtime/prng.ts';
+import type { Rng } from '../../src/harness/runtime/types.ts';
+
+/** msgpackr with the codec's options: what the walk's path writes. */
+const packr = new Packr({ useRecords: false, moreTypes: false, useToJSON: false, variableMapSize: true, copyBuffers: true });
+const msgpackrBytes = (value: unknown): Uint8Array => new Uint8Array(packr.pack(value));
+
+function quietCodec(): { codec: Codec; seen: CodecWarning[] } {
+  const seen: CodecWarning[] = [];
+  return { codec: new Codec({ onWarning: (w) => seen.push(w) }), seen };
+}
+
+// Every size boundary of MessagePack's formats, on both sides.
+const edgeNumbers = [
+  0, 1, 0x1f, 0x20, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 2 ** 32 - 1, 2 ** 32, Number.MAX_SAFE_INTEGER, 2 ** 60,
+  -1, -0x20, -0x21, -0x80, -0x81, -0x8000, -0x8001, -(2 ** 31), -(2 ** 31) - 1, -Number.MAX_SAFE_INTEGER,
+  0.5, -1.25, 1e-300, Number.MIN_VALUE, Number.MAX_VALUE, 3.141592653589793,
+];
+// One character of each UTF-8 length: 1, 2, 3 bytes, and a surrogate pair (4).
+const alphabet = ['a', 'Z', '0', ' ', '"', 'é', 'ß', '€', '中', '😀'];
+const stringLengths = [0, 1, 31, 32, 63, 64, 100, 255, 256, 1000];
+
+function randomString(rng: Rng, length: number): string {
+  const oneKind = rng.intn(3) === 0 ? alphabet[rng.intn(alphabet.length)]! : undefined;
+  let s = '';
+  for (let i = 0; i < length; i++) s += oneKind ?? alphabet[rng.intn(alphabet.length)]!;
+  return s;
+}
+
+function randomValue(rng: Rng, depth: number): unknown {
+  const pick = rng.intn(depth >= 3 ? 5 : 9);
+  switch (pick) {
+    case 0:
+      return edgeNumbers[rng.intn(edgeNumbers.length)]! + (rng.intn(4) === 0 ? rng.intn(3) - 1 : 0);
+    case 1:
+      return rng.intn(2) === 0 ? rng.intn(300) - 40 : rng.int();
+    case 2:
+      return randomString(rng, stringLengths[rng.intn(stringLengths.length)]! + rng.intn(2));
+    case 3:
+      return [true, false, null][rng.intn(3)];
+    case 4:
+      return rng.float() * 10 ** (rng.intn(40) - 20);
+    case 5:
+    case 6: {
+      const n = [0, 1, 2, 3, 15, 16, 17][rng.intn(7)]!;
+      const o: Record<string, unknown> = {};
+      for (let i = 0; i < n; i++) o[rng.intn(5) === 0 ? String(rng.intn(100)) : randomString(rng, 1 + rng.intn(12))] = randomValue(rng, depth + 1);
+      return o;
+    }
+    case 7: {
+      const n = [0, 1, 2, 15, 16, 17][rng.intn(6)]!;
+      return Array.from({ length: n }, () => (rng.intn(2) === 0 ? rng.int() : randomValue(rng, depth + 1)));
+    }
+    default: {
+      const bytes = new Uint8Array([0, 1, 255, 256, 300][rng.intn(5)]!);
+      for (let i = 0; i < bytes.length; i++) bytes[i] = rng.intn(256);
+      return bytes;
+    }
+  }
+}
+
+describe('codec: the plain-data writer', () => {
+  it("writes msgpackr's bytes for 3 000 random plain values (seeded), with no warning, and they decode back", () => {
+    const { codec, seen } = quietCodec();
+    const rng = makeRng(1, 'plain-writer');
+    for (let i = 0; i < 3000; i++) {
+      const value = { v: randomValue(rng, 0) };
+      const bytes = codec.encode(value, 'Args');
+      assert.deepEqual(bytes, msgpackrBytes(value), `value ${i}: ${JSON.stringify(value).slice(0, 200)}`);
+      assert.deepStrictEqual(codec.decode(bytes), value);
+    }
+    assert.deepEqual(seen, []);
+  });
+
+  it("writes msgpackr's bytes at the limits of each format: strings whose UTF-8 outgrows their header, large arrays, maps and bytes", () => {
+    const { codec } = quietCodec();
+    const values: unknown[] = [
+      '€'.repeat(20), // 20 characters (a fixstr's size), 60 bytes: str8
+      '€'.repeat(100), // 100 characters, 300 bytes: str16
+      '€'.repeat(30_000), // 30 000 characters, 90 000 bytes: str32
+      'a'.repeat(65_535),
+      'a'.repeat(65_536),
+      '😀'.repeat(40_000),
+      Array.from({ length: 65_535 }, (_, i) => i),
+      Array.from({ length: 65_536 }, (_, i) => -i * 1.5),
+      Object.fromEntries(Array.from({ length: 70_000 }, (_, i) => [`k${i}`, i])),
+      new Uint8Array(65_535).fill(7),
+      new Uint8Array(65_536).fill(9),
+      new Uint8Array(3 * 1024 * 1024).fill(1), // grows the buffer past what it keeps
+      { small: 'after the buffer was given back' },
+    ];
+    for (const value of values) assert.deepEqual(codec.encode(value), msgpackrBytes(value));
+  });
+
+  it('leaves to the walk everything it would warn about, so the warnings are as before', () => {
+    const { codec, seen } = quietCodec();
+    const cases: Array<[unknown, string]> = [
+      [{ x: -0 }, 'negative-zero Args.x'],
+      [{ xs: [1, NaN] }, 'non-finite Args.xs[]'],
+      [{ x: undefined }, 'undefined Args.x'],
+      [{ s: 'a\ud800' }, 'lone-surrogate Args.s'],
+      [{ t: `${'a'.repeat(100)}\udc00` }, 'lone-surrogate Args.t'],
+      [{ m: new Map([[1, 2]]) }, 'map Args.m'],
+      [{ d: new Date(0), b: new Uint16Array(2) }, 'typed-array Args.b'],
+      [{ f: () => 0 }, 'function Args.f'],
+      [JSON.parse('{"__proto__": 1}'), 'proto-key Args.__proto__'],
+      [{ e: [{ a: 1, [Symbol('tag')]: 2 }, { a: 2 }] }, 'symbol Args.e[][Symbol(tag)]'],
+    ];
+    for (const [value, warning] of cases) {
+      seen.length = 0;
+      const bytes = codec.encode(value, 'Args');
+      assert.deepEqual(seen.map((w) => `${w.kind} ${w.path}`), [warning]);
+      assert.deepEqual(bytes, msgpackrBytes(value), warning);
+    }
+  });
+
+  it("looks for symbol keys on an array's first object element only: the others are taken to be built alike", () => {
+    const { codec, seen } = quietCodec();
+    const value = { e: [{ a: 1 }, { a: 2, [Symbol('tag')]: 3 }] };
+    assert.deepEqual(codec.encode(value, 'Args'), msgpackrBytes(value), 'the symbol is dropped, as msgpackr drops it');
+    assert.deepEqual(seen, []);
+  });
+
+  it('a getter that encodes, or throws, while a value is written is handled as before', () => {
+    const { codec } = quietCodec();
+    const inner = { n: 1 };
+    const value = {
+      get nested() {
+        return codec.decode(codec.encode(inner));
+      },
+    };
+    assert.deepEqual(codec.encode(value), msgpackrBytes({ nested: inner }));
+    const throwing = {
+      get bad(): number {
+        throw new Error('no');
+      },
+    };
+    assert.throws(() => codec.encode(throwing, 'Args'), (error: Error & { code?: string }) => error.code === 'CODEC_UNENCODABLE' && /Args cannot be encoded: .*no/.test(error.message));
+  });
+
+  it('returns bytes of their own: a tight Uint8Array that a later encode leaves unchanged', () => {
+    const { codec } = quietCodec();
+    const first = codec.encode({ a: 'first' });
+    const copy = first.slice();
+    codec.encode({ b: 'second, longer, written over the same buffer' });
+    assert.equal(Object.getPrototypeOf(first), Uint8Array.prototype);
+    assert.equal(first.byteOffset, 0);
+    assert.equal(first.buffer.byteLength, first.byteLength);
+    assert.deepEqual(first, copy);
+  });
+});
