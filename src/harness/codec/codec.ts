@@ -485,9 +485,8 @@ function writePlain(value: unknown): Uint8Array | undefined {
   try {
     plainValue(value, 0);
     return out.slice(0, at);
-  } catch (error) {
-    if (error === notPlain) return undefined;
-    return undefined; // a throwing getter, a stack nearly used up: the walk reports it
+  } catch {
+    return undefined; // not plain data (notPlain); or a throwing getter, a stack nearly used up: the walk reports it
   } finally {
     writing = false;
     if (out.length > plainBufferKeptBytesMax) {
