@@ -532,18 +532,7 @@ function plainNumber(value: number): void {
   if (value >>> 0 === value) {
     if (value === 0 && 1 / value < 0) throw notPlain; // -0
     if (value < 0x80) out[at++] = value;
-    else if (value < 0x100) {
-      out[at++] = 0xcc;
-      out[at++] = value;
-    } else if (value < 0x10000) {
-      out[at++] = 0xcd;
-      out[at++] = value >> 8;
-      out[at++] = value & 0xff;
-    } else {
-      out[at++] = 0xce;
-      outView.setUint32(at, value);
-      at += 4;
-    }
+    else plainSized(value, 0xcc); // uint8, uint16, uint32
   } else if (value >> 0 === value) {
     if (value >= -0x20) out[at++] = 0x100 + value;
     else if (value >= -0x80) {
@@ -620,6 +609,22 @@ function plainString(value: string): void {
   at += bytes;
 }
 
+/** An unsigned value in 1, 2 or 4 bytes after its code: code8 for one byte, the next two codes for two and four. */
+function plainSized(value: number, code8: number): void {
+  if (value < 0x100) {
+    out[at++] = code8;
+    out[at++] = value;
+  } else if (value < 0x10000) {
+    out[at++] = code8 + 1;
+    out[at++] = value >> 8;
+    out[at++] = value & 0xff;
+  } else {
+    out[at++] = code8 + 2;
+    outView.setUint32(at, value);
+    at += 4;
+  }
+}
+
 function plainLength(length: number, fix: number, code16: number): void {
   if (length < 0x10) out[at++] = fix | length;
   else if (length < 0x10000) {
@@ -676,18 +681,7 @@ function plainObject(value: object, depth: number): void {
     const bytes = value as Uint8Array;
     const length = bytes.byteLength;
     if (at + length + 5 > outSafeEnd) growTo(at + length + 5);
-    if (length < 0x100) {
-      out[at++] = 0xc4;
-      out[at++] = length;
-    } else if (length < 0x10000) {
-      out[at++] = 0xc5;
-      out[at++] = length >> 8;
-      out[at++] = length & 0xff;
-    } else {
-      out[at++] = 0xc6;
-      outView.setUint32(at, length);
-      at += 4;
-    }
+    plainSized(length, 0xc4); // bin8, bin16, bin32
     out.set(bytes, at);
     at += length;
   } else {
