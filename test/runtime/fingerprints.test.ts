@@ -1,5 +1,5 @@
-// Determinism across versions: what raftlab does to make sim runs cheaper (the run loop's turns, the codec) must not
-// change any run. Each case's whole trace and outcome, hashed, as recorded at da66853 (before that work) on the
+// Determinism across versions: what raftlab does to make sim runs cheaper (the codec's plain-data writer, say) must
+// not change any run. Each case's whole trace and outcome, hashed, as recorded at da66853 (before that work) on the
 // reference, the four corpus Rafts and three planted bugs, at the scheduler's default level. A change to the trace's
 // schema changes these on purpose: re-record them then (run this file with RAFTLAB_PRINT_FINGERPRINTS=1 to print them).
 import assert from 'node:assert/strict';

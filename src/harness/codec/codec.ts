@@ -691,8 +691,9 @@ function plainObject(value: object, depth: number): void {
 
 /**
  * A plain object's fields. Symbol keys (which msgpackr drops, and the walk warns about) are looked for on every
- * object but the elements of an array after its first: at ~120 ns an object, the look cost more than writing a log
- * entry, and one array's elements are built alike (the walk's warning names them all as one path, `entries[]`).
+ * object but the elements of an array after its first: Object.getOwnPropertySymbols takes ~120 ns an object here,
+ * five times Object.keys, and one array's elements are built alike (the walk's warning names them all as one path,
+ * `entries[]`).
  */
 function plainFields(value: object, depth: number, lookForSymbols: boolean): void {
   if (depth >= MAX_DEPTH) throw notPlain;
