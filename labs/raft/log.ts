@@ -121,6 +121,14 @@ export class RaftLog {
     return { snapshotIndex: this.#snapshotIndex, snapshotTerm: this.#snapshotTerm, terms: this.#terms.slice(), commands: this.#commands.slice() };
   }
 
+  /**
+   * The log's columns themselves, for persist() to encode at once: encoding reads them before the log can change, so
+   * copying them first (toPersisted) would only make garbage — two arrays the length of the log on every save.
+   */
+  persistedView(): PersistedLog {
+    return { snapshotIndex: this.#snapshotIndex, snapshotTerm: this.#snapshotTerm, terms: this.#terms, commands: this.#commands };
+  }
+
   static fromPersisted(saved: PersistedLog): RaftLog {
     if (saved.terms.length !== saved.commands.length) {
       throw new RangeError(`a persisted log with ${saved.terms.length} terms and ${saved.commands.length} commands`);

@@ -691,7 +691,7 @@ export class Raft implements RaftNode {
   }
 
   private encodeState(): Uint8Array {
-    const state: PersistentState = { currentTerm: this.currentTerm, votedFor: this.votedFor, log: this.log.toPersisted() };
+    const state: PersistentState = { currentTerm: this.currentTerm, votedFor: this.votedFor, log: this.log.persistedView() };
     return this.runtime.encode(state);
   }
 
