@@ -164,6 +164,36 @@ describe('runtime: sim clock', () => {
     });
   });
 
+  it("lets every continuation of an instant run before time moves on: promise chains and a student's process.nextTick", async () => {
+    const realNextTick = process.nextTick;
+    const rt = new SimRuntime(1);
+    const seen: Array<[string, number]> = [];
+    await rt.run(async () => {
+      // Many events, so that most settles are ticks and some are whole turns of the event loop.
+      for (let i = 0; i < 300; i++) {
+        rt.after(i + 1, () => {
+          const at = rt.now();
+          process.nextTick((tag: string) => {
+            let depth = 0;
+            const deeper = (): void => {
+              if (++depth < 50) process.nextTick(deeper);
+              else void Promise.resolve().then(() => seen.push([tag, at - rt.now()]));
+            };
+            deeper();
+          }, `tick ${i}`);
+          void (async () => {
+            for (let hop = 0; hop < 50; hop++) await null;
+            seen.push([`chain ${i}`, at - rt.now()]);
+          })();
+        });
+      }
+      await rt.sleep(400);
+    });
+    assert.equal(seen.length, 600);
+    assert.deepEqual(seen.filter(([, late]) => late !== 0), [], 'nothing ran after time had moved on');
+    assert.equal(process.nextTick, realNextTick, 'process.nextTick is given back when the run ends');
+  });
+
   it('virtualizes setTimeout, setInterval, Date, performance.now and Math.random for code that uses them directly', async () => {
     const realSetTimeout = globalThis.setTimeout;
     const realRandom = Math.random;

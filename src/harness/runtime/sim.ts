@@ -11,9 +11,18 @@ import {
   type Timer,
 } from './types.ts';
 
-// The scheduler's own way to let pending work settle: captured before any run can virtualize the global.
+// The scheduler's own ways to let pending work settle, captured before any run can virtualize the globals. Both
+// resolve only once the microtask queue is empty: a tick queued from a microtask runs after the queue drains (and
+// after the ticks queued before it), an immediate after a whole turn of the event loop. The tick serves all but one
+// event in `eventsPerRealTurn` (3–5 % off the sim suite and a sweep, wall and CPU); the turn lets the process's own
+// I/O (progress, its channel) and Node's report of unhandled rejections happen, and ends every run. In a run with virtual globals a student's
+// process.nextTick is a microtask (virtual-globals.ts), so none of the run's own work is left behind a tick; which
+// events get a turn depends only on their count, so a seed still gives the same run.
 const realSetImmediate = globalThis.setImmediate;
+const realNextTick = process.nextTick;
 const settle = (): Promise<void> => new Promise((resolve) => realSetImmediate(resolve));
+const settleInTick = (): Promise<void> => new Promise((resolve) => realNextTick(resolve));
+const eventsPerRealTurn = 64;
 const never = new Promise<void>(() => {});
 
 export interface SimLimits {
@@ -31,8 +40,9 @@ export const defaultSimLimits: SimLimits = {
 export interface SimOptions {
   limits?: Partial<SimLimits>;
   /**
-   * Replace setTimeout, setInterval, setImmediate, Date, performance.now and Math.random with virtual ones
-   * for the duration of the run (default true), so student code that reaches for them stays deterministic.
+   * Replace setTimeout, setInterval, setImmediate, Date, performance.now and Math.random with virtual ones, and run
+   * process.nextTick's callbacks as microtasks, for the duration of the run (default true), so student code that
+   * reaches for them stays deterministic (and the loop may settle in ticks).
    */
   virtualizeGlobals?: boolean;
   /** Called each time virtual time moves forward, with the new time (a run process reports progress from it). */
@@ -268,8 +278,13 @@ export class SimRuntime implements Runtime {
         (value) => (outcome ??= { value }),
         (error: unknown) => (outcome ??= { error }),
       );
-      for (;;) {
-        await settle();
+      const ticks = this.#virtualizeGlobals;
+      // The first settle is a turn: a tick queued outside a microtask (here, run() itself) runs before the microtasks
+      // queued beside it; every later one is queued from the loop, itself a microtask.
+      for (let turn = 0; ; turn++) {
+        const real = !ticks || turn % eventsPerRealTurn === 0;
+        await (real ? settle() : settleInTick());
+        if (!this.#failure && outcome && !real) await settle(); // a rejection nobody handled fails the run, as it did
         if (this.#failure) throw this.#failure.error;
         if (outcome) break;
         const next = this.#queue.pop();

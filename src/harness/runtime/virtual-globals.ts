@@ -12,7 +12,8 @@ export interface VirtualClock {
  * While a sim run is active, the global clocks and Math.random are replaced by virtual ones driven by the run,
  * so a student's Raft that calls setTimeout or Date.now directly stays deterministic instead of silently
  * depending on the wall clock. Each use is counted (`runtime.stats().globalUses`) so the harness can point the
- * student at the runtime seam. Everything is restored when the run ends.
+ * student at the runtime seam. process.nextTick's callbacks become microtasks (not counted: no clock). Everything is
+ * restored when the run ends.
  */
 
 /** The virtual wall clock starts at the lab's release date, so `new Date()` in a sim run is reproducible. */
@@ -58,6 +59,7 @@ export function installVirtualGlobals(run: VirtualClock): () => void {
     Date: g.Date,
     random: Math.random,
     performanceNow: Object.getOwnPropertyDescriptor(performance, 'now'),
+    nextTick: process.nextTick,
   };
   const RealDate = Date;
   const realClearTimeout = clearTimeout;
@@ -145,7 +147,14 @@ export function installVirtualGlobals(run: VirtualClock): () => void {
     },
   });
 
+  // A tick is a microtask here: the run loop settles in ticks (sim.ts), and a student's tick must not wait behind it.
+  process.nextTick = (callback: Callback, ...args: unknown[]): void => {
+    if (typeof callback !== 'function') saved.nextTick(callback); // Node's own TypeError
+    queueMicrotask(() => callback(...args));
+  };
+
   return () => {
+    process.nextTick = saved.nextTick;
     g.setTimeout = saved.setTimeout;
     g.clearTimeout = saved.clearTimeout;
     g.setInterval = saved.setInterval;
