@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { allTests, loadImplementation, runTest } from '../src/harness/tester/index.ts';
 
@@ -136,9 +136,15 @@ function cpuOfTree(command: string, args: string[], cwd: string, env?: NodeJS.Pr
 }
 
 /** Where the simulator's CPU goes in one process running the whole sim suite (seed 1), by V8's sampling profiler. */
-async function simSuiteShares(): Promise<{ totalMs: number; shares: Record<string, number> }> {
+async function simSuiteShares(): Promise<{ totalMs: number; shares: Record<string, number>; gcPausesMs: number }> {
   const { make, describeState } = await loadImplementation();
   await runTest(allTests[0]!, { mode: 'sim', seed: 1, make, describeState }); // warm up
+  // Every collection's pause, as Node reports it, beside what the sampler put under "(garbage collector)".
+  let gcPausesMs = 0;
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcPausesMs += entry.duration;
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
@@ -149,6 +155,8 @@ async function simSuiteShares(): Promise<{ totalMs: number; shares: Record<strin
   const totalMs = performance.now() - t0;
   const { profile } = await session.post('Profiler.stop');
   session.disconnect();
+  await new Promise((resolve) => setTimeout(resolve, 20)); // the last collections' entries
+  gcObserver.disconnect();
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const shares: Record<string, number> = {};
   const deltas = profile.timeDeltas ?? [];
@@ -168,7 +176,7 @@ async function simSuiteShares(): Promise<{ totalMs: number; shares: Record<strin
               : 'other (Node, lowdb, trace)';
     shares[group] = (shares[group] ?? 0) + (deltas[i] ?? 0) / 1000;
   });
-  return { totalMs, shares };
+  return { totalMs, shares, gcPausesMs };
 }
 
 export default async function benchTargets(): Promise<void> {
@@ -194,7 +202,7 @@ export default async function benchTargets(): Promise<void> {
 
     // The full sim suite in one `raftlab test` (its run process included), seeds 1-3.
     const suite = [1, 2, 3].map((seed) => cpuOfTree(process.execPath, [cli, 'test', '--seed', String(seed)], outside, env));
-    const { totalMs, shares } = await simSuiteShares();
+    const { totalMs, shares, gcPausesMs } = await simSuiteShares();
     const implMs = (shares['the Raft implementation (the reference)'] ?? 0) + (shares['codec: encoding and decoding what the Raft sends and persists'] ?? 0);
     rows.push({
       figure: 'full sim suite, `raftlab test` (24 tests, one run process, start-up included), seeds 1–3: wall; CPU',
@@ -284,6 +292,7 @@ export default async function benchTargets(): Promise<void> {
     console.table(rows);
     console.log('where the sim suite\'s CPU goes (one process, seed 1, sampled):');
     console.table(Object.entries(shares).sort((a, b) => b[1] - a[1]).map(([part, ms]) => ({ part, ms: Math.round(ms), share: `${fixed((ms / totalMs) * 100, 0)} %` })));
+    console.log(`garbage collection, every pause as Node's gc entries count it: ${Math.round(gcPausesMs)} ms (${fixed((gcPausesMs / totalMs) * 100, 0)} %)`);
   } finally {
     rmSync(outside, { recursive: true, force: true });
   }
