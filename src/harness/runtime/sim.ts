@@ -15,9 +15,9 @@ import {
 // resolve only once the microtask queue is empty: a tick queued from a microtask runs after the queue drains (and
 // after the ticks queued before it), an immediate after a whole turn of the event loop. The tick serves all but one
 // event in `eventsPerRealTurn` (3–5 % off the sim suite and a sweep, wall and CPU); the turn lets the process's own
-// I/O (progress, its channel) and Node's report of unhandled rejections happen, and ends every run. In a run with virtual globals a student's
-// process.nextTick is a microtask (virtual-globals.ts), so none of the run's own work is left behind a tick; which
-// events get a turn depends only on their count, so a seed still gives the same run.
+// I/O (progress, its channel) and Node's report of unhandled rejections happen, and ends every run. In a run with
+// virtual globals, process.nextTick queues a microtask (virtual-globals.ts), so none of the run's own work is left
+// behind a tick; which events get a turn depends only on their count, so a seed still gives the same run.
 const realSetImmediate = globalThis.setImmediate;
 const realNextTick = process.nextTick;
 const settle = (): Promise<void> => new Promise((resolve) => realSetImmediate(resolve));
@@ -278,11 +278,11 @@ export class SimRuntime implements Runtime {
         (value) => (outcome ??= { value }),
         (error: unknown) => (outcome ??= { error }),
       );
-      const ticks = this.#virtualizeGlobals;
+      const settleInTicks = this.#virtualizeGlobals;
       // The first settle is a turn: a tick queued outside a microtask (here, run() itself) runs before the microtasks
       // queued beside it; every later one is queued from the loop, itself a microtask.
       for (let turn = 0; ; turn++) {
-        const real = !ticks || turn % eventsPerRealTurn === 0;
+        const real = !settleInTicks || turn % eventsPerRealTurn === 0;
         await (real ? settle() : settleInTick());
         if (!this.#failure && outcome && !real) await settle(); // a rejection nobody handled fails the run, as it did
         if (this.#failure) throw this.#failure.error;

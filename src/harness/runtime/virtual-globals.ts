@@ -148,6 +148,7 @@ export function installVirtualGlobals(run: VirtualClock): () => void {
   });
 
   // A tick is a microtask here: the run loop settles in ticks (sim.ts), and a student's tick must not wait behind it.
+  // Node's own code that calls the global (its streams) gets microtasks too while the run lasts; they defer as ticks do.
   process.nextTick = (callback: Callback, ...args: unknown[]): void => {
     if (typeof callback !== 'function') saved.nextTick(callback); // Node's own TypeError
     queueMicrotask(() => callback(...args));
