@@ -116,14 +116,9 @@ export class RaftLog {
     return undefined;
   }
 
-  /** The log as persist() saves it (copies of the columns, so the saved value never changes with the log). */
-  toPersisted(): PersistedLog {
-    return { snapshotIndex: this.#snapshotIndex, snapshotTerm: this.#snapshotTerm, terms: this.#terms.slice(), commands: this.#commands.slice() };
-  }
-
   /**
-   * The log's columns themselves, for persist() to encode at once: encoding reads them before the log can change, so
-   * copying them first (toPersisted) would only make garbage — two arrays the length of the log on every save.
+   * The log as persist() saves it: its columns themselves, not copies, for persist() to encode at once. Encoding reads
+   * them before the log can change, so copies would only make garbage, two arrays the length of the log on every save.
    */
   persistedView(): PersistedLog {
     return { snapshotIndex: this.#snapshotIndex, snapshotTerm: this.#snapshotTerm, terms: this.#terms, commands: this.#commands };

@@ -309,11 +309,12 @@ const statusOf = (ending: Ending): RunStatus => ending.status;
 /**
  * V8's flags for a run process, by the clock of its runs.
  * - sim: a 2 MB young generation (Node's default is 16 MB): a sim run allocates fast and keeps little, so short-lived
- *   garbage is collected sooner; the whole sim suite peaks at ~74 MB instead of ~118 MB, for the same CPU. Its
+ *   garbage is collected sooner; the whole sim suite peaked at ~74 MB instead of ~118 MB, for the same CPU. Its
  *   collections stay on the main thread (`--single-threaded-gc`): a sim run never waits, so collecting in parallel
  *   gains it nothing, and the helper threads take cores that the run, or a parallel sweep's other run, would use
- *   (4 seeds of the suite at parallel 2, 2 alternated pairs: 4.35 → 3.64 s of wall, 7.87 → 6.96 s of CPU; one
- *   suite peaks ~4 MB higher). It keeps V8's compiler threads: without them (`--single-threaded`) it is ~20 % slower.
+ *   (4 seeds of the suite at parallel 2, 2 alternated pairs: 4.35 → 3.64 s of wall, 7.87 → 6.96 s of CPU; the suite
+ *   now peaks at 78–80 MB against 73–75). It keeps V8's compiler threads: without them (`--single-threaded`) it is
+ *   ~20 % slower.
  * - real: a real-clock run mostly waits for its timers. V8's helper threads, woken for every small collection and
  *   compilation, cost more than they save: without them the run process takes ~12 % less CPU and ~2 MB less
  *   memory, and a 1 MB young generation (it allocates slowly) ~2 MB less again. V8's memory reducer stays on here

@@ -34,13 +34,15 @@ describe('the reference log', () => {
     assert.throws(() => RaftLog.fromPersisted({ snapshotIndex: 0, snapshotTerm: 0, terms: [1], commands: [] }), /1 terms and 0 commands/);
   });
 
-  it('saves copies of its columns: the saved value does not change with the log', () => {
-    const l = log(0, 0, [1, 1]);
-    const saved = l.toPersisted();
+  it('is read back from copies: a restored log never changes the value it was read from, nor that value it', () => {
+    const saved = { snapshotIndex: 0, snapshotTerm: 0, terms: [1, 1], commands: ['c1', 'c2'] };
+    const l = RaftLog.fromPersisted(saved);
     l.truncateFrom(2);
     l.append([{ index: 2, term: 2, command: 'x' }]);
     assert.deepEqual(saved, { snapshotIndex: 0, snapshotTerm: 0, terms: [1, 1], commands: ['c1', 'c2'] });
-    assert.deepEqual(l.toPersisted().terms, [1, 2]);
+    saved.terms.push(9);
+    saved.commands.push('y');
+    assert.deepEqual(l.persistedView(), { snapshotIndex: 0, snapshotTerm: 0, terms: [1, 2], commands: ['c1', 'x'] });
   });
 
   it('truncateFrom deletes an entry and all that follow; past the end it changes nothing', () => {
@@ -75,7 +77,7 @@ describe('the reference log', () => {
 
   it('persists column-wise and reads back what it wrote', () => {
     const l = log(4, 2, [2, 3]);
-    const saved = l.toPersisted();
+    const saved = l.persistedView();
     assert.deepEqual(saved, { snapshotIndex: 4, snapshotTerm: 2, terms: [2, 3], commands: ['c5', 'c6'] });
     assert.deepEqual(RaftLog.fromPersisted(saved).from(5), l.from(5));
   });

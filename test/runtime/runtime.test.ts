@@ -194,6 +194,31 @@ describe('runtime: sim clock', () => {
     assert.equal(process.nextTick, realNextTick, 'process.nextTick is given back when the run ends');
   });
 
+  it('a promise rejected at the last event, and handled by nobody, still fails the run (settled in a tick or not)', async () => {
+    // As a run process does (runner/child/main.ts): an unhandled rejection fails the run in flight.
+    const others = process.listeners('unhandledRejection');
+    process.removeAllListeners('unhandledRejection');
+    let rt: SimRuntime | undefined;
+    const failRun = (reason: unknown): void => rt?.fail(reason);
+    process.on('unhandledRejection', failRun);
+    try {
+      for (const events of [1, 2, 63, 64, 65]) {
+        rt = new SimRuntime(1);
+        const run = rt;
+        await assert.rejects(
+          run.run(async () => {
+            for (let i = 0; i < events; i++) await run.sleep(1);
+            void Promise.reject(new Error(`late, after ${events} events`));
+          }),
+          new RegExp(`late, after ${events} events`),
+        );
+      }
+    } finally {
+      process.off('unhandledRejection', failRun);
+      for (const listener of others) process.on('unhandledRejection', listener);
+    }
+  });
+
   it('virtualizes setTimeout, setInterval, Date, performance.now and Math.random for code that uses them directly', async () => {
     const realSetTimeout = globalThis.setTimeout;
     const realRandom = Math.random;
