@@ -98,6 +98,42 @@ describe('codec: the plain-data writer', () => {
     for (const value of values) assert.deepEqual(codec.encode(value), msgpackrBytes(value));
   });
 
+  it("writes msgpackr's bytes for arrays of objects built alike, and for every way an element can differ from the one before", () => {
+    // The writer reuses the previous element's key bytes while the keys match; each case breaks that differently.
+    const { codec, seen } = quietCodec();
+    const entry = (i: number) => ({ index: i, term: 1 + (i >> 2), command: i * 7919 });
+    const long = 'a key of more than sixteen bytes';
+    const manyFields = (n: number, i: number) => Object.fromEntries(Array.from({ length: n }, (_, k) => [`f${k}`, i + k]));
+    const values: unknown[] = [
+      { log: Array.from({ length: 40 }, (_, i) => entry(i)) },
+      { log: [entry(0), entry(1), { index: 2, term: 1, cmd: 'renamed' }, entry(3), { term: 1, index: 4, command: 0 }, entry(5)] },
+      { log: [entry(0), entry(1), { index: 2 }, { index: 3, term: 1, command: 3, extra: true }, {}, entry(5)] },
+      { log: [{ [long]: 1, b: 2 }, { [long]: 3, b: 4 }, { [long]: 5, c: 6 }] },
+      { log: [{ é: 1, ß: '€' }, { é: 2, ß: '中' }, { é: 3, ß: '😀' }] },
+      { log: [manyFields(15, 0), manyFields(16, 1), manyFields(17, 2), manyFields(16, 3), manyFields(15, 4)] },
+      { log: [{ 2: 'b', 1: 'a', x: 0 }, { 2: 'd', 1: 'c', x: 1 }] },
+      { rows: [[entry(0), entry(1)], [entry(2), { nested: [entry(3), entry(4)] }], entry(5)] },
+    ];
+    for (const value of values) {
+      assert.deepEqual(codec.encode(value, 'Args'), msgpackrBytes(value), JSON.stringify(value).slice(0, 120));
+      assert.deepStrictEqual(codec.decode(codec.encode(value)), value);
+    }
+    assert.deepEqual(seen, []);
+  });
+
+  it('an enumerable key on Object.prototype leaves the value to msgpackr, which writes own keys only', () => {
+    const { codec } = quietCodec();
+    const value = { log: [{ a: 1 }, { a: 2 }] };
+    const before = codec.encode(value);
+    Object.defineProperty(Object.prototype, 'polluted', { value: 1, enumerable: true, configurable: true });
+    try {
+      assert.deepEqual(codec.encode(value), before);
+    } finally {
+      delete (Object.prototype as { polluted?: unknown }).polluted;
+    }
+    assert.deepEqual(codec.encode(value), before);
+  });
+
   it('leaves to the walk everything it would warn about, so the warnings are as before', () => {
     const { codec, seen } = quietCodec();
     const cases: Array<[unknown, string]> = [

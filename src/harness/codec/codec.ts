@@ -483,7 +483,10 @@ function writePlain(value: unknown): Uint8Array | undefined {
   writing = true;
   at = 0;
   try {
+    if (hasEnumerableKey(Object.prototype)) return undefined;
     plainValue(value, 0);
+    // A getter may have added one while the value was written.
+    if (hasEnumerableKey(Object.prototype)) return undefined;
     return out.slice(0, at);
   } catch {
     return undefined; // not plain data (notPlain); or a throwing getter, a stack nearly used up: the walk reports it
@@ -495,6 +498,12 @@ function writePlain(value: unknown): Uint8Array | undefined {
       outSafeEnd = out.length - 16;
     }
   }
+}
+
+/** plainFields reads fields with for-in, which would also yield any enumerable key a program put on Object.prototype. */
+function hasEnumerableKey(object: object): boolean {
+  for (const _ in object) return true;
+  return false;
 }
 
 function growTo(bytes: number): void {
@@ -650,6 +659,7 @@ function plainObject(value: object, depth: number): void {
     let o = out;
     let p = at;
     let safeEnd = outSafeEnd;
+    let shape: Shape | undefined;
     for (let i = 0; i < length; i++) {
       const element = array[i];
       if (p > safeEnd) {
@@ -667,7 +677,10 @@ function plainObject(value: object, depth: number): void {
       } else {
         at = p;
         if (typeof element === 'number') plainNumber(element);
-        else if (i !== 0 && typeof element === 'object' && element !== null && Object.getPrototypeOf(element) === Object.prototype) plainFields(element, depth + 1, false);
+        else if (i !== 0 && typeof element === 'object' && element !== null && Object.getPrototypeOf(element) === Object.prototype) {
+          if (shape === undefined) shape = { keys: [], words: [], sizes: [] };
+          plainFields(element, depth + 1, false, shape);
+        }
         else plainValue(element, depth + 1);
         o = out;
         p = at;
@@ -690,24 +703,78 @@ function plainObject(value: object, depth: number): void {
 }
 
 /**
+ * The keys of an array's previous object element and each one's bytes, as big-endian 32-bit words: the elements of a
+ * Raft's log are built alike, and writing a key's words is cheaper than encoding its characters again (with the for-in
+ * below, an index/term/command entry went from ~150 to ~90 ns). Each key is compared first, so an element built otherwise
+ * is written as before.
+ */
+interface Shape {
+  keys: string[];
+  words: number[][];
+  sizes: number[];
+}
+/** Within the 16 bytes of room every write has, so a key's words may write past its end. */
+const shapeKeyBytesMax = 16;
+
+/**
  * A plain object's fields. Symbol keys (which msgpackr drops, and the walk warns about) are looked for on every
  * object but the elements of an array after its first: Object.getOwnPropertySymbols takes ~120 ns an object here,
  * five times Object.keys, and one array's elements are built alike (the walk's warning names them all as one path,
  * `entries[]`).
+ *
+ * The fields are read with for-in, not Object.keys: V8 then reads each one through the object's enum cache (an entry's
+ * three fields: 24 against 70 ns). The prototype is Object.prototype, whose enumerable keys writePlain refuses, so for-in yields the
+ * own keys alone, in Object.keys' order. Unlike Object.keys it skips a field a getter deletes before it is reached
+ * (msgpackr would write it as undefined). The field count is known at the end: a fixmap header is reserved, and moved
+ * for 16 fields or more.
  */
-function plainFields(value: object, depth: number, lookForSymbols: boolean): void {
+function plainFields(value: object, depth: number, lookForSymbols: boolean, shape?: Shape): void {
   if (depth >= MAX_DEPTH) throw notPlain;
   if (lookForSymbols && Object.getOwnPropertySymbols(value).length !== 0) throw notPlain;
   const record = value as Record<string, unknown>;
-  const keys = Object.keys(record);
-  const length = keys.length;
-  plainLength(length, 0x80, 0xde);
-  for (let i = 0; i < length; i++) {
-    const key = keys[i]!;
-    if (key === '__proto__') throw notPlain;
+  const header = at++;
+  let length = 0;
+  for (const key in record) {
     if (at > outSafeEnd) growTo(at);
-    plainString(key);
+    if (shape !== undefined && length < shape.keys.length && shape.keys[length] === key) {
+      // The last word is padded: what it writes past the key lies beyond `at`, for the value to overwrite.
+      const words = shape.words[length]!;
+      const view = outView;
+      for (let j = 0, n = words.length; j < n; j++) view.setUint32(at + 4 * j, words[j]!);
+      at += shape.sizes[length]!;
+    } else {
+      if (key === '__proto__') throw notPlain;
+      const start = at;
+      plainString(key);
+      if (shape !== undefined && at - start <= shapeKeyBytesMax) {
+        shape.keys.length = length;
+        shape.words.length = length;
+        shape.sizes.length = length;
+        shape.keys.push(key);
+        const words: number[] = [];
+        for (let j = start; j < at; j += 4) words.push(((out[j]! << 24) | (out[j + 1]! << 16) | (out[j + 2]! << 8) | out[j + 3]!) >>> 0);
+        shape.words.push(words);
+        shape.sizes.push(at - start);
+      }
+    }
     plainValue(record[key], depth + 1);
+    length++;
+  }
+  if (length < 0x10) {
+    out[header] = 0x80 | length;
+    return;
+  }
+  if (at > outSafeEnd) growTo(at);
+  const headerBytes = length < 0x10000 ? 3 : 5;
+  out.copyWithin(header + headerBytes, header + 1, at);
+  at += headerBytes - 1;
+  if (headerBytes === 3) {
+    out[header] = 0xde;
+    out[header + 1] = length >> 8;
+    out[header + 2] = length & 0xff;
+  } else {
+    out[header] = 0xdf;
+    outView.setUint32(header + 1, length);
   }
 }
 
