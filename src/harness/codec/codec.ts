@@ -678,7 +678,7 @@ function plainObject(value: object, depth: number): void {
         at = p;
         if (typeof element === 'number') plainNumber(element);
         else if (i !== 0 && typeof element === 'object' && element !== null && Object.getPrototypeOf(element) === Object.prototype) {
-          if (shape === undefined) shape = { keys: [], words: [], sizes: [] };
+          shape ??= [];
           plainFields(element, depth + 1, false, shape);
         }
         else plainValue(element, depth + 1);
@@ -708,11 +708,7 @@ function plainObject(value: object, depth: number): void {
  * below, an index/term/command entry went from ~150 to ~90 ns). Each key is compared first, so an element built otherwise
  * is written as before.
  */
-interface Shape {
-  keys: string[];
-  words: number[][];
-  sizes: number[];
-}
+type Shape = Array<{ key: string; words: number[]; bytes: number }>;
 /** Within the 16 bytes of room every write has, so a key's words may write past its end. */
 const shapeKeyBytesMax = 16;
 
@@ -736,25 +732,22 @@ function plainFields(value: object, depth: number, lookForSymbols: boolean, shap
   let length = 0;
   for (const key in record) {
     if (at > outSafeEnd) growTo(at);
-    if (shape !== undefined && length < shape.keys.length && shape.keys[length] === key) {
+    const known = shape?.[length];
+    if (known !== undefined && known.key === key) {
       // The last word is padded: what it writes past the key lies beyond `at`, for the value to overwrite.
-      const words = shape.words[length]!;
+      const words = known.words;
       const view = outView;
       for (let j = 0, n = words.length; j < n; j++) view.setUint32(at + 4 * j, words[j]!);
-      at += shape.sizes[length]!;
+      at += known.bytes;
     } else {
       if (key === '__proto__') throw notPlain;
       const start = at;
       plainString(key);
       if (shape !== undefined && at - start <= shapeKeyBytesMax) {
-        shape.keys.length = length;
-        shape.words.length = length;
-        shape.sizes.length = length;
-        shape.keys.push(key);
         const words: number[] = [];
         for (let j = start; j < at; j += 4) words.push(((out[j]! << 24) | (out[j + 1]! << 16) | (out[j + 2]! << 8) | out[j + 3]!) >>> 0);
-        shape.words.push(words);
-        shape.sizes.push(at - start);
+        shape.length = length;
+        shape.push({ key, words, bytes: at - start });
       }
     }
     plainValue(record[key], depth + 1);
@@ -767,15 +760,10 @@ function plainFields(value: object, depth: number, lookForSymbols: boolean, shap
   if (at > outSafeEnd) growTo(at);
   const headerBytes = length < 0x10000 ? 3 : 5;
   out.copyWithin(header + headerBytes, header + 1, at);
-  at += headerBytes - 1;
-  if (headerBytes === 3) {
-    out[header] = 0xde;
-    out[header + 1] = length >> 8;
-    out[header + 2] = length & 0xff;
-  } else {
-    out[header] = 0xdf;
-    outView.setUint32(header + 1, length);
-  }
+  const end = at + headerBytes - 1;
+  at = header;
+  plainLength(length, 0x80, 0xde);
+  at = end;
 }
 
 function describe(kind: CodecWarningKind, path: string, detail: string): string {
