@@ -319,11 +319,15 @@ const statusOf = (ending: Ending): RunStatus => ending.status;
  *   compilation, cost more than they save: without them the run process takes ~12 % less CPU and ~2 MB less
  *   memory, and a 1 MB young generation (it allocates slowly) ~2 MB less again. V8's memory reducer stays on here
  *   (the CLI turns its own off, bin/raftlab.js): off, it would save ~10 ms of collection over a real-clock 2A, and
- *   the run process would peak ~1 MB higher (59 against 58 MB over 2A+2B, twice each).
+ *   the run process would peak ~1 MB higher (59 against 58 MB over 2A+2B, twice each). Functions tier up after 4×
+ *   V8's default interrupt budget: in a light test, optimizing compiles of code that runs a few hundred times a
+ *   second cost more than they save (2A+2B: 7–10 % less CPU of the whole tree, in pairs run side by side; the two
+ *   heaviest tests, TestFigure8Unreliable2C and TestSnapshotInstallUnreliable2D, 2–6 % more).
  */
+const v8DefaultInterruptBudget = 67_584;
 const clockFlags: Record<ClockMode, readonly string[]> = {
   sim: ['--max-semi-space-size=2', '--single-threaded-gc'],
-  real: ['--single-threaded', '--max-semi-space-size=1'],
+  real: ['--single-threaded', '--max-semi-space-size=1', `--interrupt-budget=${4 * v8DefaultInterruptBudget}`],
 };
 
 class Slot {
