@@ -18,7 +18,7 @@ async function runsPerSecond(pattern: string, count: number, parallel: number) {
 function peakMemoryMb(testId: string): { idleMb: number; runMb: number } {
   const script = (run: boolean) => `
     const { findTest, loadImplementation, runTest } = await import('./src/harness/tester/index.ts');
-    const { createTraceRecorder } = await import('./src/runner/trace/index.ts');
+    const { createTraceRecorder } = await import('./src/trace/recorder.ts');
     if (${run}) {
       const { make } = await loadImplementation();
       const recorder = createTraceRecorder();
@@ -54,6 +54,28 @@ export default async function benchRunner(): Promise<void> {
     }
   }
   console.table(rows);
+
+  // What a run's trace costs a sweep: `raftlab run` traces every run by default (--keep failed), to keep the failed ones.
+  console.log('\nrunner: what tracing costs a sweep (sim, parallel 1, reference Raft; untraced and traced batches alternated, best of 2)');
+  const tracedDir = mkdtempSync(path.join(tmpdir(), 'raftlab-bench-traced-'));
+  try {
+    const costRows = [];
+    for (const [pattern, count] of [['TestFigure8Unreliable2C', 20], ['TestReliableChurn2C', 4], ['', 1]] as const) {
+      const tests = selectTests(pattern);
+      const wallS = { untraced: Infinity, traced: Infinity };
+      for (let i = 0; i < 2; i++) {
+        for (const traced of [false, true]) {
+          const batch = await runBatch({ tests, count, baseSeed: 1, mode: 'sim', implDir: referenceImplDir, parallel: 1, ...(traced ? { trace: { keep: 'failed' as const, dir: tracedDir } } : {}) });
+          const key = traced ? 'traced' : 'untraced';
+          wallS[key] = Math.min(wallS[key], batch.wallMs / 1000);
+        }
+      }
+      costRows.push({ batch: `${pattern || 'all 24'} x ${count}`, 'untraced (s)': Number(wallS.untraced.toFixed(2)), 'traced (s)': Number(wallS.traced.toFixed(2)), 'traced / untraced': Number((wallS.traced / wallS.untraced).toFixed(2)) });
+    }
+    console.table(costRows);
+  } finally {
+    rmSync(tracedDir, { recursive: true, force: true });
+  }
 
   console.log('\nrunner: trace size per run (seed 1, sim, every run kept)');
   const dir = mkdtempSync(path.join(tmpdir(), 'raftlab-bench-traces-'));

@@ -11,6 +11,7 @@ import { Codec } from '../harness/codec/index.ts';
 import type { NetEvent, NetObserver } from '../harness/labrpc/index.ts';
 import type { NodeLogLine, TestRunOptions } from '../harness/tester/index.ts';
 import type { TesterTraceEvent } from './schema.ts';
+import { summarizeEncoded } from './summarize-encoded.ts';
 import {
   defaultSummarizeLimits,
   parseEndName,
@@ -66,6 +67,13 @@ export function createTraceRecorder(opts: TraceRecorderOptions = {}): TraceRecor
       return { $undecodable: payload.length };
     }
   };
+  /** A payload's term and its summary: read straight from the bytes where it can be, else decoded whole. */
+  const payloadOf = (payload: Uint8Array): { term: number | undefined; summary: unknown } => {
+    const read = summarizeEncoded(payload, limits);
+    if (read) return { term: termOf(read.value), summary: read.value };
+    const decoded = decode(payload);
+    return { term: termOf(decoded), summary: summarize(decoded, limits) };
+  };
 
   const fromNet = (e: NetEvent): NetTraceEvent | undefined => {
     const ends = parseEndName(e.endName);
@@ -74,9 +82,9 @@ export function createTraceRecorder(opts: TraceRecorderOptions = {}): TraceRecor
     switch (e.type) {
       case 'send': {
         rpcs.set(e.rpcId, { from, to, method: e.method });
-        const args = decode(e.payload);
+        const args = payloadOf(e.payload);
         return {
-          t: e.atMs, kind: 'send', rpc: e.rpcId, node: from, to, method: e.method, bytes: e.bytes, term: termOf(args), args: summarize(args, limits),
+          t: e.atMs, kind: 'send', rpc: e.rpcId, node: from, to, method: e.method, bytes: e.bytes, term: args.term, args: args.summary,
           ...(ends ? { generation: ends.generation } : {}),
         };
       }
@@ -92,10 +100,10 @@ export function createTraceRecorder(opts: TraceRecorderOptions = {}): TraceRecor
       case 'reply': {
         const info = rpcs.get(e.rpcId);
         rpcs.delete(e.rpcId);
-        const reply = decode(e.payload);
+        const reply = payloadOf(e.payload);
         return {
           t: e.atMs, kind: 'reply', rpc: e.rpcId, node: from, to, method: info?.method ?? '', bytes: e.bytes,
-          term: termOf(reply), reply: summarize(reply, limits), ...(e.delayedMs !== undefined ? { delayedMs: e.delayedMs } : {}),
+          term: reply.term, reply: reply.summary, ...(e.delayedMs !== undefined ? { delayedMs: e.delayedMs } : {}),
         };
       }
       case 'reply-lost': {
