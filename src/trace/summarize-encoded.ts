@@ -1,8 +1,8 @@
 /**
  * summarize(codec.decode(bytes)), read straight from the bytes: a trace keeps only the first few entries of an
- * AppendEntries (defaultSummarizeLimits), and decoding all of them only to drop them was half of what tracing cost a
- * sweep (TestFigure8Unreliable2C: the recorder's decoding 20 % of the run process's CPU, before the collections it
- * caused). What is dropped is still read through, so that bytes the codec would refuse are never summarized.
+ * AppendEntries (defaultSummarizeLimits), and decoding all of them only to drop them took 20 % of a traced
+ * TestFigure8Unreliable2C's run process, before the collections it caused. What is dropped is still read through, so
+ * that bytes the full path could not decode are never summarized.
  *
  * It reads the MessagePack that the codec writes for plain data and gives up (undefined) at anything else, where the
  * caller decodes in full: an extension or a byte MessagePack leaves unused, a 64-bit integer or a 32-bit float, a
