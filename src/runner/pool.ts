@@ -321,7 +321,7 @@ const statusOf = (ending: Ending): RunStatus => ending.status;
  *   (the CLI turns its own off, bin/raftlab.js): off, it would save ~10 ms of collection over a real-clock 2A, and
  *   the run process would peak ~1 MB higher (59 against 58 MB over 2A+2B, twice each). Functions tier up after 4×
  *   V8's default interrupt budget: in a light test, optimizing compiles of code that runs a few hundred times a
- *   second cost more than they save (2A+2B: 7–10 % less CPU of the whole tree, in pairs run side by side; the two
+ *   second cost more than they save (2A+2B: 7–10 % less CPU of the whole tree, in pairs run side by side; two of the
  *   heaviest tests, TestFigure8Unreliable2C and TestSnapshotInstallUnreliable2D, 2–6 % more).
  */
 const v8DefaultInterruptBudget = 67_584;
