@@ -117,6 +117,8 @@ function measure(command: string, args: string[], cwd: string, env: NodeJS.Proce
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fixed = (x: number, digits = 2): string => (Number.isFinite(x) ? x.toFixed(digits) : '—');
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+const list = (xs: number[], digits = 2): string => xs.map((x) => fixed(x, digits)).join(', ');
 
 /** A wrapper whose /proc cutime+cstime is the tree's CPU once the command it runs has exited. */
 const treeCpuWrapper = `
@@ -303,8 +305,6 @@ export default async function benchTargets(): Promise<void> {
       if (built.status !== 0) throw new Error(`go test -c in ${goLab} failed: ${built.stderr}`);
     }
     const pairs = 3;
-    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const list = (xs: number[], digits = 2): string => xs.map((x) => fixed(x, digits)).join(', ');
     if (binary && goLab) {
       const ab = await sideBySide(pairs, [process.execPath, [cli, 'test', '2[AB]', '--mode', 'real'], outside], [binary, ['-test.run', '2A|2B'], goLab], env);
       const gm = await measure(binary, ['-test.run', '2A|2B'], goLab, env);

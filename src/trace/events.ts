@@ -26,6 +26,14 @@ export const defaultSummarizeLimits: SummarizeLimits = { maxArray: 8, keep: 3, m
 /** No limits: arguments, replies, commands and fields kept whole (`raftlab export --full` re-records a run so). */
 export const wholeValueLimits: SummarizeLimits = { maxArray: Infinity, keep: Infinity, maxString: Infinity, maxDepth: Infinity };
 
+// The marks a summary leaves, shared with summarize-encoded.ts, which reads bytes into the same summary.
+/** What a value nested deeper than maxDepth becomes, and what ends a cut string. */
+export const summaryCut = '…';
+export const bytesSummary = (length: number): { $bytes: number } => ({ $bytes: length });
+export const longArraySummary = (length: number, head: unknown[]): { $len: number; head: unknown[] } => ({ $len: length, head });
+/** A string of `length` characters whose first min(length, maxString) are `kept`. */
+export const cutString = (kept: string, length: number, limits: SummarizeLimits): string => (length > limits.maxString ? kept + summaryCut : kept);
+
 /**
  * A small, JSON-safe picture of a decoded value: long arrays (log entries) become their first items and a count
  * (`{ $len, head }`), bytes become `{ $bytes: n }`, long strings are cut, deep nesting stops at `'…'`.
@@ -35,7 +43,7 @@ export function summarize(value: unknown, limits: SummarizeLimits = defaultSumma
     case 'number':
       return Number.isFinite(value) ? value : String(value);
     case 'string':
-      return value.length > limits.maxString ? value.slice(0, limits.maxString) + '…' : value;
+      return cutString(value.slice(0, limits.maxString), value.length, limits);
     case 'boolean':
       return value;
     case 'bigint':
@@ -44,11 +52,11 @@ export function summarize(value: unknown, limits: SummarizeLimits = defaultSumma
       return null;
     case 'object': {
       if (value === null) return null;
-      if (value instanceof Uint8Array) return { $bytes: value.length };
-      if (depth >= limits.maxDepth) return '…';
+      if (value instanceof Uint8Array) return bytesSummary(value.length);
+      if (depth >= limits.maxDepth) return summaryCut;
       if (Array.isArray(value)) {
         if (value.length <= limits.maxArray) return value.map((v) => summarize(v, limits, depth + 1));
-        return { $len: value.length, head: value.slice(0, limits.keep).map((v) => summarize(v, limits, depth + 1)) };
+        return longArraySummary(value.length, value.slice(0, limits.keep).map((v) => summarize(v, limits, depth + 1)));
       }
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value)) out[k] = summarize(v, limits, depth + 1);

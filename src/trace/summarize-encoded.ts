@@ -11,15 +11,17 @@
  * Within that, the result is the full path's, key order included (test/trace/summarize-encoded.test.ts compares the
  * two on random values).
  */
-import type { SummarizeLimits } from './events.ts';
+import { bytesSummary, cutString, longArraySummary, summaryCut, type SummarizeLimits } from './events.ts';
 
 /** Thrown (never caught outside summarizeEncoded) at the first thing the reader leaves to the full path. */
 const notSimple = new Error('not simple MessagePack');
 const noBytes = new Uint8Array(0);
 const textDecoder = new TextDecoder();
 
+const noView: DataView<ArrayBufferLike> = new DataView(noBytes.buffer);
+
 let bytes: Uint8Array = noBytes;
-let view: DataView<ArrayBufferLike> = new DataView(noBytes.buffer);
+let view = noView;
 let pos = 0;
 let limits: SummarizeLimits;
 
@@ -39,7 +41,7 @@ export function summarizeEncoded(encoded: Uint8Array, limitsNow: SummarizeLimits
     throw error;
   } finally {
     bytes = noBytes; // keep no payload alive
-    view = new DataView(noBytes.buffer);
+    view = noView;
   }
 }
 
@@ -113,7 +115,7 @@ function read(depth: number, skip = false): unknown {
 
 function binary(length: number): unknown {
   take(length);
-  return { $bytes: length };
+  return bytesSummary(length);
 }
 
 function ascii(length: number): number {
@@ -125,15 +127,13 @@ function ascii(length: number): number {
 function text(length: number, skip: boolean): unknown {
   const at = ascii(length);
   if (skip) return undefined;
-  const kept = Math.min(length, limits.maxString);
-  const value = asciiText(at, kept);
-  return length > limits.maxString ? value + '…' : value;
+  return cutString(asciiText(at, Math.min(length, limits.maxString)), length, limits);
 }
 
 function array(length: number, depth: number, skip: boolean): unknown {
   if (skip || depth >= limits.maxDepth) {
     skipItems(length, depth + 1);
-    return '…';
+    return summaryCut;
   }
   if (length <= limits.maxArray) {
     const out: unknown[] = [];
@@ -144,7 +144,7 @@ function array(length: number, depth: number, skip: boolean): unknown {
   const kept = Math.min(length, limits.keep);
   for (let i = 0; i < kept; i++) head.push(read(depth + 1));
   skipItems(length - kept, depth + 1);
-  return { $len: length, head };
+  return longArraySummary(length, head);
 }
 
 /**
@@ -175,7 +175,7 @@ function map(length: number, depth: number, skip: boolean): unknown {
       ascii(keyLength());
       skipItems(1, depth + 1);
     }
-    return '…';
+    return summaryCut;
   }
   // A repeated key is assigned again, keeping its first place, as the full path's decoded object does.
   const out: Record<string, unknown> = {};
