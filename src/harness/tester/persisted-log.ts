@@ -25,11 +25,23 @@ export type { CommandDigest, PersistedLogDelta, PersistedLogView };
 /** Whether an array log keeps a dummy first entry for the snapshot, as learned from this run's earlier states. */
 export type LogLayout = 'dummy' | 'plain';
 
+/**
+ * A log as a reading found it: the implementation's own terms and commands (not copied, commands not yet digested),
+ * for a PersistedLogTracker to compare with the node's previous save. terms[k] and commands[k] belong to index
+ * snapshotIndex + 1 + k.
+ */
+export interface PersistedLogReading {
+  snapshotIndex: number;
+  snapshotTerm?: number | undefined;
+  terms: readonly number[];
+  commands: readonly unknown[];
+}
+
 /** A persisted state as read: each part present only where it is certain. */
 export interface PersistedStateReading {
   term?: number;
   votedFor?: unknown;
-  log?: PersistedLogView;
+  log?: PersistedLogReading;
   /** Why the log could not be read (the checker skips the log rules for this node). */
   logUnreadable?: string;
   /** The array layout this state showed, for reading later states of the same run. */
@@ -72,7 +84,7 @@ const knownTopLevel = new Set([...termNames, ...voteNames, ...logNames, ...baseN
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 const isNat = (v: unknown): v is number => isInt(v) && v >= 0;
 
-type LogRead = { log: PersistedLogView; layout?: LogLayout } | { unreadable: string };
+type LogRead = { log: PersistedLogReading; layout?: LogLayout } | { unreadable: string };
 
 /** A column-wise log: certain when its base is named. */
 function readColumns(l: Record<string, unknown>): LogRead {
@@ -86,7 +98,7 @@ function readColumns(l: Record<string, unknown>): LogRead {
   const snapshotIndex = pick(l, baseNames);
   if (!isNat(snapshotIndex)) return { unreadable: 'the saved column-wise log names no snapshot base (snapshotIndex)' };
   const snapshotTerm = pick(l, baseTermNames);
-  return { log: { snapshotIndex, snapshotTerm: isInt(snapshotTerm) ? snapshotTerm : undefined, terms: [...terms], commands: commands.map(digestCommand) } };
+  return { log: { snapshotIndex, snapshotTerm: isInt(snapshotTerm) ? snapshotTerm : undefined, terms: terms as number[], commands } };
 }
 
 interface Entry {
@@ -138,7 +150,7 @@ function readEntries(top: Record<string, unknown>, log: unknown[], layout: LogLa
   const snapshotTerm = dummy ? first.term : isInt(baseTerm) ? baseTerm : snapshotIndex === 0 ? 0 : undefined;
   // What this state shows of the layout: a dummy wherever there is one, no dummy only where the base is 0.
   const learned: LogLayout | undefined = dummy ? 'dummy' : snapshotIndex === 0 ? 'plain' : undefined;
-  return { log: { snapshotIndex, snapshotTerm, terms: real.map((e) => e.term), commands: real.map((e) => digestCommand(e.command)) }, ...(learned ? { layout: learned } : {}) };
+  return { log: { snapshotIndex, snapshotTerm, terms: real.map((e) => e.term), commands: real.map((e) => e.command) }, ...(learned ? { layout: learned } : {}) };
 }
 
 /**
@@ -166,9 +178,10 @@ export function readPersistedState(state: unknown, layout?: LogLayout): Persiste
   return out;
 }
 
-/** The log in a decoded persisted state, if it can be read with certainty. */
+/** The log in a decoded persisted state, as a trace keeps it, if it can be read with certainty. */
 export function readPersistedLog(state: unknown, layout?: LogLayout): PersistedLogView | undefined {
-  return readPersistedState(state, layout).log;
+  const log = readPersistedState(state, layout).log;
+  return log && { snapshotIndex: log.snapshotIndex, snapshotTerm: log.snapshotTerm, terms: [...log.terms], commands: log.commands.map(digestCommand) };
 }
 
 /** An implementation's describeState returned something that is not a PersistedStateDescription. */
@@ -200,45 +213,85 @@ export function readDescription(description: unknown, servers: number): Persiste
   if (!Array.isArray(terms)) bad('log.terms that is not an array');
   if (!Array.isArray(commands)) bad('log.commands that is not an array');
   if (terms!.length !== commands!.length) bad(`log.terms of length ${terms!.length} but log.commands of length ${commands!.length}`);
-  const k = terms!.findIndex((t) => !isNat(t));
-  if (k >= 0) bad(`log.terms[${k}] = ${JSON.stringify(terms![k])}, not a non-negative integer`);
+  for (let k = 0; k < terms!.length; k++) {
+    if (!isNat(terms![k])) bad(`log.terms[${k}] = ${JSON.stringify(terms![k])}, not a non-negative integer`);
+  }
   return {
     term: d.currentTerm as number,
     votedFor: v,
-    log: { snapshotIndex: firstIndex! - 1, terms: [...terms!], commands: commands!.map(digestCommand) },
+    log: { snapshotIndex: firstIndex! - 1, terms: terms as number[], commands: commands! },
   };
 }
 
-/** What changed from `before` (the node's previous persisted log, if any) to `after`; undefined if nothing did. */
-export function persistedLogDelta(before: PersistedLogView | undefined, after: PersistedLogView): PersistedLogDelta | undefined {
-  const lastIndex = after.snapshotIndex + after.terms.length;
-  let from = after.snapshotIndex + 1;
-  if (before && before.snapshotIndex <= after.snapshotIndex) {
-    const beforeLast = before.snapshotIndex + before.terms.length;
-    // Unchanged entries: the same term and command at the same index in both.
-    while (
-      from <= lastIndex &&
-      from <= beforeLast &&
-      before.terms[from - before.snapshotIndex - 1] === after.terms[from - after.snapshotIndex - 1] &&
-      before.commands[from - before.snapshotIndex - 1] === after.commands[from - after.snapshotIndex - 1]
-    ) {
-      from++;
-    }
+/**
+ * One node's stable log as the trace saw it, kept in place across saves: each save's reading is compared with it
+ * entry by entry and becomes the delta the persist event carries. It keeps its own copies (digests), never the
+ * implementation's arrays, and allocates only the delta: a Raft that saves its whole log on every append costs a
+ * comparison per entry, not a copy of the log per save.
+ */
+export class PersistedLogTracker {
+  /** Whether the trace has a log for this node: false before its first readable save and after an unreadable one. */
+  #known = false;
+  #snapshotIndex = 0;
+  #snapshotTerm: number | undefined = undefined;
+  /** terms[k] and commands[k] belong to index snapshotIndex + 1 + k. */
+  readonly #terms: number[] = [];
+  readonly #commands: CommandDigest[] = [];
+
+  /** The log as the last readable save left it (a copy), if the trace has one. */
+  get view(): PersistedLogView | undefined {
+    return this.#known ? { snapshotIndex: this.#snapshotIndex, snapshotTerm: this.#snapshotTerm, terms: [...this.#terms], commands: [...this.#commands] } : undefined;
   }
-  const unchanged =
-    before !== undefined &&
-    before.snapshotIndex === after.snapshotIndex &&
-    before.snapshotTerm === after.snapshotTerm &&
-    before.snapshotIndex + before.terms.length === lastIndex &&
-    from > lastIndex;
-  if (unchanged) return undefined;
-  const k = from - after.snapshotIndex - 1;
-  return {
-    snapshotIndex: after.snapshotIndex,
-    ...(after.snapshotTerm !== undefined ? { snapshotTerm: after.snapshotTerm } : {}),
-    from,
-    terms: after.terms.slice(k),
-    commands: after.commands.slice(k),
-    lastIndex,
-  };
+
+  /** An unreadable save: the next readable one is reported whole. */
+  forget(): void {
+    this.#known = false;
+  }
+
+  /**
+   * Take the next save's log; what changed: from the first index whose term or command differs (entries at the same
+   * index in both), undefined if nothing did. A log whose snapshot moved back is reported whole.
+   */
+  advance(log: PersistedLogReading): PersistedLogDelta | undefined {
+    const { snapshotIndex, snapshotTerm, terms, commands } = log;
+    const length = terms.length;
+    if (commands.length !== length) throw new Error(`a persisted log reading of ${length} terms but ${commands.length} commands`);
+    const lastIndex = snapshotIndex + length;
+    const mine = this.#terms;
+    const myCommands = this.#commands;
+    // Position k of the new log is position k + shift of the kept one.
+    const comparable = this.#known && this.#snapshotIndex <= snapshotIndex;
+    const shift = comparable ? snapshotIndex - this.#snapshotIndex : 0;
+    let k = 0;
+    if (comparable) {
+      const same = Math.min(length, mine.length - shift);
+      while (k < same && terms[k] === mine[k + shift] && digestCommand(commands[k]) === myCommands[k + shift]) k++;
+      if (k === length && shift === 0 && mine.length === length && snapshotTerm === this.#snapshotTerm) return undefined;
+    }
+    const tailTerms = terms.slice(k);
+    const tailCommands = new Array<CommandDigest>(length - k);
+    for (let j = k; j < length; j++) tailCommands[j - k] = digestCommand(commands[j]);
+    if (shift > 0) {
+      const dropped = Math.min(shift, mine.length);
+      mine.splice(0, dropped);
+      myCommands.splice(0, dropped);
+    }
+    mine.length = k;
+    myCommands.length = k;
+    for (let j = 0; j < tailTerms.length; j++) {
+      mine.push(tailTerms[j]!);
+      myCommands.push(tailCommands[j]!);
+    }
+    this.#known = true;
+    this.#snapshotIndex = snapshotIndex;
+    this.#snapshotTerm = snapshotTerm;
+    return {
+      snapshotIndex,
+      ...(snapshotTerm !== undefined ? { snapshotTerm } : {}),
+      from: snapshotIndex + 1 + k,
+      terms: tailTerms,
+      commands: tailCommands,
+      lastIndex,
+    };
+  }
 }

@@ -12,12 +12,11 @@ import type { Runtime } from '../runtime/index.ts';
 import { fmtV } from './failure.ts';
 import {
   DescribeStateError,
-  persistedLogDelta,
+  PersistedLogTracker,
   readDescription,
   readPersistedState,
   type LogLayout,
   type PersistedLogDelta,
-  type PersistedLogView,
   type PersistedStateReading,
 } from './persisted-log.ts';
 import type { CheckDetails, CheckName, ConfigTracer, MakeConfigTracer, TracedCluster, WaitOutcome } from './tracer.ts';
@@ -49,7 +48,7 @@ export class TesterTracing implements ConfigTracer {
   /** Each node's last (term, isLeader) the trace reported; forgotten at a crash. */
   readonly #states: Array<{ term: number; isLeader: boolean } | undefined>;
   /** Each node's last persisted log as the trace saw it (it survives crashes, as the persisted state does). */
-  readonly #persistedLogs: Array<PersistedLogView | undefined> = [];
+  readonly #persistedLogs: PersistedLogTracker[];
   /** Whether this implementation's array logs keep a dummy first entry, once a state has shown it. */
   #logLayout: LogLayout | undefined;
 
@@ -57,6 +56,7 @@ export class TesterTracing implements ConfigTracer {
     this.#options = options;
     this.#cluster = cluster;
     this.#states = Array.from({ length: cluster.n }, () => undefined);
+    this.#persistedLogs = Array.from({ length: cluster.n }, () => new PersistedLogTracker());
     cluster.net.observe(() => this.#pollStates());
   }
 
@@ -105,9 +105,9 @@ export class TesterTracing implements ConfigTracer {
     const detached = this.#cluster.saved[i] !== persister;
     let log: PersistedLogDelta | undefined;
     if (!detached) {
-      log = view ? persistedLogDelta(this.#persistedLogs[i], view) : undefined;
-      // After an unreadable save, the next readable one is reported whole.
-      this.#persistedLogs[i] = view;
+      const tracker = this.#persistedLogs[i]!;
+      if (view) log = tracker.advance(view);
+      else tracker.forget();
     }
     this.#emit({
       kind: 'persist', node: i, bytes: state.length, snapshotBytes: snapshot?.length, term, votedFor,
