@@ -41,6 +41,7 @@
 // msgpackr's pure JavaScript build: its main entry also loads a native string extractor (msgpackr-extract), ~6 MB
 // more in every run process for no gain on Raft's messages, and a native addon a confined process may not load.
 import { Packr } from 'msgpackr/pack';
+import { readPlain } from './read-plain.ts';
 import * as msgpackrUnpack from 'msgpackr/unpack';
 import { messageOf } from '../thrown.ts';
 
@@ -211,6 +212,10 @@ export class Codec {
     // A fresh plain view: msgpackr caches a DataView on its input, and a plain source makes the copied
     // binary fields plain Uint8Arrays rather than Buffers.
     const source = new Uint8Array(bytes.buffer, bytes.byteOffset, length);
+    // Plain data (nearly every RPC and saved state) is read in one pass; anything else takes msgpackr, which
+    // builds the same values.
+    const plain = readPlain(source);
+    if (plain !== undefined) return plain as T;
     let value: unknown;
     try {
       value = this.packr.unpack(source);
