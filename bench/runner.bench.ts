@@ -56,21 +56,31 @@ export default async function benchRunner(): Promise<void> {
   console.table(rows);
 
   // What a run's trace costs a sweep: `raftlab run` traces every run by default (--keep failed), to keep the failed ones.
-  console.log('\nrunner: what tracing costs a sweep (sim, parallel 1, reference Raft; untraced and traced batches alternated, best of 2)');
+  // Beside the reference, a Raft written the way most students write it (gostyle: the log an array of entry objects,
+  // saved whole on every change), whose saves the trace reads one by one.
+  console.log('\nrunner: what tracing costs a sweep (sim, parallel 1; untraced and traced batches alternated, best of 2)');
   const tracedDir = mkdtempSync(path.join(tmpdir(), 'raftlab-bench-traced-'));
+  const gostyleDir = path.join(root, 'labs/corpus/gostyle');
   try {
     const costRows = [];
-    for (const [pattern, count] of [['TestFigure8Unreliable2C', 20], ['TestReliableChurn2C', 4], ['', 1]] as const) {
+    const batches = [
+      ['reference', referenceImplDir, 'TestFigure8Unreliable2C', 20],
+      ['reference', referenceImplDir, 'TestReliableChurn2C', 4],
+      ['reference', referenceImplDir, '', 1],
+      ['corpus/gostyle', gostyleDir, 'TestReliableChurn2C', 1],
+      ['corpus/gostyle', gostyleDir, '', 1],
+    ] as const;
+    for (const [raft, implDir, pattern, count] of batches) {
       const tests = selectTests(pattern);
       const wallS = { untraced: Infinity, traced: Infinity };
       for (let i = 0; i < 2; i++) {
         for (const traced of [false, true]) {
-          const batch = await runBatch({ tests, count, baseSeed: 1, mode: 'sim', implDir: referenceImplDir, parallel: 1, ...(traced ? { trace: { keep: 'failed' as const, dir: tracedDir } } : {}) });
+          const batch = await runBatch({ tests, count, baseSeed: 1, mode: 'sim', implDir, parallel: 1, ...(traced ? { trace: { keep: 'failed' as const, dir: tracedDir } } : {}) });
           const key = traced ? 'traced' : 'untraced';
           wallS[key] = Math.min(wallS[key], batch.wallMs / 1000);
         }
       }
-      costRows.push({ batch: `${pattern || 'all 24'} x ${count}`, 'untraced (s)': Number(wallS.untraced.toFixed(2)), 'traced (s)': Number(wallS.traced.toFixed(2)), 'traced / untraced': Number((wallS.traced / wallS.untraced).toFixed(2)) });
+      costRows.push({ raft, batch: `${pattern || 'all 24'} x ${count}`, 'untraced (s)': Number(wallS.untraced.toFixed(2)), 'traced (s)': Number(wallS.traced.toFixed(2)), 'traced / untraced': Number((wallS.traced / wallS.untraced).toFixed(2)) });
     }
     console.table(costRows);
   } finally {

@@ -109,8 +109,11 @@ interface CurrentRun {
   task: ChildTask;
   runtime: Runtime | undefined;
   recorder: TraceRecorder | undefined;
-  /** Events [0, flushed) have gone out as trace chunks. */
-  flushed: number;
+  /**
+   * The events not yet in the trace file. Once written they are dropped: a long traced run keeps only what the
+   * checker needs (everything, with --check), not its whole trace, in the heap the Raft runs in.
+   */
+  unwritten: TraceEvent[];
   lastFlushMs: number;
   logBuffer: NodeLogLine[];
   crash: { code: string; error: unknown } | undefined;
@@ -119,12 +122,12 @@ interface CurrentRun {
 let current: CurrentRun | undefined;
 
 /** Append the events recorded since the last flush to the run's trace file (one JSON line each). */
-function flushTrace(run: CurrentRun, upTo: number): void {
-  const events = run.recorder?.events;
-  if (!events || upTo <= run.flushed || traceFd < 0) return;
+function flushTrace(run: CurrentRun): void {
+  const events = run.unwritten;
+  if (events.length === 0 || traceFd < 0) return;
   let text = '';
-  for (let i = run.flushed; i < upTo; i++) text += stringify(events[i]) + '\n';
-  run.flushed = upTo;
+  for (let i = 0; i < events.length; i++) text += stringify(events[i]) + '\n';
+  run.unwritten = [];
   run.lastFlushMs = nowMs();
   writeAll(traceFd, Buffer.from(text, 'utf8'));
 }
@@ -192,7 +195,7 @@ async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<voi
     task,
     runtime: undefined,
     recorder: undefined,
-    flushed: 0,
+    unwritten: [],
     lastFlushMs: nowMs(),
     logBuffer: [],
     crash: undefined,
@@ -208,7 +211,7 @@ async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<voi
   const ticker = realSetInterval(() => {
     const virtualMs = run.runtime?.now() ?? 0;
     const events = run.runtime?.stats().events ?? 0;
-    if (run.task.streamTrace && run.recorder) flushTrace(run, run.recorder.events.length);
+    if (run.task.streamTrace) flushTrace(run);
     send({ type: 'progress', runId, nonce, virtualMs, events });
     flushLogs(run);
   }, 250);
@@ -222,11 +225,13 @@ async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<voi
     const recorder = task.trace
       ? createTraceRecorder({
           ...(task.wholeValues ? { limits: wholeValueLimits } : {}),
+          keep: task.check || !task.streamTrace,
           // Events leave as they come (in batches, every 10 ms or so), so a run that then hangs or dies still leaves
           // its trace up to the moment it stopped.
-          onEvent: () => {
-            if (!task.streamTrace || ++seen % 32 !== 0) return;
-            if (nowMs() - run.lastFlushMs >= 10) flushTrace(run, recorder!.events.length);
+          onEvent: (event) => {
+            if (!task.streamTrace) return;
+            run.unwritten.push(event);
+            if (++seen % 32 === 0 && nowMs() - run.lastFlushMs >= 10) flushTrace(run);
           },
         })
       : undefined;
@@ -247,7 +252,7 @@ async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<voi
           if (virtualMs - lastReportVirtualMs < 100 && now - lastReportMs < 20) return;
           lastReportMs = now;
           lastReportVirtualMs = virtualMs;
-          if (task.streamTrace && run.recorder) flushTrace(run, run.recorder.events.length);
+          if (task.streamTrace) flushTrace(run);
           recordProgress(virtualMs, run.runtime?.stats().events ?? 0);
         },
       },
@@ -320,7 +325,7 @@ async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<voi
   flushLogs(run);
   await Promise.all([drained(process.stdout), drained(process.stderr)]);
   const traceKept = !!run.recorder && (result.status !== 'pass' || task.keepPassing);
-  if (traceKept) flushTrace(run, run.recorder!.events.length);
+  if (traceKept) flushTrace(run);
   current = undefined;
   send({
     type: 'result',
