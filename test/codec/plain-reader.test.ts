@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { Packr } from 'msgpackr/pack';
 import { Codec, CodecError } from '../../src/harness/codec/index.ts';
-import { readPlain } from '../../src/harness/codec/read-plain.ts';
+import { SuccessiveReader, readPlain } from '../../src/harness/codec/read-plain.ts';
 import { makeRng } from '../../src/harness/runtime/prng.ts';
 import type { Rng } from '../../src/harness/runtime/types.ts';
 
@@ -176,4 +176,85 @@ describe('codec: the plain-data reader', () => {
     assert.deepEqual([...value.data], [1, 2, 3]);
     assert.equal(value.data.buffer.byteLength, 3);
   });
+
+  it('reads successive versions of a saved state exactly as a fresh read, however they change (2 000 versions, seeded)', () => {
+    const rng = makeRng(1, 'plain-reader successive');
+    const reader = new SuccessiveReader();
+    const entry = (i: number): unknown => {
+      switch (rng.intn(6)) {
+        case 0: return { index: i, term: 1 + rng.intn(3), command: rng.int() };
+        case 1: return { index: i, term: 1, command: `c${rng.intn(5)}`, tags: [rng.intn(3), { deep: rng.intn(2) }] };
+        case 2: return rng.intn(2) === 0 ? [i, rng.intn(3), new Uint8Array([rng.intn(256), 7])] : [i, rng.intn(3)];
+        case 3: return { Index: i, Term: 2, Command: rng.float() };
+        case 4: return rng.intn(20) === 0 ? { index: i, term: 1, command: 'é' } : i; // 'é' is not plain: the whole read is msgpackr's
+        default: return { index: i, term: 1 + rng.intn(3), command: rng.intn(100) };
+      }
+    };
+    let log: unknown[] = Array.from({ length: 40 }, (_, i) => entry(i));
+    let other: unknown[] = Array.from({ length: 35 }, () => ({ x: rng.intn(9) }));
+    let plain = 0;
+    for (let version = 0; version < 2000; version++) {
+      switch (rng.intn(8)) {
+        case 0: case 1: case 2: log.push(entry(log.length)); break;
+        case 3: log = log.slice(0, Math.max(0, log.length - 1 - rng.intn(5))); break;
+        case 4: if (log.length > 0) log[rng.intn(log.length)] = entry(rng.intn(100)); break;
+        case 5: other = rng.intn(2) === 0 ? other.slice(1) : [...other, { x: rng.intn(9) }]; break;
+        case 6: log = log.slice(rng.intn(3)); break; // a snapshot cuts the front: nothing lines up
+        default: break; // saved again unchanged
+      }
+      const state = rng.intn(10) === 0 ? { log, currentTerm: version } : rng.intn(10) === 0 ? [log, other] : { currentTerm: version % 7, votedFor: rng.intn(3), log, other };
+      const bytes = pack(state);
+      const fresh = readPlain(bytes);
+      const read = reader.read(bytes);
+      assert.deepEqual(anatomy(read), anatomy(fresh), `version ${version}`);
+      if (read !== undefined) plain++;
+      // What was handed out is the caller's: changing it changes nothing the reader keeps.
+      if (read && typeof read === 'object') {
+        const handed = (Array.isArray(read) ? read[0] : (read as { log: unknown[] }).log) as Array<Record<string, unknown> | unknown[]>;
+        for (const e of handed.slice(0, 3)) {
+          if (Array.isArray(e)) e.length = 0;
+          else if (e && typeof e === 'object') { e.term = 'changed'; delete e.index; if (Array.isArray(e.tags)) (e.tags as unknown[]).push('x'); }
+        }
+        handed.length = Math.max(0, handed.length - 2);
+      }
+    }
+    assert.ok(plain > 1000, `only ${plain} versions were read plain`);
+  });
+
+  it('reads again only what changed: an append, an entry changed in the middle, a cut front, a version that is not plain', () => {
+    const reader = new SuccessiveReader();
+    const entries = Array.from({ length: 100 }, (_, i) => ({ index: i, term: 1 + (i >> 4), command: i * 7919 }));
+    const read = (state: unknown, reused: number, what: string) => {
+      const bytes = pack(state);
+      assert.deepEqual(anatomy(reader.read(bytes)), anatomy(readPlain(bytes)), what);
+      assert.equal(reader.reused, reused, what);
+    };
+    read({ currentTerm: 1, log: entries }, 0, 'the first version');
+    read({ currentTerm: 1, log: [...entries, { index: 100, term: 7, command: 1 }] }, 100, 'an append reads one entry');
+    read({ currentTerm: 200, log: [...entries, { index: 100, term: 7, command: 1 }] }, 101, 'a longer term before the log shifts it');
+    const changed = entries.map((e, i) => (i === 60 ? { ...e, command: -1 } : e));
+    read({ currentTerm: 200, log: changed }, 60, 'entries from the changed one on are read');
+    const shorter = changed.map((e, i) => (i === 30 ? { index: 30, term: 2 } : e));
+    read({ currentTerm: 200, log: shorter }, 30, 'the first differing byte an entry\'s first (its header)');
+    for (const k of [1, 2, 3, 5, 8, 13, 21, 34, 55, 89]) {
+      read({ currentTerm: 200, log: [...shorter.slice(0, k), 'x', ...shorter.slice(k + 1)] }, k, `entry ${k} replaced`);
+      read({ currentTerm: 200, log: shorter }, k, `entry ${k} back`);
+    }
+    read({ currentTerm: 200, log: changed.slice(10) }, 0, 'a cut front lines nothing up');
+    read({ currentTerm: 200, log: [...changed.slice(10), { index: 0, term: 1, command: 'é' }] }, 0, 'not plain: msgpackr reads it');
+    read({ currentTerm: 200, log: changed.slice(10) }, 0, 'after a version read by msgpackr, nothing to reuse');
+    read({ currentTerm: 200, log: changed.slice(10) }, 90, 'the same again: all of it');
+    read({ currentTerm: 200, log: Array.from({ length: 90 }, (_, i) => i) }, 0, 'an array of numbers is read as it comes');
+  });
+
+  it('reads a version against the last one even when the caller changes the bytes it gave', () => {
+    const reader = new SuccessiveReader();
+    const entries = Array.from({ length: 50 }, (_, i) => ({ index: i, term: 1, command: i }));
+    const bytes = pack({ log: entries });
+    assert.ok(reader.read(bytes));
+    bytes.fill(0x90, 10, 200); // the caller reuses its buffer
+    const next = pack({ log: [...entries, { index: 50, term: 2, command: 50 }] });
+    assert.deepEqual(anatomy(reader.read(next)), anatomy(readPlain(next)));
+  });
 });
+

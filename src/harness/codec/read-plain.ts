@@ -22,12 +22,19 @@ let reading = false;
 
 /** The value `bytes` hold, or undefined where msgpackr must read them (undefined itself is never plain). */
 export function readPlain(bytes: Uint8Array): unknown {
+  return readRoot(bytes, undefined, undefined);
+}
+
+function readRoot(bytes: Uint8Array, before: Version | undefined, after: KeptArray[] | undefined): unknown {
   if (reading) return undefined;
   reading = true;
   src = bytes;
   view = undefined;
   pos = 0;
   end = bytes.length;
+  previous = before;
+  keeping = after;
+  insideKept = 0;
   try {
     const value = readValue(0);
     return pos === end ? value : undefined;
@@ -38,6 +45,9 @@ export function readPlain(bytes: Uint8Array): unknown {
     reading = false;
     src = emptyBytes;
     view = undefined;
+    previous = undefined;
+    keeping = undefined;
+    srcBuffer = undefined;
   }
 }
 const emptyBytes = new Uint8Array(0);
@@ -158,6 +168,7 @@ function readBin(length: number): Uint8Array {
 
 function readArray(length: number, depth: number): unknown[] {
   if (depth >= readDepthMax || length > end - pos) throw notPlain; // each element takes a byte at least
+  if (keeping !== undefined && insideKept === 0 && length >= keptLengthMin && startsContainer()) return readKeptArray(length, depth);
   const array: unknown[] = new Array(length);
   for (let i = 0; i < length; i++) {
     // Logs are long runs of small integers and float64s: those inline.
@@ -255,4 +266,178 @@ function readKey(): string {
   keyCacheBytes[h] = src.slice(start, start + length);
   keyCacheStrings[h] = key;
   return key;
+}
+
+// ---- successive versions of one value -------------------------------------------------------------------------
+// A Raft saves its whole state on every change, and a traced run reads every save (describeState, or field names):
+// each version is mostly the one before with an entry or two appended. A SuccessiveReader keeps the last version's
+// long arrays (each element as read, in a copy nobody else holds, and where its bytes end) and, where a long array's
+// bytes in the new version begin with the bytes of the old one, hands out copies of the old elements instead of
+// reading them again. The same bytes read as the same value, so what it returns is what readPlain returns.
+
+/**
+ * Shorter arrays are read as they come, and so are arrays of numbers and other primitives (as column-wise logs
+ * are): reading them is already about as fast as copying them, and the arrays handed out stay as readArray makes
+ * them, which is what the trace's own readers of saved logs are fast on.
+ */
+const keptLengthMin = 32;
+
+/** Whether the value at pos is a map or an array (the first element of an array of entries). */
+function startsContainer(): boolean {
+  const token = src[pos];
+  return token !== undefined && ((token >= 0x80 && token < 0xa0) || (token >= 0xdc && token <= 0xdf));
+}
+
+/**
+ * A long array of the last version: its elements (never handed out), where each element's bytes end (counted from
+ * the array's first element), and what each element is, for copying it.
+ */
+interface KeptArray {
+  start: number;
+  ends: number[];
+  elements: unknown[];
+  /** Element i is a primitive (0), a plain object of primitives (1), or anything else (2). */
+  kinds: number[];
+}
+interface Version {
+  /** Its bytes, and maybe more after them (kept arrays never reach past the version's end). */
+  bytes: Buffer;
+  /** Its long arrays in the order the reading met them (outside one another). */
+  arrays: KeptArray[];
+}
+
+/** The version being read against, and the long arrays of the one being read. */
+let previous: Version | undefined;
+let keeping: KeptArray[] | undefined;
+/** > 0 while reading an element of a kept array: arrays inside it are its element's, not kept on their own. */
+let insideKept = 0;
+/** src as a Buffer, for comparing ranges of bytes natively. */
+let srcBuffer: Buffer | undefined;
+let reusedElements = 0;
+
+export class SuccessiveReader {
+  #last: Version | undefined;
+  /** How many elements the last read took from the version before it instead of reading them (for tests and benches). */
+  reused = 0;
+  /**
+   * Where the last version's bytes are copied (they are the caller's, and may change): one buffer, grown by
+   * doubling. A fresh copy per save would be memory outside the heap for every save, and the collections it
+   * brings.
+   */
+  #copy: Buffer = Buffer.allocUnsafeSlow(0);
+
+  /** The value `bytes` hold, exactly as readPlain reads them (undefined: msgpackr's to read), reusing the last version. */
+  read(bytes: Uint8Array): unknown {
+    const arrays: KeptArray[] = [];
+    const last = this.#last;
+    // The last version's arrays become this one's (reading changes them): it is gone whether or not this read succeeds.
+    this.#last = undefined;
+    reusedElements = 0;
+    const value = readRoot(bytes, last, arrays);
+    this.reused = value === undefined ? 0 : reusedElements;
+    if (value === undefined || arrays.length === 0) return value; // nothing to reuse next time
+    if (this.#copy.length < bytes.length) this.#copy = Buffer.allocUnsafeSlow(Math.max(bytes.length, 2 * this.#copy.length));
+    this.#copy.set(bytes);
+    this.#last = { bytes: this.#copy, arrays };
+    return value;
+  }
+}
+
+function readKeptArray(length: number, depth: number): unknown[] {
+  const start = pos;
+  const before = previous?.arrays[keeping!.length];
+  let reusable = 0;
+  if (before !== undefined && before.elements.length > 0) {
+    // The old array's elements whose bytes all begin the new array too.
+    const oldBytes = before.ends[before.ends.length - 1]!;
+    const same = samePrefixBytes(previous!.bytes, before.start, Math.min(oldBytes, end - pos));
+    reusable = Math.min(length, elementsWithin(before.ends, same));
+  }
+  // The old array's record, cut to what is reused, becomes the new one's.
+  const kept: KeptArray = before ?? { start, ends: [], elements: [], kinds: [] };
+  kept.start = start;
+  kept.elements.length = reusable;
+  kept.ends.length = reusable;
+  kept.kinds.length = reusable;
+  keeping!.push(kept);
+  const { elements, kinds } = kept;
+  // Each element copied: a spread where it holds only primitives.
+  const array: unknown[] = [];
+  for (let i = 0; i < reusable; i++) {
+    const kind = kinds[i];
+    const element = elements[i];
+    array.push(kind === 0 ? element : kind === 1 ? { ...(element as Record<string, unknown>) } : copyOf(element));
+  }
+  if (reusable > 0) pos = start + kept.ends[reusable - 1]!;
+  reusedElements += reusable;
+  insideKept++;
+  try {
+    for (let i = reusable; i < length; i++) {
+      const element = readValue(depth + 1);
+      array.push(element);
+      const kind = kindOf(element);
+      kinds.push(kind);
+      elements.push(kind === 0 ? element : copyOf(element));
+      kept.ends.push(pos - start);
+    }
+  } finally {
+    insideKept--;
+  }
+  return array;
+}
+
+/** 0: a primitive; 1: a plain object whose fields are all primitives; 2: anything else. */
+function kindOf(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  if (Array.isArray(value) || value instanceof Uint8Array) return 2;
+  for (const key in value) {
+    const field = (value as Record<string, unknown>)[key];
+    if (typeof field === 'object' && field !== null) return 2;
+  }
+  return 1;
+}
+
+/** How many of `length` bytes from `oldStart` in `old` are the bytes from pos in src (the longest equal prefix). */
+function samePrefixBytes(old: Buffer, oldStart: number, length: number): number {
+  srcBuffer ??= Buffer.from(src.buffer, src.byteOffset, src.byteLength);
+  const equal = (n: number): boolean => srcBuffer!.compare(old, oldStart, oldStart + n, pos, pos + n) === 0;
+  if (length <= 0 || equal(length)) return Math.max(0, length);
+  let lo = 0; // equal
+  let hi = length; // not equal
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (equal(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The number of elements whose bytes end at or before `limit` (ends ascend). */
+function elementsWithin(ends: readonly number[], limit: number): number {
+  if (ends[ends.length - 1]! <= limit) return ends.length;
+  let lo = 0;
+  let hi = ends.length - 1; // ends[hi] > limit
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ends[mid]! <= limit) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** A copy of a value as this reader builds them (plain objects, arrays, Uint8Arrays, primitives), nothing shared. */
+function copyOf(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const copy: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) copy[i] = copyOf(value[i]);
+    return copy;
+  }
+  if (value instanceof Uint8Array) return value.slice();
+  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const key in copy) {
+    const field = copy[key];
+    if (typeof field === 'object' && field !== null && Object.hasOwn(copy, key)) copy[key] = copyOf(field);
+  }
+  return copy;
 }

@@ -6,7 +6,7 @@
  */
 import type { DescribeState, Persister as RaftPersister, RaftNode } from '../../../labs/api/index.ts';
 import type { TesterTraceEvent } from '../../trace/schema.ts';
-import type { Codec } from '../codec/index.ts';
+import { SuccessiveReader, type Codec } from '../codec/index.ts';
 import { TracingPersister } from '../persister/index.ts';
 import type { Runtime } from '../runtime/index.ts';
 import { fmtV } from './failure.ts';
@@ -49,6 +49,8 @@ export class TesterTracing implements ConfigTracer {
   readonly #states: Array<{ term: number; isLeader: boolean } | undefined>;
   /** Each node's last persisted log as the trace saw it (it survives crashes, as the persisted state does). */
   readonly #persistedLogs: PersistedLogTracker[];
+  /** Each node's saves, read against the one before (most of a save is the last one's bytes again). */
+  readonly #savedStates: SuccessiveReader[];
   /** Whether this implementation's array logs keep a dummy first entry, once a state has shown it. */
   #logLayout: LogLayout | undefined;
 
@@ -57,6 +59,7 @@ export class TesterTracing implements ConfigTracer {
     this.#cluster = cluster;
     this.#states = Array.from({ length: cluster.n }, () => undefined);
     this.#persistedLogs = Array.from({ length: cluster.n }, () => new PersistedLogTracker());
+    this.#savedStates = Array.from({ length: cluster.n }, () => new SuccessiveReader());
     cluster.net.observe(() => this.#pollStates());
   }
 
@@ -118,10 +121,15 @@ export class TesterTracing implements ConfigTracer {
   /** Read a saved state: through describeState (a malformed answer is the implementation's bug), or by field names. */
   #readSavedState(i: number, state: Uint8Array): PersistedStateReading & { source: 'describeState' | 'fields' } {
     const { describeState: describe, codec } = this.#options;
+    // What codec.decode(state) returns, or throws.
+    const decodeSaved = (): unknown => {
+      const value = state instanceof Uint8Array ? this.#savedStates[i]!.read(state) : undefined;
+      return value !== undefined ? value : codec.decode(state);
+    };
     if (describe) {
       let description: unknown;
       try {
-        description = describe(state, (bytes) => codec.decode(bytes));
+        description = describe(state, (bytes) => (bytes === state ? decodeSaved() : codec.decode(bytes)));
       } catch (error) {
         throw new DescribeStateError(`server ${i}: describeState threw: ${error instanceof Error ? error.message : fmtV(error)}`, { cause: error });
       }
@@ -133,7 +141,7 @@ export class TesterTracing implements ConfigTracer {
     }
     let decoded: unknown;
     try {
-      decoded = codec.decode(state);
+      decoded = decodeSaved();
     } catch {
       return { logUnreadable: 'the persisted state does not decode with the codec (runtime.encode)', source: 'fields' };
     }
