@@ -14,15 +14,19 @@ async function runsPerSecond(pattern: string, count: number, parallel: number) {
   return { runs: batch.records.length, failed: batch.failed, wallS: batch.wallMs / 1000, perS: batch.records.length / (batch.wallMs / 1000) };
 }
 
-/** Peak resident memory of a process that runs one test the way a worker does (traced), against an idle one. */
-function peakMemoryMb(testId: string): { idleMb: number; runMb: number } {
+/**
+ * Peak resident memory of a process that runs one test traced, against an idle one: every event kept in memory (as
+ * one process that checks or shows the trace afterwards does), or each written out and dropped, as a run process does
+ * (it keeps them all only for --check).
+ */
+function peakMemoryMb(testId: string, keep: boolean): { idleMb: number; runMb: number } {
   const script = (run: boolean) => `
     const { findTest, loadImplementation, runTest } = await import('./src/harness/tester/index.ts');
     const { createTraceRecorder } = await import('./src/trace/recorder.ts');
     if (${run}) {
-      const { make } = await loadImplementation();
-      const recorder = createTraceRecorder();
-      const r = await runTest(findTest('${testId}'), { mode: 'sim', seed: 1, make, ...recorder.options });
+      const { make, describeState } = await loadImplementation();
+      const recorder = createTraceRecorder({ keep: ${keep}, onEvent: (e) => { JSON.stringify(e); } });
+      const r = await runTest(findTest('${testId}'), { mode: 'sim', seed: 1, make, describeState, ...recorder.options });
       if (r.status !== 'pass') throw new Error(r.message);
     }
     // VmHWM: the peak of this process's own memory. getrusage's maxRSS also counts the parent's memory at the fork
@@ -104,9 +108,11 @@ export default async function benchRunner(): Promise<void> {
 
   console.log('\nrunner: peak memory of one traced run of the heaviest tests (process peak RSS, VmHWM)');
   console.table(
-    ['TestFigure8Unreliable2C', 'TestReliableChurn2C'].map((id) => {
-      const { idleMb, runMb } = peakMemoryMb(id);
-      return { test: id, 'idle process (MB)': Math.round(idleMb), 'with the run (MB)': Math.round(runMb), 'run adds (MB)': Math.round(runMb - idleMb) };
-    }),
+    ['TestFigure8Unreliable2C', 'TestReliableChurn2C'].flatMap((id) =>
+      [true, false].map((keep) => {
+        const { idleMb, runMb } = peakMemoryMb(id, keep);
+        return { test: id, events: keep ? 'all kept' : 'written out', 'idle process (MB)': Math.round(idleMb), 'with the run (MB)': Math.round(runMb), 'run adds (MB)': Math.round(runMb - idleMb) };
+      }),
+    ),
   );
 }
