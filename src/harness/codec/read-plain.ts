@@ -70,7 +70,6 @@ function readValue(depth: number): unknown {
   if (token < 0xa0) return readArray(token - 0x90, depth);
   if (token < 0xc0) return readString(token - 0xa0);
   if (token >= 0xe0) return token - 0x100; // negative fixint
-  let value: number;
   switch (token) {
     case 0xc0:
       return null;
@@ -79,87 +78,55 @@ function readValue(depth: number): unknown {
     case 0xc3:
       return true;
     case 0xc4:
-      need(1);
-      return readBin(src[pos++]!);
+      return readBin(u8());
     case 0xc5:
-      need(2);
-      value = dataView().getUint16(pos);
-      pos += 2;
-      return readBin(value);
+      return readBin(u16());
     case 0xc6:
-      need(4);
-      value = dataView().getUint32(pos);
-      pos += 4;
-      return readBin(value);
+      return readBin(u32());
     case 0xcb:
-      need(8);
-      value = dataView().getFloat64(pos);
-      pos += 8;
-      return value;
+      return dataView().getFloat64(take(8));
     case 0xcc:
-      need(1);
-      return src[pos++];
+      return u8();
     case 0xcd:
-      need(2);
-      value = dataView().getUint16(pos);
-      pos += 2;
-      return value;
+      return u16();
     case 0xce:
-      need(4);
-      value = dataView().getUint32(pos);
-      pos += 4;
-      return value;
+      return u32();
     case 0xd0:
-      need(1);
-      return dataView().getInt8(pos++);
+      return dataView().getInt8(take(1));
     case 0xd1:
-      need(2);
-      value = dataView().getInt16(pos);
-      pos += 2;
-      return value;
+      return dataView().getInt16(take(2));
     case 0xd2:
-      need(4);
-      value = dataView().getInt32(pos);
-      pos += 4;
-      return value;
+      return dataView().getInt32(take(4));
     case 0xd9:
-      need(1);
-      return readString(src[pos++]!);
+      return readString(u8());
     case 0xda:
-      need(2);
-      value = dataView().getUint16(pos);
-      pos += 2;
-      return readString(value);
+      return readString(u16());
     case 0xdb:
-      need(4);
-      value = dataView().getUint32(pos);
-      pos += 4;
-      return readString(value);
+      return readString(u32());
     case 0xdc:
-      need(2);
-      value = dataView().getUint16(pos);
-      pos += 2;
-      return readArray(value, depth);
+      return readArray(u16(), depth);
     case 0xdd:
-      need(4);
-      value = dataView().getUint32(pos);
-      pos += 4;
-      return readArray(value, depth);
+      return readArray(u32(), depth);
     case 0xde:
-      need(2);
-      value = dataView().getUint16(pos);
-      pos += 2;
-      return readMap(value, depth);
+      return readMap(u16(), depth);
     case 0xdf:
-      need(4);
-      value = dataView().getUint32(pos);
-      pos += 4;
-      return readMap(value, depth);
+      return readMap(u32(), depth);
     default:
       // 0xc1 (never used), extensions (undefined, records, dates...), float32, 64-bit integers: msgpackr's.
       throw notPlain;
   }
 }
+
+/** The position of the next `n` bytes, now passed; not plain (msgpackr reports the truncation) if they are not there. */
+function take(n: number): number {
+  need(n);
+  const at = pos;
+  pos += n;
+  return at;
+}
+const u8 = (): number => src[take(1)]!;
+const u16 = (): number => dataView().getUint16(take(2));
+const u32 = (): number => dataView().getUint32(take(4));
 
 function readBin(length: number): Uint8Array {
   need(length);
@@ -225,16 +192,12 @@ const keyCacheBytes: Array<Uint8Array | undefined> = new Array<Uint8Array | unde
 const keyCacheStrings: string[] = new Array<string>(keyCacheSize).fill('');
 
 function readKey(): string {
-  need(1);
-  const token = src[pos]!;
+  const token = u8();
   let length: number;
   if (token >= 0xa0 && token < 0xc0) {
     length = token - 0xa0;
-    pos += 1;
   } else if (token === 0xd9) {
-    need(2);
-    length = src[pos + 1]!;
-    pos += 2;
+    length = u8();
   } else {
     throw notPlain; // a non-string key, or a long one: msgpackr's (it turns numbers and booleans into strings)
   }
