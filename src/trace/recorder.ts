@@ -56,7 +56,7 @@ export function createTraceRecorder(opts: TraceRecorderOptions = {}): TraceRecor
   const rpcs = new Map<number, RpcInfo>();
   const push = (event: TraceEvent): void => {
     // Plain data: no undefined fields, so an event equals its JSON round trip.
-    for (const key of Object.keys(event)) if ((event as unknown as Record<string, unknown>)[key] === undefined) delete (event as unknown as Record<string, unknown>)[key];
+    for (const key in event) if ((event as unknown as Record<string, unknown>)[key] === undefined) delete (event as unknown as Record<string, unknown>)[key];
     if (keep) events.push(event);
     opts.onEvent?.(event);
   };

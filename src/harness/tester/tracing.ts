@@ -113,7 +113,8 @@ export class TesterTracing implements ConfigTracer {
       else tracker.forget();
     }
     this.#emit({
-      kind: 'persist', node: i, bytes: state.length, snapshotBytes: snapshot?.length, term, votedFor,
+      // Fields left out rather than undefined: the recorder deletes undefined ones, which costs each event its shape.
+      kind: 'persist', node: i, bytes: state.length, ...(snapshot ? { snapshotBytes: snapshot.length } : {}), term, votedFor,
       ...(log ? { log } : {}), ...(logUnreadable ? { logUnreadable } : {}), source, ...(detached ? { detached: true } : {}),
     });
   }
