@@ -62,7 +62,7 @@ export default async function benchRunner(): Promise<void> {
   // What a run's trace costs a sweep: `raftlab run` traces every run by default (--keep failed), to keep the failed ones.
   // Beside the reference, a Raft written the way most students write it (gostyle: the log an array of entry objects,
   // saved whole on every change), whose saves the trace reads one by one.
-  console.log('\nrunner: what tracing costs a sweep (sim, parallel 1; untraced and traced batches alternated, best of 2)');
+  console.log('\nrunner: what tracing costs a sweep (sim, parallel 1; the three batches alternated, best of 2): --keep failed, the default, traces only the runs that fail (by running their seed again); --keep all traces every run');
   const tracedDir = mkdtempSync(path.join(tmpdir(), 'raftlab-bench-traced-'));
   const gostyleDir = path.join(root, 'labs/corpus/gostyle');
   try {
@@ -76,15 +76,22 @@ export default async function benchRunner(): Promise<void> {
     ] as const;
     for (const [raft, implDir, pattern, count] of batches) {
       const tests = selectTests(pattern);
-      const wallS = { untraced: Infinity, traced: Infinity };
+      const wallS = { none: Infinity, failed: Infinity, all: Infinity };
       for (let i = 0; i < 2; i++) {
-        for (const traced of [false, true]) {
-          const batch = await runBatch({ tests, count, baseSeed: 1, mode: 'sim', implDir, parallel: 1, ...(traced ? { trace: { keep: 'failed' as const, dir: tracedDir } } : {}) });
-          const key = traced ? 'traced' : 'untraced';
-          wallS[key] = Math.min(wallS[key], batch.wallMs / 1000);
+        for (const keep of ['none', 'failed', 'all'] as const) {
+          const batch = await runBatch({ tests, count, baseSeed: 1, mode: 'sim', implDir, parallel: 1, ...(keep !== 'none' ? { trace: { keep, dir: tracedDir } } : {}) });
+          wallS[keep] = Math.min(wallS[keep], batch.wallMs / 1000);
         }
       }
-      costRows.push({ raft, batch: `${pattern || 'all 24'} x ${count}`, 'untraced (s)': Number(wallS.untraced.toFixed(2)), 'traced (s)': Number(wallS.traced.toFixed(2)), 'traced / untraced': Number((wallS.traced / wallS.untraced).toFixed(2)) });
+      costRows.push({
+        raft,
+        batch: `${pattern || 'all 24'} x ${count}`,
+        'untraced (s)': Number(wallS.none.toFixed(2)),
+        '--keep failed (s)': Number(wallS.failed.toFixed(2)),
+        '--keep all (s)': Number(wallS.all.toFixed(2)),
+        'failed / untraced': Number((wallS.failed / wallS.none).toFixed(2)),
+        'all / untraced': Number((wallS.all / wallS.none).toFixed(2)),
+      });
     }
     console.table(costRows);
   } finally {

@@ -33,7 +33,7 @@ import { describeGroup, GoRunProcess } from '../golab/index.ts';
 import { checkTrace, invariants } from '../checker/index.ts';
 import { nodeOf } from '../trace/describe.ts';
 import type { TraceEvent } from '../trace/events.ts';
-import type { GoImplRef, RunRecord, RunStatus, RunTask } from './types.ts';
+import type { GoImplRef, RunRecord, RunStatus, RunTask, TsImplRef } from './types.ts';
 
 export interface PoolOptions {
   /** How many run processes at once. */
@@ -393,7 +393,19 @@ class Slot {
 
   async run(task: RunTask, hooks: RunHooks): Promise<RunRecord> {
     if (task.impl.kind === 'go') return this.runGo(task, task.impl, hooks);
-    const impl = task.impl;
+    if (!tracedOnlyIfFailed(task)) return this.runJs(task, task.impl, hooks);
+    // A sim run is the same run from the same seed, event for event: run it untraced, and record the trace of a
+    // failed one by running its seed again. Most runs of a sweep pass, and tracing one cost 1.3–2.5× its CPU.
+    const first = await this.runJs({ ...task, trace: undefined }, task.impl, hooks);
+    if (first.status === 'pass' || first.errorCode === 'CANCELLED') return first;
+    const replay = await this.runJs(task, task.impl, {});
+    if (replay.errorCode === 'CANCELLED') return first;
+    const differs = outcomeDifference(first, replay);
+    if (differs === undefined) return { ...replay, dispatchWallMs: first.dispatchWallMs, freshWorker: first.freshWorker, wallMs: first.wallMs };
+    return { ...first, traceError: `no trace: run again from its seed to record one, it did not end the same way (${differs}); the implementation is not deterministic under the sim clock (raftlab replay shows where)` };
+  }
+
+  private async runJs(task: RunTask, impl: TsImplRef, hooks: RunHooks): Promise<RunRecord> {
     const started = performance.now();
     const { proc, fresh } = await this.process([...(task.processFlags ?? []), ...clockFlags[task.mode]]);
     const runId = `${task.testId}-${task.seed}-${randomBytes(4).toString('hex')}`;
@@ -718,6 +730,25 @@ function withTriage(events: TraceEvent[], groups: string[]): TraceEvent[] {
     ...groups.map((g): TraceEvent => ({ t, kind: 'log', node: -1, topic: 'TEST', message: `  ${g}` })),
   ];
   return end?.kind === 'test-end' ? [...events.slice(0, -1), ...lines, end] : [...events, ...lines];
+}
+
+/**
+ * Whether a run is traced only if it fails: a sim run whose trace is kept only on failure, and that no checker
+ * reads (--check reads every run's events).
+ */
+function tracedOnlyIfFailed(task: RunTask): boolean {
+  return task.mode === 'sim' && task.trace?.keep === 'failed' && !task.check;
+}
+
+/** How a run from the same seed ended differently, or undefined if it ended the same way. */
+function outcomeDifference(first: RunRecord, again: RunRecord): string | undefined {
+  const facts = (r: RunRecord) => ({ status: r.status, errorCode: r.errorCode, message: r.message, failureMessages: r.failureMessages, site: r.site, testMs: r.testMs, output: r.output });
+  const a = facts(first);
+  const b = facts(again);
+  for (const key of Object.keys(a) as Array<keyof typeof a>) {
+    if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) return `${key}: ${JSON.stringify(a[key])?.slice(0, 80)} the first time, ${JSON.stringify(b[key])?.slice(0, 80)} again`;
+  }
+  return undefined;
 }
 
 /** Where a run's trace goes: one file per (test, seed, clock), so a rerun of the same seed replaces its own. */

@@ -83,4 +83,49 @@ describe('runner: traces of runs', () => {
     for await (const _ of readTraceEvents(record.traceFile)) events++;
     assert.ok(events > 0, 'events up to the crash');
   });
+
+  it('--keep failed runs a sim run untraced and records a failed one by running its seed again: the same trace as --keep all', async () => {
+    const events = async (file: string) => {
+      const out: unknown[] = [];
+      for await (const e of readTraceEvents(file)) out.push(e);
+      return out;
+    };
+    const options = { tests: [{ id: 'TestInitialElection2A' }], count: 2, baseSeed: 5, mode: 'sim' as const, implDir: fixture('never-elects'), parallel: 1 };
+    const failed = await runBatch({ ...options, trace: { keep: 'failed', dir: path.join(dir, 'failed') } });
+    const all = await runBatch({ ...options, trace: { keep: 'all', dir: path.join(dir, 'all') } });
+    for (const [i, record] of failed.records.entries()) {
+      assert.equal(record.status, 'fail');
+      assert.ok(record.traceFile, 'a failed run keeps its trace');
+      assert.equal(record.traceError, undefined);
+      assert.deepEqual(await events(record.traceFile), await events(all.records[i]!.traceFile!), `seed ${record.seed}: the trace of the run`);
+      assert.deepEqual({ ...record, runId: '', traceFile: '', wallMs: 0, dispatchWallMs: 0, freshWorker: false }, { ...all.records[i]!, runId: '', traceFile: '', wallMs: 0, dispatchWallMs: 0, freshWorker: false }, 'the record of the run');
+    }
+  });
+
+  it('says so, and keeps no trace, when a failed run does not fail the same way from its seed again', async () => {
+    const batch = await runBatch({
+      tests: [{ id: 'TestInitialElection2A' }],
+      count: 40,
+      baseSeed: 1,
+      mode: 'sim',
+      implDir: fixture('fails-either-way'),
+      parallel: 2,
+      trace: { keep: 'failed', dir },
+    });
+    let traced = 0;
+    let untraceable = 0;
+    for (const record of batch.records) {
+      assert.equal(record.status, 'fail');
+      if (record.traceFile) {
+        traced++;
+        assert.equal((await readTraceHeader(record.traceFile)).message, record.message, 'a trace kept is of a run that ended as this one did');
+      } else {
+        untraceable++;
+        assert.match(record.traceError ?? '', /^no trace: run again from its seed to record one, it did not end the same way \(message: .+\); the implementation is not deterministic under the sim clock/);
+      }
+    }
+    // Each run's two ways are equally likely: 40 runs all alike would be a 1 in 2^39 chance.
+    assert.ok(traced > 0 && untraceable > 0, `${traced} traced, ${untraceable} not`);
+  });
 });
+
