@@ -398,10 +398,18 @@ class Slot {
     // failed one by running its seed again. Most runs of a sweep pass, and tracing one cost 1.3–2.5× its CPU.
     const first = await this.runJs({ ...task, trace: undefined }, task.impl, hooks);
     if (first.status === 'pass' || first.errorCode === 'CANCELLED') return first;
+    if (first.errorCode === 'WATCHDOG_TIMEOUT') {
+      // Its seed again would take the whole budget again.
+      return { ...first, traceError: 'no trace: a run stopped by the wall-clock watchdog is not run again to record one (it would take as long again); --keep all traces every run as it goes' };
+    }
     const replay = await this.runJs(task, task.impl, {});
     if (replay.errorCode === 'CANCELLED') return first;
     const differs = outcomeDifference(first, replay);
     if (differs === undefined) return { ...replay, dispatchWallMs: first.dispatchWallMs, freshWorker: first.freshWorker, wallMs: first.wallMs };
+    if (replay.errorCode === 'DESCRIBE_STATE_INVALID') {
+      // Only a traced run reads saved states through the implementation's describeState.
+      return { ...first, traceError: `no trace: recording it ended the run with an error: ${replay.message ?? replay.errorCode}` };
+    }
     return { ...first, traceError: `no trace: run again from its seed to record one, it did not end the same way (${differs}); the implementation is not deterministic under the sim clock (raftlab replay shows where)` };
   }
 

@@ -127,5 +127,31 @@ describe('runner: traces of runs', () => {
     // Each run's two ways are equally likely: 40 runs all alike would be a 1 in 2^39 chance.
     assert.ok(traced > 0 && untraceable > 0, `${traced} traced, ${untraceable} not`);
   });
+
+  it('does not run again a run the wall-clock watchdog stopped: no trace, and the record says why', async () => {
+    const batch = await runBatch({
+      tests: [{ id: 'TestFigure8Unreliable2C' }],
+      count: 1,
+      baseSeed: 1,
+      mode: 'sim',
+      implDir: referenceImplDir,
+      parallel: 1,
+      trace: { keep: 'failed', dir },
+      // Shorter than the process's start: the watchdog stops the run at its first look.
+      pool: { timeoutMs: () => 30 },
+    });
+    const record = batch.records[0]!;
+    assert.equal(record.errorCode, 'WATCHDOG_TIMEOUT');
+    assert.equal(record.traceFile, undefined);
+    assert.match(record.traceError ?? '', /^no trace: a run stopped by the wall-clock watchdog is not run again/);
+  });
+
+  it('keeps the verdict of a failed run whose describeState breaks when traced, and says why it has no trace', async () => {
+    const batch = await runBatch({ tests: [{ id: 'TestInitialElection2A' }], count: 1, baseSeed: 1, mode: 'sim', implDir: fixture('fails-with-bad-describe'), parallel: 1, trace: { keep: 'failed', dir } });
+    const record = batch.records[0]!;
+    assert.deepEqual([record.status, record.message], ['fail', 'expected one leader, got none']);
+    assert.equal(record.traceFile, undefined);
+    assert.match(record.traceError ?? '', /^no trace: recording it ended the run with an error: server \d: describeState threw: not written yet$/);
+  });
 });
 
