@@ -65,6 +65,8 @@ const runSummarySchema = z.object({
   wallMs: z.number(),
   completed: z.boolean(),
   traceFile: z.string().max(4_096).optional(),
+  /** Why a failed run has no trace (it did not fail the same way from its seed again, say). */
+  traceError: z.string().max(2_000).optional(),
   paths: pathCountsSchema.optional(),
 });
 
@@ -227,6 +229,7 @@ export function summarizeRun(record: RunRecord): RunSummary {
     wallMs: record.wallMs,
     completed: record.completed,
     ...(record.traceFile !== undefined ? { traceFile: record.traceFile } : {}),
+    ...(record.traceError !== undefined ? { traceError: record.traceError.slice(0, 2_000) } : {}),
     ...(record.paths !== undefined ? { paths: record.paths } : {}),
   };
 }

@@ -195,8 +195,8 @@ export interface FailureClusterView {
   count: number;
   statuses: string[];
   shortestSeed: number;
-  /** Every failing run of the group, with its trace when one was kept. */
-  failures: { seed: number; status: RunStatus; traceFile?: string | undefined }[];
+  /** Every failing run of the group, with its trace when one was kept, else why none was (when known). */
+  failures: { seed: number; status: RunStatus; traceFile?: string | undefined; traceError?: string | undefined }[];
 }
 
 export type BatchViewState = 'running' | 'done' | 'stopped' | 'cancelled' | 'error' | 'interrupted';

@@ -14,7 +14,8 @@ import { applyErrorSite, OpenedStore, safeName, TraceAccess } from '../../src/ma
 import { estimateRemainingMs } from '../../src/main/services/batches.ts';
 import { BugService, splitPatch } from '../../src/main/services/bugs.ts';
 import { InputError } from '../../src/main/rpc.ts';
-import { History } from '../../src/runner/history.ts';
+import { History, summarizeRun } from '../../src/runner/history.ts';
+import type { RunRecord } from '../../src/runner/types.ts';
 import type { AppEvent } from '../../src/shared/ipc.ts';
 import { fakeSettings, recordBatch, writeBatches } from './fake-history.ts';
 
@@ -174,11 +175,21 @@ describe('ui services: history and catalog', () => {
       { id: 'TestBackup2B', seed: 1, status: 'pass' as const, testMs: 100, wallMs: 5, completed: true },
       { id: 'TestBackup2B', seed: 2, status: 'fail' as const, message: 'one(101) failed to reach agreement', testMs: 300, wallMs: 5, completed: true, traceFile: '/t/2.trace.gz' },
       { id: 'TestBackup2B', seed: 3, status: 'fail' as const, message: 'one(17) failed to reach agreement', testMs: 200, wallMs: 5, completed: true },
+      { id: 'TestBackup2B', seed: 4, status: 'fail' as const, message: 'one(17) failed to reach agreement', testMs: 250, wallMs: 5, completed: true, traceError: 'no trace: run again from its seed to record one, it did not end the same way' },
     ];
     const view = resultsView(['TestBackup2B'], runs, 42);
-    assert.equal(view.perTest[0]!.failed, 2);
+    assert.equal(view.perTest[0]!.failed, 3);
     assert.equal(view.clusters.length, 1);
-    assert.deepEqual(view.clusters[0]!.failures, [{ seed: 2, status: 'fail', traceFile: '/t/2.trace.gz' }, { seed: 3, status: 'fail' }]);
+    assert.deepEqual(view.clusters[0]!.failures, [
+      { seed: 2, status: 'fail', traceFile: '/t/2.trace.gz' },
+      { seed: 3, status: 'fail' },
+      { seed: 4, status: 'fail', traceError: 'no trace: run again from its seed to record one, it did not end the same way' },
+    ], 'a failure without a trace says why, when the run said');
+    // History keeps the reason too, cut to its limit, so a batch read back shows it.
+    const record = { ...runs[3]!, mode: 'sim', output: [], failureMessages: [], codecWarnings: [], implDir: '/i', dispatchWallMs: 5, freshWorker: false, part: '2B', description: '' } as unknown as RunRecord;
+    assert.equal(summarizeRun(record).traceError, runs[3]!.traceError);
+    assert.equal(summarizeRun({ ...record, traceError: 'x'.repeat(3000) }).traceError!.length, 2000);
+    assert.equal('traceError' in summarizeRun({ ...record, traceError: undefined }), false);
     assert.equal(view.clusters[0]!.shortestSeed, 3);
     assert.equal(view.wallMs, 42);
     assert.deepEqual(histogram([]), []);

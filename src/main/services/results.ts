@@ -27,7 +27,7 @@ export function histogram(values: readonly number[], bins = HISTOGRAM_BINS): His
 }
 
 /** What a result view reads of a run: a RunRecord and history's RunSummary both have it. */
-export type ResultRun = Pick<RunSummary, 'id' | 'seed' | 'status' | 'message' | 'errorCode' | 'site' | 'testMs' | 'wallMs' | 'completed' | 'traceFile' | 'paths'>;
+export type ResultRun = Pick<RunSummary, 'id' | 'seed' | 'status' | 'message' | 'errorCode' | 'site' | 'testMs' | 'wallMs' | 'completed' | 'traceFile' | 'traceError' | 'paths'>;
 
 export function runView(record: ResultRun): RunView {
   return {
@@ -54,6 +54,7 @@ export function resultsView(testIds: readonly string[], runs: readonly ResultRun
     ...(t.paths ? { paths: t.paths } : {}),
   }));
   // The runner's clusters carry their members: nothing here groups them again.
+  const traceErrors = new Map(runs.flatMap((r) => (r.traceError !== undefined ? [[`${r.id}\0${r.seed}`, r.traceError] as const] : [])));
   const clusters: FailureClusterView[] = clusterFailures(runs).map((c) => ({
     test: c.test,
     site: c.site,
@@ -62,7 +63,10 @@ export function resultsView(testIds: readonly string[], runs: readonly ResultRun
     count: c.count,
     statuses: [...c.statuses],
     shortestSeed: c.shortestSeed,
-    failures: c.members.map((m) => ({ seed: m.seed, status: m.status, ...(m.traceFile ? { traceFile: m.traceFile } : {}) })),
+    failures: c.members.map((m) => {
+      const traceError = traceErrors.get(`${c.test}\0${m.seed}`);
+      return { seed: m.seed, status: m.status, ...(m.traceFile ? { traceFile: m.traceFile } : {}), ...(traceError !== undefined ? { traceError } : {}) };
+    }),
   }));
   return { perTest, clusters, wallMs };
 }
