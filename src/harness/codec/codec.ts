@@ -41,7 +41,7 @@
 // msgpackr's pure JavaScript build: its main entry also loads a native string extractor (msgpackr-extract), ~6 MB
 // more in every run process for no gain on Raft's messages, and a native addon a confined process may not load.
 import { Packr } from 'msgpackr/pack';
-import { readPlain } from './read-plain.ts';
+import { readPlain, type SuccessiveReader } from './read-plain.ts';
 import * as msgpackrUnpack from 'msgpackr/unpack';
 import { messageOf } from '../thrown.ts';
 
@@ -204,7 +204,11 @@ export class Codec {
     return new Uint8Array(packed);
   }
 
-  decode<T = unknown>(bytes: Uint8Array): T {
+  /**
+   * `successive`: read `bytes` as the next version of the value that reader read last (a node's saves), reusing
+   * what is unchanged; the value is the same.
+   */
+  decode<T = unknown>(bytes: Uint8Array, successive?: SuccessiveReader): T {
     if (!(bytes instanceof Uint8Array)) {
       throw new CodecError('CODEC_CORRUPT', `cannot decode: expected a Uint8Array, got ${typeof bytes}`);
     }
@@ -214,7 +218,7 @@ export class Codec {
     const source = new Uint8Array(bytes.buffer, bytes.byteOffset, length);
     // Plain data (nearly every RPC and saved state) is read in one pass; anything else takes msgpackr, which
     // builds the same values.
-    const plain = readPlain(source);
+    const plain = successive ? successive.read(source) : readPlain(source);
     if (plain !== undefined) return plain as T;
     let value: unknown;
     try {

@@ -122,11 +122,7 @@ export class TesterTracing implements ConfigTracer {
   /** Read a saved state: through describeState (a malformed answer is the implementation's bug), or by field names. */
   #readSavedState(i: number, state: Uint8Array): PersistedStateReading & { source: 'describeState' | 'fields' } {
     const { describeState: describe, codec } = this.#options;
-    // What codec.decode(state) returns, or throws.
-    const decodeSaved = (): unknown => {
-      const value = state instanceof Uint8Array ? this.#savedStates[i]!.read(state) : undefined;
-      return value !== undefined ? value : codec.decode(state);
-    };
+    const decodeSaved = (): unknown => codec.decode(state, this.#savedStates[i]);
     if (describe) {
       let description: unknown;
       try {
