@@ -395,7 +395,7 @@ class Slot {
     if (task.impl.kind === 'go') return this.runGo(task, task.impl, hooks);
     if (!tracedOnlyIfFailed(task)) return this.runJs(task, task.impl, hooks);
     // A sim run is the same run from the same seed, event for event: run it untraced, and record the trace of a
-    // failed one by running its seed again. Most runs of a sweep pass, and tracing one cost 1.3–2.5× its CPU.
+    // failed one by running its seed again. Most runs of a sweep pass, and tracing every run cost 1.3–2.8× a sweep's CPU.
     const first = await this.runJs({ ...task, trace: undefined }, task.impl, hooks);
     if (first.status === 'pass' || first.errorCode === 'CANCELLED') return first;
     if (first.errorCode === 'WATCHDOG_TIMEOUT') {

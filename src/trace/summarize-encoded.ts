@@ -11,12 +11,12 @@
  * Within that, the result is the full path's, key order included (test/trace/summarize-encoded.test.ts compares the
  * two on random values).
  */
+import { asciiKey, asciiText } from '../harness/codec/read-plain.ts';
 import { bytesSummary, cutString, longArraySummary, summaryCut, type SummarizeLimits } from './events.ts';
 
 /** Thrown (never caught outside summarizeEncoded) at the first thing the reader leaves to the full path. */
 const notSimple = new Error('not simple MessagePack');
 const noBytes = new Uint8Array(0);
-const textDecoder = new TextDecoder();
 
 const noView: DataView<ArrayBufferLike> = new DataView(noBytes.buffer);
 
@@ -127,7 +127,7 @@ function ascii(length: number): number {
 function text(length: number, skip: boolean): unknown {
   const at = ascii(length);
   if (skip) return undefined;
-  return cutString(asciiText(at, Math.min(length, limits.maxString)), length, limits);
+  return cutString(asciiText(bytes, at, Math.min(length, limits.maxString)), length, limits);
 }
 
 function array(length: number, depth: number, skip: boolean): unknown {
@@ -195,34 +195,12 @@ function keyLength(): number {
   throw notSimple;
 }
 
-/** Keys seen, by a hash of their bytes: a Raft's messages use a few keys again and again. */
-const keyCache: Array<string | undefined> = new Array<string | undefined>(512).fill(undefined);
-
 function mapKey(): string {
   const length = keyLength();
-  const at = ascii(length);
+  const at = take(length);
   const first = bytes[at];
   if (first !== undefined && first >= 0x30 && first <= 0x39) throw notSimple;
-  let hash = length;
-  for (let i = at; i < at + length; i++) hash = (hash * 31 + bytes[i]!) | 0;
-  const slot = hash & 511;
-  const known = keyCache[slot];
-  if (known !== undefined && known.length === length && sameAscii(known, at)) return known;
-  const key = asciiText(at, length);
-  if (key === '__proto__') throw notSimple;
-  keyCache[slot] = key;
+  const key = asciiKey(bytes, at, length);
+  if (key === undefined || key === '__proto__') throw notSimple;
   return key;
-}
-
-function sameAscii(text: string, at: number): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== bytes[at + i]) return false;
-  return true;
-}
-
-/** Bytes already checked to be ASCII, as text. */
-function asciiText(at: number, length: number): string {
-  if (length > 32) return textDecoder.decode(bytes.subarray(at, at + length));
-  let text = '';
-  for (let i = at; i < at + length; i++) text += String.fromCharCode(bytes[i]!);
-  return text;
 }

@@ -166,30 +166,10 @@ function readMap(length: number, depth: number): Record<string, unknown> {
 
 /** ASCII text of `length` bytes at pos; anything else is msgpackr's (its UTF-8 reading, its replacement rules). */
 function readString(length: number): string {
-  need(length);
-  const start = pos;
-  const stop = start + length;
-  if (length <= 16) {
-    let text = '';
-    for (let i = start; i < stop; i++) {
-      const byte = src[i]!;
-      if (byte >= 0x80) throw notPlain;
-      text += String.fromCharCode(byte);
-    }
-    pos = stop;
-    return text;
-  }
-  for (let i = start; i < stop; i++) if (src[i]! >= 0x80) throw notPlain;
-  pos = stop;
-  return asciiDecoder.decode(src.subarray(start, stop));
+  const at = take(length);
+  for (let i = at; i < at + length; i++) if (src[i]! >= 0x80) throw notPlain;
+  return asciiText(src, at, length);
 }
-const asciiDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
-
-// Map keys repeat (every entry of a log has the same few), so each distinct short key is built once: a small cache
-// of ASCII keys by length and first bytes, checked byte for byte.
-const keyCacheSize = 4096;
-const keyCacheBytes: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(keyCacheSize).fill(undefined);
-const keyCacheStrings: string[] = new Array<string>(keyCacheSize).fill('');
 
 function readKey(): string {
   const token = u8();
@@ -201,34 +181,53 @@ function readKey(): string {
   } else {
     throw notPlain; // a non-string key, or a long one: msgpackr's (it turns numbers and booleans into strings)
   }
-  need(length);
-  if (length > 24) {
-    const key = readString(length);
-    if (key === '__proto__') throw notPlain;
-    return key;
+  const key = asciiKey(src, take(length), length);
+  if (key === undefined || key === '__proto__') throw notPlain; // not ASCII: msgpackr's; "__proto__": msgpackr renames it
+  return key;
+}
+
+// ---- ASCII text and map keys, for this reader and the trace's (src/trace/summarize-encoded.ts) ------------------
+
+const asciiDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** `length` bytes at `at`, already checked to be ASCII, as text. */
+export function asciiText(bytes: Uint8Array, at: number, length: number): string {
+  if (length > 32) return asciiDecoder.decode(bytes.subarray(at, at + length));
+  let text = '';
+  for (let i = at; i < at + length; i++) text += String.fromCharCode(bytes[i]!);
+  return text;
+}
+
+// Map keys repeat (every entry of a log has the same few), so each distinct short key is built once: a small cache
+// of keys by length and first and last bytes, checked byte for byte.
+const keyCacheSize = 4096;
+const keyBytesCachedMax = 24;
+const keyCacheBytes: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(keyCacheSize).fill(undefined);
+const keyCacheStrings: string[] = new Array<string>(keyCacheSize).fill('');
+
+/**
+ * The `length` bytes at `at` as a map key if they are ASCII (undefined if not): the text asciiText builds, built once
+ * while it stays in the cache (a key found there is ASCII already: its bytes are checked one by one).
+ */
+export function asciiKey(bytes: Uint8Array, at: number, length: number): string | undefined {
+  const end = at + length;
+  if (length > keyBytesCachedMax) {
+    for (let j = at; j < end; j++) if (bytes[j]! >= 0x80) return undefined;
+    return asciiText(bytes, at, length);
   }
-  const start = pos;
-  let h = length;
-  for (let i = 0; i < length && i < 4; i++) h = (h * 31 + src[start + i]!) | 0;
-  h = (h ^ (length > 4 ? src[start + length - 1]! << 7 : 0)) & (keyCacheSize - 1);
-  const cached = keyCacheBytes[h];
-  if (cached !== undefined && cached.length === length) {
-    let same = true;
-    for (let i = 0; i < length; i++) {
-      if (cached[i] !== src[start + i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) {
-      pos = start + length;
-      return keyCacheStrings[h]!;
-    }
+  let hash = length;
+  for (let i = at; i < end && i < at + 4; i++) hash = (hash * 31 + bytes[i]!) | 0;
+  const slot = (hash ^ (length > 4 ? bytes[end - 1]! << 7 : 0)) & (keyCacheSize - 1);
+  const known = keyCacheBytes[slot];
+  if (known !== undefined && known.length === length) {
+    let i = 0;
+    while (i < length && known[i] === bytes[at + i]) i++;
+    if (i === length) return keyCacheStrings[slot]!;
   }
-  const key = readString(length);
-  if (key === '__proto__') throw notPlain; // msgpackr renames it
-  keyCacheBytes[h] = src.slice(start, start + length);
-  keyCacheStrings[h] = key;
+  for (let j = at; j < end; j++) if (bytes[j]! >= 0x80) return undefined;
+  const key = asciiText(bytes, at, length);
+  keyCacheBytes[slot] = bytes.slice(at, end);
+  keyCacheStrings[slot] = key;
   return key;
 }
 
