@@ -121,6 +121,82 @@ describe('codec: the plain-data writer', () => {
     assert.deepEqual(seen, []);
   });
 
+  it("writes msgpackr's bytes for long arrays of numbers saved again and again as they change (seeded), and warns as before", () => {
+    // A long array encoded twice or more has its numbers' bytes kept, and copied while its elements still hold them:
+    // each step below changes one of two such arrays as a Raft's log changes, or breaks it in a way the walk warns about.
+    const { codec, seen } = quietCodec();
+    const rng = makeRng(3, 'plain-writer-runs');
+    const number = (): number => (rng.intn(3) === 0 ? edgeNumbers[rng.intn(edgeNumbers.length)]! : rng.intn(3) === 0 ? rng.int() : rng.intn(200) - 20);
+    const columns: unknown[][] = [Array.from({ length: 70 }, () => 1), Array.from({ length: 70 }, number)];
+    const warned = new Set<string>();
+    for (let step = 0; step < 4000; step++) {
+      const c = rng.intn(2);
+      const column = columns[c]!;
+      const at = rng.intn(column.length);
+      switch (rng.intn(12)) {
+        case 0:
+        case 1:
+        case 2:
+          for (let k = rng.intn(4); k >= 0; k--) column.push(number()); // appended
+          break;
+        case 3:
+          column.length = Math.max(60, column.length - 1 - rng.intn(20)); // a conflicting suffix cut
+          break;
+        case 4:
+          column.splice(0, rng.intn(10)); // compacted into a snapshot
+          while (column.length < 64) column.push(number());
+          break;
+        case 5:
+        case 6:
+          column[at] = number(); // changed in place
+          break;
+        case 7:
+          column[at] = [-0, NaN, Infinity][rng.intn(3)]; // warned about, and put right after this save
+          break;
+        case 8:
+          if (rng.intn(8) === 0) column[at] = rng.intn(2) === 0 ? String(column[at]) : { n: column[at] }; // no longer all numbers
+          else columns[c] = column.slice(); // a new array of the same numbers
+          break;
+        default:
+          break; // saved again unchanged
+      }
+      const state = { currentTerm: step, log: { terms: columns[0], commands: columns[1] } };
+      seen.length = 0;
+      assert.deepEqual(codec.encode(state, 'State'), msgpackrBytes(state), `step ${step}`);
+      for (const w of seen) warned.add(w.kind);
+      for (const col of columns) {
+        for (let i = 0; i < col.length; i++) {
+          const e = col[i];
+          if (typeof e !== 'number' || !Number.isFinite(e) || Object.is(e, -0)) col[i] = number();
+        }
+      }
+    }
+    assert.deepEqual([...warned].sort(), ['negative-zero', 'non-finite']);
+  });
+
+  it('reads each element of a long array once per encode, however often the array is saved', () => {
+    const { codec } = quietCodec();
+    const log: number[] = Array.from({ length: 100 }, (_, i) => i);
+    let reads = 0;
+    // A different number at every read: the element the comparison stops at is the one it read, not read again.
+    Object.defineProperty(log, 80, { get: () => 1000 + ++reads, enumerable: true, configurable: true });
+    for (let n = 1; n <= 4; n++) {
+      const expected = Array.from({ length: 100 }, (_, i) => (i === 80 ? 1000 + n : i));
+      assert.deepEqual(codec.encode({ log }), msgpackrBytes({ log: expected }));
+      assert.equal(reads, n);
+    }
+  });
+
+  it('warns about a -0 that took the place of a 0 in a long array saved before', () => {
+    const { codec, seen } = quietCodec();
+    const log: number[] = new Array<number>(100).fill(0);
+    codec.encode({ log });
+    codec.encode({ log });
+    log[50] = -0;
+    assert.deepEqual(codec.encode({ log }, 'State'), msgpackrBytes({ log }));
+    assert.deepEqual(seen.map((w) => `${w.kind} ${w.path}`), ['negative-zero State.log[]']);
+  });
+
   it('an enumerable key on Object.prototype leaves the value to msgpackr, which writes own keys only', () => {
     const { codec } = quietCodec();
     const value = { log: [{ a: 1 }, { a: 2 }] };

@@ -663,40 +663,8 @@ function plainObject(value: object, depth: number): void {
     const array = value as readonly unknown[];
     const length = array.length;
     plainLength(length, 0x90, 0xdc);
-    // Arrays of numbers (terms, commands) are the bulk of what Rafts save: written here with the buffer and the
-    // position in locals, which V8 keeps in registers.
-    let o = out;
-    let p = at;
-    let safeEnd = outSafeEnd;
-    let shape: Shape | undefined;
-    for (let i = 0; i < length; i++) {
-      const element = array[i];
-      if (p > safeEnd) {
-        at = p;
-        growTo(p);
-        o = out;
-        safeEnd = outSafeEnd;
-      }
-      if (typeof element === 'number' && element >>> 0 === element && element < 0x80 && (element !== 0 || 1 / element > 0)) {
-        o[p++] = element;
-      } else if (typeof element === 'number' && element - element === 0 && (element >>> 0 !== element && element >> 0 !== element)) {
-        o[p++] = 0xcb;
-        outView.setFloat64(p, element);
-        p += 8;
-      } else {
-        at = p;
-        if (typeof element === 'number') plainNumber(element);
-        else if (i !== 0 && typeof element === 'object' && element !== null && Object.getPrototypeOf(element) === Object.prototype) {
-          shape ??= [];
-          plainFields(element, depth + 1, false, shape);
-        }
-        else plainValue(element, depth + 1);
-        o = out;
-        p = at;
-        safeEnd = outSafeEnd;
-      }
-    }
-    at = p;
+    if (length >= numberRunLengthMin) plainLongArray(array, length, depth);
+    else plainElements(array, 0, length, depth, undefined, false);
   } else if (proto === Object.prototype) {
     plainFields(value, depth, true);
   } else if (proto === Uint8Array.prototype) {
@@ -709,6 +677,155 @@ function plainObject(value: object, depth: number): void {
   } else {
     throw notPlain;
   }
+}
+
+/**
+ * An array's elements from `from` on. `first`, when `hasFirst`, is element `from` already read (each element is read
+ * once, as a getter would see it).
+ */
+function plainElements(array: readonly unknown[], from: number, length: number, depth: number, first: unknown, hasFirst: boolean): void {
+  // Arrays of numbers (terms, commands) are the bulk of what Rafts save: written here with the buffer and the
+  // position in locals, which V8 keeps in registers.
+  let o = out;
+  let p = at;
+  let safeEnd = outSafeEnd;
+  let shape: Shape | undefined;
+  for (let i = from; i < length; i++) {
+    const element = hasFirst && i === from ? first : array[i];
+    if (p > safeEnd) {
+      at = p;
+      growTo(p);
+      o = out;
+      safeEnd = outSafeEnd;
+    }
+    if (typeof element === 'number' && element >>> 0 === element && element < 0x80 && (element !== 0 || 1 / element > 0)) {
+      o[p++] = element;
+    } else if (typeof element === 'number' && element - element === 0 && (element >>> 0 !== element && element >> 0 !== element)) {
+      o[p++] = 0xcb;
+      outView.setFloat64(p, element);
+      p += 8;
+    } else {
+      at = p;
+      if (typeof element === 'number') plainNumber(element);
+      else if (i !== 0 && typeof element === 'object' && element !== null && Object.getPrototypeOf(element) === Object.prototype) {
+        shape ??= [];
+        plainFields(element, depth + 1, false, shape);
+      }
+      else plainValue(element, depth + 1);
+      o = out;
+      p = at;
+      safeEnd = outSafeEnd;
+    }
+  }
+  at = p;
+}
+
+/**
+ * What the plain writer last wrote for a long array of numbers: each element's value and the offset of its bytes
+ * among the elements' bytes (`offsets[count]` is their end). A Raft saves its whole log after every change, and its
+ * log mostly grows at the end: the suite's TestReliableChurn2C saves ~12 000 times, 159 MB in all. Where an array's
+ * elements still hold the numbers last written, their bytes are copied instead of encoded again: comparing a number
+ * is cheaper than encoding it, and the bytes of a number depend on nothing else.
+ */
+interface NumberRun {
+  values: Float64Array;
+  offsets: Uint32Array;
+  bytes: Uint8Array;
+  /** How many leading elements `values`, `offsets` and `bytes` hold. */
+  count: number;
+}
+/** Shorter arrays are encoded afresh: copying their bytes would save little. */
+const numberRunLengthMin = 64;
+/** Long arrays seen once: a run is kept for an array encoded a second time (an RPC's arrays are new every time). */
+const longArraysSeen = new WeakSet<readonly unknown[]>();
+/** The run of each long array encoded twice or more; null once one of its elements was not a number. */
+const numberRuns = new WeakMap<readonly unknown[], NumberRun | null>();
+
+function plainLongArray(array: readonly unknown[], length: number, depth: number): void {
+  let run = numberRuns.get(array);
+  if (run === undefined && !longArraysSeen.has(array)) {
+    longArraysSeen.add(array);
+    run = null;
+  } else if (run === undefined) {
+    run = { values: new Float64Array(length), offsets: new Uint32Array(length + 1), bytes: new Uint8Array(0), count: 0 };
+    numberRuns.set(array, run);
+  }
+  if (run === null) {
+    plainElements(array, 0, length, depth, undefined, false);
+    return;
+  }
+  // The leading elements that still hold the numbers last written (-0 never is: the walk warns about it).
+  const known = Math.min(length, run.count);
+  let values = run.values;
+  let element: unknown;
+  let hasElement = false;
+  let i = 0;
+  for (; i < known; i++) {
+    element = array[i];
+    // typeof first: V8 then compares two doubles, instead of boxing each of values[i] to compare with any value.
+    if (typeof element !== 'number' || element !== values[i] || (element === 0 && 1 / element < 0)) {
+      hasElement = true;
+      break;
+    }
+  }
+  // From here on the run holds only what this write confirms, so a throw below leaves it right.
+  run.count = i;
+  const first = i;
+  const base = at;
+  const prefixBytes = run.offsets[first]!;
+  if (base + prefixBytes > outSafeEnd) growTo(base + prefixBytes);
+  out.set(run.bytes.subarray(0, prefixBytes), base);
+  if (values.length < length) {
+    const grownValues = new Float64Array(Math.max(length, 2 * values.length));
+    grownValues.set(values.subarray(0, first));
+    const grownOffsets = new Uint32Array(grownValues.length + 1);
+    grownOffsets.set(run.offsets.subarray(0, first + 1));
+    run.values = values = grownValues;
+    run.offsets = grownOffsets;
+  }
+  const offsets = run.offsets;
+  let o = out;
+  let p = base + prefixBytes;
+  let safeEnd = outSafeEnd;
+  for (; i < length; i++) {
+    if (hasElement) hasElement = false;
+    else element = array[i];
+    if (typeof element !== 'number') {
+      numberRuns.set(array, null);
+      at = p;
+      plainElements(array, i, length, depth, element, true);
+      return;
+    }
+    if (p > safeEnd) {
+      at = p;
+      growTo(p);
+      o = out;
+      safeEnd = outSafeEnd;
+    }
+    values[i] = element;
+    offsets[i] = p - base;
+    if (element >>> 0 === element && element < 0x80 && (element !== 0 || 1 / element > 0)) o[p++] = element;
+    else {
+      at = p;
+      plainNumber(element);
+      o = out;
+      p = at;
+      safeEnd = outSafeEnd;
+    }
+  }
+  at = p;
+  if (first < length) {
+    // The new elements' bytes join the run's.
+    const end = p - base;
+    offsets[length] = end;
+    if (run.bytes.length < end) {
+      const grownBytes = new Uint8Array(Math.max(end, 2 * run.bytes.length));
+      grownBytes.set(run.bytes.subarray(0, prefixBytes));
+      run.bytes = grownBytes;
+    }
+    run.bytes.set(o.subarray(base + prefixBytes, p), prefixBytes);
+  }
+  run.count = length;
 }
 
 /**
