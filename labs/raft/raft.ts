@@ -38,6 +38,8 @@ const heartbeatIntervalMs = 125;
  */
 const electionTimeoutMinMs = 1000;
 const electionTimeoutMaxMs = 2000;
+/** A command's ApplyMsg carries no snapshot: one empty array serves them all (nothing can be written into it). */
+const noSnapshot = new Uint8Array(0);
 
 /** The votes one election has gathered so far, shared by that election's RequestVote calls. */
 interface Election {
@@ -384,7 +386,7 @@ export class Raft implements RaftNode {
       command: entry.command,
       commandIndex: entry.index,
       snapshotValid: false,
-      snapshot: new Uint8Array(0),
+      snapshot: noSnapshot,
       snapshotTerm: 0,
       snapshotIndex: 0,
     };
@@ -629,13 +631,19 @@ export class Raft implements RaftNode {
   private advanceCommitIndex(): void {
     for (let n = this.log.lastIndex; n > this.commitIndex; n--) {
       if (this.log.term(n) !== this.currentTerm) break; // terms never decrease along the log: no lower N qualifies
-      const replicas = 1 + this.others.filter((peer) => this.matchIndex[peer]! >= n).length;
-      if (this.isMajority(replicas)) {
+      if (this.isMajority(this.replicasOf(n))) {
         this.setCommitIndex(n);
         this.announceCommit();
         return;
       }
     }
+  }
+
+  /** How many servers hold the entry at `index`: this leader, and each peer whose matchIndex has reached it. */
+  private replicasOf(index: number): number {
+    let replicas = 1;
+    for (const peer of this.others) if (this.matchIndex[peer]! >= index) replicas++;
+    return replicas;
   }
 
   /**

@@ -293,6 +293,11 @@ export class Network {
     for (const observer of this.#observers) observer(event);
   }
 
+  /** Whether anyone watches the network's events: an untraced run has no observer, and builds no event. */
+  get #observed(): boolean {
+    return this.#observers.length !== 0;
+  }
+
   /** Called by ClientEnd.call. Encodes the arguments now, so later changes by the caller do not travel. */
   async send(end: ClientEnd, svcMeth: string, args: unknown): Promise<RpcResult<unknown>> {
     const payload = this.codec.encode(args, `${svcMeth} args`);
@@ -300,7 +305,7 @@ export class Network {
     const rpcId = this.#nextRpcId++;
     this.#totalCount++;
     this.#totalBytes += payload.length;
-    this.#emit({
+    if (this.#observed) this.#emit({
       type: 'send',
       atMs: this.runtime.now(),
       rpcId,
@@ -318,7 +323,9 @@ export class Network {
 
   /** Tell every call observer of an RPC; what to tell of its reply, if any of them asked. */
   #tellCall(endName: string, svcMeth: string, args: unknown): ((reply: unknown) => void) | undefined {
-    const asked = this.#callObservers.map((o) => o(endName, svcMeth, args)).filter((f) => f !== undefined);
+    const observers = this.#callObservers;
+    if (observers.length === 1) return observers[0]!(endName, svcMeth, args); // the run's own path counter, nearly always
+    const asked = observers.map((o) => o(endName, svcMeth, args)).filter((f) => f !== undefined);
     return asked.length ? (reply) => asked.forEach((f) => f(reply)) : undefined;
   }
 
@@ -336,14 +343,14 @@ export class Network {
       const reason: DropReason = !enabled ? 'end-disabled' : serverName === undefined ? 'not-connected' : 'no-server';
       const delayMs = this.#longDelays ? rng.intn(labrpcTiming.longDelayMaxMs) : rng.intn(labrpcTiming.shortDelayMaxMs);
       await rt.sleep(delayMs);
-      this.#emit({ type: 'drop', atMs: rt.now(), rpcId, endName, reason });
+      if (this.#observed) this.#emit({ type: 'drop', atMs: rt.now(), rpcId, endName, reason });
       return failed;
     }
 
     if (!reliable) {
       await rt.sleep(rng.intn(labrpcTiming.unreliableRequestDelayMaxMs));
       if (rng.intn(1000) < labrpcTiming.unreliableDropPerMille) {
-        this.#emit({ type: 'drop', atMs: rt.now(), rpcId, endName, reason: 'request-lost' });
+        if (this.#observed) this.#emit({ type: 'drop', atMs: rt.now(), rpcId, endName, reason: 'request-lost' });
         return failed;
       }
     }
@@ -351,7 +358,7 @@ export class Network {
     const chaos = this.#chaos;
     if (chaos.delayMaxMs) await rt.sleep(this.#chaosRng.intn(Math.floor(chaos.delayMaxMs) + 1));
     if (chaos.dropRate && this.#chaosRng.float() < chaos.dropRate) {
-      this.#emit({ type: 'drop', atMs: rt.now(), rpcId, endName, reason: 'chaos-drop' });
+      if (this.#observed) this.#emit({ type: 'drop', atMs: rt.now(), rpcId, endName, reason: 'chaos-drop' });
       return failed;
     }
 
@@ -386,7 +393,7 @@ export class Network {
 
     if (handlerError) {
       // A bug, not a network failure: the original exits the process; here the run fails with the error.
-      this.#emit({ type: 'reply-lost', atMs: rt.now(), rpcId, endName, reason: 'handler-error' });
+      if (this.#observed) this.#emit({ type: 'reply-lost', atMs: rt.now(), rpcId, endName, reason: 'handler-error' });
       rt.fail(handlerError.error);
       return failed;
     }
@@ -395,7 +402,7 @@ export class Network {
     else if (!reliable && rng.intn(1000) < labrpcTiming.unreliableDropPerMille) lost = 'reply-lost';
     else if (chaos.dropRate && this.#chaosRng.float() < chaos.dropRate) lost = 'chaos-drop';
     if (lost !== undefined || replyPayload === undefined) {
-      this.#emit({ type: 'reply-lost', atMs: rt.now(), rpcId, endName, reason: lost ?? 'server-dead' });
+      if (this.#observed) this.#emit({ type: 'reply-lost', atMs: rt.now(), rpcId, endName, reason: lost ?? 'server-dead' });
       return failed;
     }
     let delayedMs: number | undefined;
@@ -408,7 +415,7 @@ export class Network {
       await rt.sleep(delayedMs);
     }
     this.#totalBytes += replyPayload.length;
-    this.#emit({ type: 'reply', atMs: rt.now(), rpcId, endName, bytes: replyPayload.length, delayedMs, payload: replyPayload });
+    if (this.#observed) this.#emit({ type: 'reply', atMs: rt.now(), rpcId, endName, bytes: replyPayload.length, delayedMs, payload: replyPayload });
     const reply = this.codec.decode(replyPayload);
     onReply?.(reply);
     return { ok: true, reply };
@@ -423,7 +430,7 @@ export class Network {
     svcMeth: string,
     payload: Uint8Array,
   ): Promise<Uint8Array> {
-    this.#emit({ type: 'deliver', atMs: this.runtime.now(), rpcId, endName, serverName, method: svcMeth });
+    if (this.#observed) this.#emit({ type: 'deliver', atMs: this.runtime.now(), rpcId, endName, serverName, method: svcMeth });
     const handler = server.resolve(svcMeth);
     const args = this.codec.decode(payload);
     let reply: unknown;
@@ -437,7 +444,7 @@ export class Network {
     // A handler that returns nothing replies null, like a Go handler that leaves its reply zero.
     const bytes = this.codec.encode(reply === undefined ? null : reply, `${svcMeth} reply`);
     // The moment the server answered (the reply may still be lost or held back on its way to the caller).
-    this.#emit({ type: 'handled', atMs: this.runtime.now(), rpcId, endName, serverName, bytes: bytes.length });
+    if (this.#observed) this.#emit({ type: 'handled', atMs: this.runtime.now(), rpcId, endName, serverName, bytes: bytes.length });
     return bytes;
   }
 }
