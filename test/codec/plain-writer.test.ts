@@ -174,6 +174,124 @@ describe('codec: the plain-data writer', () => {
     assert.deepEqual([...warned].sort(), ['negative-zero', 'non-finite']);
   });
 
+  it("writes msgpackr's bytes for long arrays of entry objects saved again and again as they change (seeded), and warns as before", () => {
+    // The same for arrays of objects: an element's fields are compared with the ones last written, field by field.
+    const { codec, seen } = quietCodec();
+    const rng = makeRng(4, 'plain-writer-object-runs');
+    const primitive = (): unknown => {
+      switch (rng.intn(6)) {
+        case 0:
+          return edgeNumbers[rng.intn(edgeNumbers.length)]!;
+        case 1:
+          return randomString(rng, stringLengths[rng.intn(stringLengths.length)]!);
+        case 2:
+          return [true, false, null][rng.intn(3)];
+        default:
+          return rng.intn(3) === 0 ? rng.int() : rng.intn(50);
+      }
+    };
+    const entry = (index: number): Record<string, unknown> => ({ index, term: 1 + rng.intn(5), command: primitive() });
+    const logs: unknown[][] = [Array.from({ length: 70 }, (_, i) => entry(i)), Array.from({ length: 70 }, (_, i) => ({ term: 1, command: i }))];
+    const warned = new Set<string>();
+    for (let step = 0; step < 4000; step++) {
+      const c = rng.intn(2);
+      const log = logs[c]!;
+      const at = rng.intn(log.length);
+      const element = log[at] as Record<string, unknown>;
+      switch (rng.intn(16)) {
+        case 0:
+        case 1:
+        case 2:
+          for (let k = rng.intn(4); k >= 0; k--) log.push(entry(log.length)); // appended
+          break;
+        case 3:
+          log.length = Math.max(60, log.length - 1 - rng.intn(20)); // a conflicting suffix cut
+          break;
+        case 4:
+          log.splice(0, rng.intn(10)); // compacted into a snapshot
+          while (log.length < 64) log.push(entry(log.length));
+          break;
+        case 5:
+          element.command = primitive(); // a field changed in place
+          break;
+        case 6:
+          log[at] = { ...element }; // a new object of the same fields
+          break;
+        case 7:
+          if (rng.intn(2) === 0) element.extra = primitive(); // a field more
+          else delete element[Object.keys(element)[rng.intn(Object.keys(element).length)]!]; // a field less
+          break;
+        case 8:
+          log[at] = Object.fromEntries(Object.entries(element).reverse()); // the same fields in another order
+          break;
+        case 9:
+          element[Object.keys(element)[0] ?? 'term'] = [-0, NaN][rng.intn(2)]; // warned about, put right after this save
+          break;
+        case 10:
+          if (rng.intn(3) === 0) log[at] = rng.intn(2) === 0 ? 7 : 'not an object'; // no longer all objects
+          else element.command = rng.intn(2) === 0 ? { op: 'put', key: primitive() } : [1, 2]; // a field the run cannot hold
+          break;
+        case 11:
+          if (rng.intn(4) === 0) log[at] = Object.fromEntries(Array.from({ length: 15 + rng.intn(3) }, (_, k) => [`f${k}`, k])); // 15 to 17 fields
+          else logs[c] = log.slice(); // a new array of the same elements
+          break;
+        default:
+          break; // saved again unchanged
+      }
+      const state = { currentTerm: step, log: logs[0], other: logs[1] };
+      seen.length = 0;
+      assert.deepEqual(codec.encode(state, 'State'), msgpackrBytes(state), `step ${step}`);
+      for (const w of seen) warned.add(w.kind);
+      for (const l of logs) {
+        for (let i = 0; i < l.length; i++) {
+          const e = l[i];
+          if (typeof e !== 'object' || e === null) l[i] = entry(i);
+          else for (const [k, v] of Object.entries(e)) if (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))) (e as Record<string, unknown>)[k] = 1;
+        }
+      }
+    }
+    assert.deepEqual([...warned].sort(), ['negative-zero', 'non-finite']);
+  });
+
+  it('compares a long array of objects field by field: a -0 for a 0, a field more, a nested value changed in place', () => {
+    const { codec, seen } = quietCodec();
+    const saveTwice = (value: unknown): void => {
+      codec.encode(value);
+      codec.encode(value);
+    };
+    const zeros = Array.from({ length: 100 }, () => ({ term: 0 }));
+    saveTwice({ zeros });
+    zeros[50]!.term = -0;
+    assert.deepEqual(codec.encode({ zeros }, 'State'), msgpackrBytes({ zeros }));
+    assert.deepEqual(seen.map((w) => `${w.kind} ${w.path}`), ['negative-zero State.zeros[].term']);
+    // The field added to element 10 has the key and value of element 11's first field, where the last save's ended.
+    const log: Array<Record<string, unknown>> = Array.from({ length: 100 }, (_, i) => (i === 10 ? { command: 1 } : { term: 2, command: i }));
+    saveTwice({ log });
+    log[10]!.term = 2;
+    assert.deepEqual(codec.encode({ log }), msgpackrBytes({ log }));
+    const puts = Array.from({ length: 100 }, (_, i) => ({ term: 1, command: { op: 'put', key: i } }));
+    saveTwice({ puts });
+    puts[70]!.command.key = -1;
+    assert.deepEqual(codec.encode({ puts }), msgpackrBytes({ puts }));
+  });
+
+  it('reads each field of a long array of objects once per encode, and looks for symbol keys on its first object', () => {
+    const { codec, seen } = quietCodec();
+    const log: Array<Record<string, unknown>> = Array.from({ length: 100 }, (_, i) => ({ index: i, term: 1, command: i * 3 }));
+    let reads = 0;
+    // A different number at every read: the field the comparison stops at is the one it read, not read again.
+    Object.defineProperty(log[80], 'term', { get: () => 1000 + ++reads, enumerable: true, configurable: true });
+    for (let n = 1; n <= 4; n++) {
+      const expected = log.map((e, i) => (i === 80 ? { index: 80, term: 1000 + n, command: 240 } : e));
+      assert.deepEqual(codec.encode({ log }), msgpackrBytes({ log: expected }));
+      assert.equal(reads, n);
+    }
+    const tagged = Symbol('tag');
+    (log[0] as Record<symbol, unknown>)[tagged] = 1;
+    codec.encode({ log }, 'State');
+    assert.deepEqual(seen.map((w) => `${w.kind} ${w.path}`), ['symbol State.log[][Symbol(tag)]']);
+  });
+
   it('reads each element of a long array once per encode, however often the array is saved', () => {
     const { codec } = quietCodec();
     const log: number[] = Array.from({ length: 100 }, (_, i) => i);

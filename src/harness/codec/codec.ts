@@ -663,7 +663,7 @@ function plainObject(value: object, depth: number): void {
     const array = value as readonly unknown[];
     const length = array.length;
     plainLength(length, 0x90, 0xdc);
-    if (length >= numberRunLengthMin) plainLongArray(array, length, depth);
+    if (length >= runLengthMin) plainLongArray(array, length, depth);
     else plainElements(array, 0, length, depth, undefined, false);
   } else if (proto === Object.prototype) {
     plainFields(value, depth, true);
@@ -679,17 +679,21 @@ function plainObject(value: object, depth: number): void {
   }
 }
 
+/** What an array's elements were: numbers only (0), or also plain objects (1), or also anything else (2). */
+type ElementKinds = 0 | 1 | 2;
+
 /**
  * An array's elements from `from` on. `first`, when `hasFirst`, is element `from` already read (each element is read
  * once, as a getter would see it).
  */
-function plainElements(array: readonly unknown[], from: number, length: number, depth: number, first: unknown, hasFirst: boolean): void {
+function plainElements(array: readonly unknown[], from: number, length: number, depth: number, first: unknown, hasFirst: boolean): ElementKinds {
   // Arrays of numbers (terms, commands) are the bulk of what Rafts save: written here with the buffer and the
   // position in locals, which V8 keeps in registers.
   let o = out;
   let p = at;
   let safeEnd = outSafeEnd;
   let shape: Shape | undefined;
+  let kinds: ElementKinds = 0;
   for (let i = from; i < length; i++) {
     const element = hasFirst && i === from ? first : array[i];
     if (p > safeEnd) {
@@ -707,53 +711,95 @@ function plainElements(array: readonly unknown[], from: number, length: number, 
     } else {
       at = p;
       if (typeof element === 'number') plainNumber(element);
-      else if (i !== 0 && typeof element === 'object' && element !== null && Object.getPrototypeOf(element) === Object.prototype) {
-        shape ??= [];
-        plainFields(element, depth + 1, false, shape);
+      else if (typeof element === 'object' && element !== null && Object.getPrototypeOf(element) === Object.prototype) {
+        if (kinds === 0) kinds = 1;
+        if (i === 0) plainFields(element, depth + 1, true);
+        else plainFields(element, depth + 1, false, (shape ??= []));
+      } else {
+        kinds = 2;
+        plainValue(element, depth + 1);
       }
-      else plainValue(element, depth + 1);
       o = out;
       p = at;
       safeEnd = outSafeEnd;
     }
   }
   at = p;
+  return kinds;
 }
 
 /**
- * What the plain writer last wrote for a long array of numbers: each element's value and the offset of its bytes
- * among the elements' bytes (`offsets[count]` is their end). A Raft saves its whole log after every change, and its
- * log mostly grows at the end: the suite's TestReliableChurn2C saves ~12 000 times, 159 MB in all. Where an array's
- * elements still hold the numbers last written, their bytes are copied instead of encoded again: comparing a number
- * is cheaper than encoding it, and the bytes of a number depend on nothing else.
+ * What the plain writer last wrote for a long array, to copy while the array's elements still hold it. A Raft saves its
+ * whole log after every change, and its log mostly grows at the end: the suite's TestReliableChurn2C saves ~12 000
+ * times, 159 MB in all for the reference's two columns of numbers, 1.1 GB for the corpus's gostyle, which keeps
+ * `{ index, term, command }` objects. Comparing a field with the one last written is cheaper than encoding it, and the
+ * bytes of a number, a string, a boolean or null depend on nothing else.
+ *
+ * A run of numbers holds each element's value and the offset of its bytes among the elements' bytes (`offsets[count]`
+ * is their end).
  */
 interface NumberRun {
+  readonly kind: 'numbers';
   values: Float64Array;
   offsets: Uint32Array;
   bytes: Uint8Array;
   /** How many leading elements `values`, `offsets` and `bytes` hold. */
   count: number;
 }
+/**
+ * A run of plain objects whose fields are numbers, strings, booleans or null, fewer than 16 to an object (a fixmap):
+ * field f's key, its value, and the offset of its key's bytes; element i's first field and the offset of its map
+ * header. `firstFields[count]` and `elementOffsets[count]` are the ends.
+ */
+interface ObjectRun {
+  readonly kind: 'objects';
+  keys: string[];
+  values: unknown[];
+  fieldOffsets: number[];
+  firstFields: number[];
+  elementOffsets: number[];
+  bytes: Uint8Array;
+  count: number;
+}
 /** Shorter arrays are encoded afresh: copying their bytes would save little. */
-const numberRunLengthMin = 64;
-/** Long arrays seen once: a run is kept for an array encoded a second time (an RPC's arrays are new every time). */
-const longArraysSeen = new WeakSet<readonly unknown[]>();
-/** The run of each long array encoded twice or more; null once one of its elements was not a number. */
-const numberRuns = new WeakMap<readonly unknown[], NumberRun | null>();
+const runLengthMin = 64;
+/** Long arrays seen once, and what their elements were: a run is kept for an array encoded again (an RPC's are new every time). */
+const longArraysSeen = new WeakMap<readonly unknown[], ElementKinds>();
+/** The run of each long array encoded twice or more; null for an array of anything else. */
+const runs = new WeakMap<readonly unknown[], NumberRun | ObjectRun | null>();
 
 function plainLongArray(array: readonly unknown[], length: number, depth: number): void {
-  let run = numberRuns.get(array);
-  if (run === undefined && !longArraysSeen.has(array)) {
-    longArraysSeen.add(array);
-    run = null;
-  } else if (run === undefined) {
-    run = { values: new Float64Array(length), offsets: new Uint32Array(length + 1), bytes: new Uint8Array(0), count: 0 };
-    numberRuns.set(array, run);
+  let run = runs.get(array);
+  if (run === undefined) {
+    const seen = longArraysSeen.get(array);
+    if (seen === undefined) {
+      longArraysSeen.set(array, plainElements(array, 0, length, depth, undefined, false));
+      return;
+    }
+    run =
+      seen === 0
+        ? { kind: 'numbers', values: new Float64Array(length), offsets: new Uint32Array(length + 1), bytes: new Uint8Array(0), count: 0 }
+        : seen === 1
+          ? { kind: 'objects', keys: [], values: [], fieldOffsets: [], firstFields: [0], elementOffsets: [0], bytes: new Uint8Array(0), count: 0 }
+          : null;
+    runs.set(array, run);
   }
-  if (run === null) {
-    plainElements(array, 0, length, depth, undefined, false);
-    return;
+  if (run === null) plainElements(array, 0, length, depth, undefined, false);
+  else if (run.kind === 'numbers') plainNumberRun(array, length, depth, run);
+  else plainObjectRun(array, length, depth, run);
+}
+
+/** Keep `bytes` (the array's elements as just written, from `base`) from `from` on, after the run's first `from`. */
+function keepRunBytes(run: NumberRun | ObjectRun, base: number, from: number, end: number): void {
+  if (run.bytes.length < end) {
+    const grown = new Uint8Array(Math.max(end, 2 * run.bytes.length));
+    grown.set(run.bytes.subarray(0, from));
+    run.bytes = grown;
   }
+  run.bytes.set(out.subarray(base + from, base + end), from);
+}
+
+function plainNumberRun(array: readonly unknown[], length: number, depth: number, run: NumberRun): void {
   // The leading elements that still hold the numbers last written (-0 never is: the walk warns about it).
   const known = Math.min(length, run.count);
   let values = run.values;
@@ -791,7 +837,7 @@ function plainLongArray(array: readonly unknown[], length: number, depth: number
     if (hasElement) hasElement = false;
     else element = array[i];
     if (typeof element !== 'number') {
-      numberRuns.set(array, null);
+      runs.set(array, null);
       at = p;
       plainElements(array, i, length, depth, element, true);
       return;
@@ -815,17 +861,157 @@ function plainLongArray(array: readonly unknown[], length: number, depth: number
   }
   at = p;
   if (first < length) {
-    // The new elements' bytes join the run's.
-    const end = p - base;
-    offsets[length] = end;
-    if (run.bytes.length < end) {
-      const grownBytes = new Uint8Array(Math.max(end, 2 * run.bytes.length));
-      grownBytes.set(run.bytes.subarray(0, prefixBytes));
-      run.bytes = grownBytes;
-    }
-    run.bytes.set(o.subarray(base + prefixBytes, p), prefixBytes);
+    offsets[length] = p - base;
+    keepRunBytes(run, base, prefixBytes, p - base);
   }
   run.count = length;
+}
+
+
+/**
+ * A run of plain objects: the leading elements whose fields all hold what was last written are copied; from the first
+ * that differs on, elements are written, and kept while they are objects the run can hold. Every field is read once.
+ */
+function plainObjectRun(array: readonly unknown[], length: number, depth: number, run: ObjectRun): void {
+  const { keys, values, firstFields } = run;
+  const known = Math.min(length, run.count);
+  let i = 0;
+  let element: unknown;
+  let hasElement = false;
+  // Of element i, when it differs: how many of its leading fields match, and whether the next one's value was read.
+  let matched = 0;
+  let valueRead = false;
+  let value: unknown;
+  for (; i < known; i++) {
+    element = array[i];
+    hasElement = true;
+    matched = 0;
+    valueRead = false;
+    if (typeof element !== 'object' || element === null || Object.getPrototypeOf(element) !== Object.prototype) break;
+    if (i === 0 && Object.getOwnPropertySymbols(element).length !== 0) break; // the writer below refuses it
+    const first = firstFields[i]!;
+    const fields = firstFields[i + 1]! - first;
+    let differs = false;
+    for (const key in element as Record<string, unknown>) {
+      if (matched === fields || key !== keys[first + matched]) {
+        differs = true; // a field more than last time, or another
+        break;
+      }
+      value = (element as Record<string, unknown>)[key];
+      if (value !== values[first + matched] || (value === 0 && 1 / value < 0)) {
+        differs = valueRead = true;
+        break;
+      }
+      matched++;
+    }
+    if (differs || matched !== fields) break;
+    hasElement = false;
+  }
+  // From here on the run holds only what this write confirms, so a throw below leaves it right.
+  run.count = i;
+  const base = at;
+  // Up to element i's first field that differs (its start, header excluded, when none of its fields matched).
+  const copied = !hasElement || matched === 0
+    ? run.elementOffsets[i]!
+    : matched < firstFields[i + 1]! - firstFields[i]!
+      ? run.fieldOffsets[firstFields[i]! + matched]!
+      : run.elementOffsets[i + 1]!;
+  if (base + copied > outSafeEnd) growTo(base + copied);
+  out.set(run.bytes.subarray(0, copied), base);
+  at = base + copied;
+  // What the run keeps anew starts at element i: its header, copied, changes with its fields. Elements written from
+  // here on join the run only once their bytes are kept, so a throw (a NaN further on) leaves the run right.
+  const keptFrom = run.elementOffsets[i]!;
+  for (; i < length; i++) {
+    if (hasElement) hasElement = false;
+    else {
+      element = array[i];
+      matched = 0;
+      valueRead = false;
+    }
+    if (typeof element !== 'object' || element === null || Object.getPrototypeOf(element) !== Object.prototype) {
+      // Not an object this run can hold: the rest is written as any array's elements.
+      endObjectRun(array, run, base, keptFrom, i);
+      plainElements(array, i, length, depth, element, true);
+      return;
+    }
+    if (!plainRunElement(element as Record<string, unknown>, i, depth, run, base, matched, valueRead, value)) {
+      // Written, but with a field the run cannot hold: the run ends before it, the rest is written as any array's.
+      endObjectRun(array, run, base, keptFrom, i);
+      plainElements(array, i + 1, length, depth, undefined, false);
+      return;
+    }
+  }
+  endObjectRun(array, run, base, keptFrom, length);
+}
+
+/** The run now holds the array's first `count` elements: keep their bytes from `keptFrom` on; none is no run. */
+function endObjectRun(array: readonly unknown[], run: ObjectRun, base: number, keptFrom: number, count: number): void {
+  keepRunBytes(run, base, keptFrom, run.elementOffsets[count]!);
+  run.count = count;
+  if (count === 0) runs.set(array, null);
+}
+
+/**
+ * Element i of an object run: its first `matched` fields, and its map header, are already in place (copied); when
+ * `valueRead`, field `matched`'s value is `value`, read already. Returns whether the run still records: it stops at an
+ * element with a field it cannot hold (an object, an array, bytes) or with 16 fields or more.
+ */
+function plainRunElement(
+  record: Record<string, unknown>,
+  i: number,
+  depth: number,
+  run: ObjectRun,
+  base: number,
+  matched: number,
+  valueRead: boolean,
+  value: unknown,
+): boolean {
+  if (depth + 1 >= MAX_DEPTH) throw notPlain;
+  const header = matched === 0 ? at++ : base + run.elementOffsets[i]!;
+  if (i === 0 && matched === 0 && Object.getOwnPropertySymbols(record).length !== 0) throw notPlain;
+  const first = run.firstFields[i]!;
+  run.elementOffsets[i] = header - base;
+  run.keys.length = run.values.length = run.fieldOffsets.length = first + matched;
+  let recording = true;
+  let length = 0;
+  for (const key in record) {
+    if (length < matched) {
+      length++;
+      continue;
+    }
+    if (at > outSafeEnd) growTo(at);
+    if (key === '__proto__') throw notPlain;
+    const fieldStart = at - base;
+    plainString(key);
+    const v = valueRead && length === matched ? value : record[key];
+    plainValue(v, depth + 2);
+    if (recording) {
+      if (v !== null && typeof v === 'object') recording = false;
+      else {
+        run.fieldOffsets.push(fieldStart);
+        run.keys.push(key);
+        run.values.push(v);
+      }
+    }
+    length++;
+  }
+  if (length < 0x10) out[header] = 0x80 | length;
+  else {
+    recording = false;
+    if (at > outSafeEnd) growTo(at);
+    const headerBytes = length < 0x10000 ? 3 : 5;
+    out.copyWithin(header + headerBytes, header + 1, at);
+    const end = at + headerBytes - 1;
+    at = header;
+    plainLength(length, 0x80, 0xde);
+    at = end;
+  }
+  if (recording) {
+    run.firstFields[i + 1] = first + length;
+    run.elementOffsets[i + 1] = at - base;
+  }
+  return recording;
 }
 
 /**
