@@ -65,6 +65,18 @@ function randomValue(rng: Rng, depth: number): unknown {
   }
 }
 
+/** Change `log` as a Raft's log changes, by `op` (0–4): entries appended, a conflicting suffix cut, a prefix compacted. */
+function changeAsALog(rng: Rng, log: unknown[], op: number, entry: (index: number) => unknown): void {
+  if (op <= 2) {
+    for (let k = rng.intn(4); k >= 0; k--) log.push(entry(log.length));
+  } else if (op === 3) {
+    log.length = Math.max(60, log.length - 1 - rng.intn(20));
+  } else {
+    log.splice(0, rng.intn(10));
+    while (log.length < 64) log.push(entry(log.length));
+  }
+}
+
 describe('codec: the plain-data writer', () => {
   it("writes msgpackr's bytes for 3 000 random plain values (seeded), with no warning, and they decode back", () => {
     const { codec, seen } = quietCodec();
@@ -133,18 +145,14 @@ describe('codec: the plain-data writer', () => {
       const c = rng.intn(2);
       const column = columns[c]!;
       const at = rng.intn(column.length);
-      switch (rng.intn(12)) {
+      const op = rng.intn(12);
+      switch (op) {
         case 0:
         case 1:
         case 2:
-          for (let k = rng.intn(4); k >= 0; k--) column.push(number()); // appended
-          break;
         case 3:
-          column.length = Math.max(60, column.length - 1 - rng.intn(20)); // a conflicting suffix cut
-          break;
         case 4:
-          column.splice(0, rng.intn(10)); // compacted into a snapshot
-          while (column.length < 64) column.push(number());
+          changeAsALog(rng, column, op, number);
           break;
         case 5:
         case 6:
@@ -198,18 +206,14 @@ describe('codec: the plain-data writer', () => {
       const log = logs[c]!;
       const at = rng.intn(log.length);
       const element = log[at] as Record<string, unknown>;
-      switch (rng.intn(16)) {
+      const op = rng.intn(16);
+      switch (op) {
         case 0:
         case 1:
         case 2:
-          for (let k = rng.intn(4); k >= 0; k--) log.push(entry(log.length)); // appended
-          break;
         case 3:
-          log.length = Math.max(60, log.length - 1 - rng.intn(20)); // a conflicting suffix cut
-          break;
         case 4:
-          log.splice(0, rng.intn(10)); // compacted into a snapshot
-          while (log.length < 64) log.push(entry(log.length));
+          changeAsALog(rng, log, op, entry);
           break;
         case 5:
           element.command = primitive(); // a field changed in place

@@ -996,17 +996,8 @@ function plainRunElement(
     }
     length++;
   }
-  if (length < 0x10) out[header] = 0x80 | length;
-  else {
-    recording = false;
-    if (at > outSafeEnd) growTo(at);
-    const headerBytes = length < 0x10000 ? 3 : 5;
-    out.copyWithin(header + headerBytes, header + 1, at);
-    const end = at + headerBytes - 1;
-    at = header;
-    plainLength(length, 0x80, 0xde);
-    at = end;
-  }
+  endMap(header, length);
+  if (length >= 0x10) recording = false; // its header is no longer one byte
   if (recording) {
     run.firstFields[i + 1] = first + length;
     run.elementOffsets[i + 1] = at - base;
@@ -1065,6 +1056,11 @@ function plainFields(value: object, depth: number, lookForSymbols: boolean, shap
     plainValue(record[key], depth + 1);
     length++;
   }
+  endMap(header, length);
+}
+
+/** A map's header, at `header`, once its `length` fields are written after it: a fixmap's byte, or moved for a longer one. */
+function endMap(header: number, length: number): void {
   if (length < 0x10) {
     out[header] = 0x80 | length;
     return;
