@@ -277,6 +277,17 @@ describe('codec: the plain-data writer', () => {
     saveTwice({ puts });
     puts[70]!.command.key = -1;
     assert.deepEqual(codec.encode({ puts }), msgpackrBytes({ puts }));
+    // Another object in an element's place is asked for its prototype; the one written before is not asked again.
+    class Entry {
+      constructor(readonly term: number) {}
+    }
+    const entries: object[] = Array.from({ length: 100 }, () => ({ term: 1 }));
+    saveTwice({ entries });
+    entries[20] = new Entry(1);
+    Object.setPrototypeOf(entries[30], null);
+    seen.length = 0;
+    assert.deepEqual(codec.encode({ entries }, 'State'), msgpackrBytes({ entries }));
+    assert.deepEqual(seen.map((w) => `${w.kind} ${w.path}`), ['class-instance State.entries[]']);
   });
 
   it('reads each field of a long array of objects once per encode, and looks for symbol keys on its first object', () => {

@@ -753,6 +753,8 @@ interface NumberRun {
  */
 interface ObjectRun {
   readonly kind: 'objects';
+  /** The elements themselves: one still in its place had Object.prototype when it was written, and is not asked again. */
+  elements: unknown[];
   keys: string[];
   values: unknown[];
   fieldOffsets: number[];
@@ -780,7 +782,7 @@ function plainLongArray(array: readonly unknown[], length: number, depth: number
       seen === 0
         ? { kind: 'numbers', values: new Float64Array(length), offsets: new Uint32Array(length + 1), bytes: new Uint8Array(0), count: 0 }
         : seen === 1
-          ? { kind: 'objects', keys: [], values: [], fieldOffsets: [], firstFields: [0], elementOffsets: [0], bytes: new Uint8Array(0), count: 0 }
+          ? { kind: 'objects', elements: [], keys: [], values: [], fieldOffsets: [], firstFields: [0], elementOffsets: [0], bytes: new Uint8Array(0), count: 0 }
           : null;
     runs.set(array, run);
   }
@@ -873,7 +875,7 @@ function plainNumberRun(array: readonly unknown[], length: number, depth: number
  * that differs on, elements are written, and kept while they are objects the run can hold. Every field is read once.
  */
 function plainObjectRun(array: readonly unknown[], length: number, depth: number, run: ObjectRun): void {
-  const { keys, values, firstFields } = run;
+  const { elements, keys, values, firstFields } = run;
   const known = Math.min(length, run.count);
   let i = 0;
   let element: unknown;
@@ -887,7 +889,8 @@ function plainObjectRun(array: readonly unknown[], length: number, depth: number
     hasElement = true;
     matched = 0;
     valueRead = false;
-    if (typeof element !== 'object' || element === null || Object.getPrototypeOf(element) !== Object.prototype) break;
+    // Object.getPrototypeOf here was a third of the time an unchanged element took (~10 of ~30 ns).
+    if (element !== elements[i] && (typeof element !== 'object' || element === null || Object.getPrototypeOf(element) !== Object.prototype)) break;
     if (i === 0 && Object.getOwnPropertySymbols(element).length !== 0) break; // the writer below refuses it
     const first = firstFields[i]!;
     const fields = firstFields[i + 1]! - first;
@@ -972,6 +975,8 @@ function plainRunElement(
   if (i === 0 && matched === 0 && Object.getOwnPropertySymbols(record).length !== 0) throw notPlain;
   const first = run.firstFields[i]!;
   run.elementOffsets[i] = header - base;
+  run.elements.length = i;
+  run.elements.push(record);
   run.keys.length = run.values.length = run.fieldOffsets.length = first + matched;
   let recording = true;
   let length = 0;
