@@ -257,6 +257,62 @@ describe('codec: the plain-data writer', () => {
     assert.deepEqual([...warned].sort(), ['negative-zero', 'non-finite']);
   });
 
+  it("writes msgpackr's bytes for long arrays of [term, command] arrays saved again and again as they change (seeded)", () => {
+    // The same for entries kept as arrays (the corpus's poll), mixed with objects now and then.
+    const { codec, seen } = quietCodec();
+    const rng = makeRng(5, 'plain-writer-array-runs');
+    const primitive = (): unknown => (rng.intn(4) === 0 ? randomString(rng, rng.intn(40)) : rng.intn(3) === 0 ? rng.int() : rng.intn(50));
+    const entry = (): unknown[] => [1 + rng.intn(5), primitive()];
+    let log: unknown[] = Array.from({ length: 70 }, entry);
+    const warned = new Set<string>();
+    for (let step = 0; step < 4000; step++) {
+      const at = rng.intn(log.length);
+      const element = log[at] as unknown[];
+      const op = rng.intn(14);
+      switch (op) {
+        case 0:
+        case 1:
+        case 2:
+        case 3:
+        case 4:
+          changeAsALog(rng, log, op, entry);
+          break;
+        case 5:
+          element[rng.intn(2)] = primitive(); // a value changed in place
+          break;
+        case 6:
+          if (rng.intn(2) === 0) element.push(primitive()); // a value more
+          else element.pop(); // a value less
+          break;
+        case 7:
+          element[rng.intn(element.length + 1)] = [-0, NaN][rng.intn(2)]; // warned about, put right after this save
+          break;
+        case 8:
+          if (rng.intn(3) === 0) log[at] = { term: element[0], command: element[1] }; // an object in its place
+          else if (rng.intn(2) === 0) element[1] = { op: 'put' }; // a value the run cannot hold
+          else log[at] = Array.from({ length: 15 + rng.intn(3) }, (_, k) => k); // 15 to 17 values
+          break;
+        case 9:
+          log[at] = [...element]; // a new array of the same values
+          break;
+        case 10:
+          if (rng.intn(4) === 0) log = log.slice(); // a new log of the same entries
+          break;
+        default:
+          break; // saved again unchanged
+      }
+      const state = { currentTerm: step, log };
+      seen.length = 0;
+      assert.deepEqual(codec.encode(state, 'State'), msgpackrBytes(state), `step ${step}`);
+      for (const w of seen) warned.add(w.kind);
+      for (let i = 0; i < log.length; i++) {
+        const e = log[i];
+        if (!Array.isArray(e) || e.length > 3 || e.some((v) => v === undefined || (v !== null && typeof v === 'object') || (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))))) log[i] = entry();
+      }
+    }
+    assert.deepEqual([...warned].sort(), ['negative-zero', 'non-finite', 'undefined']);
+  });
+
   it('compares a long array of objects field by field: a -0 for a 0, a field more, a nested value changed in place', () => {
     const { codec, seen } = quietCodec();
     const saveTwice = (value: unknown): void => {
@@ -268,6 +324,21 @@ describe('codec: the plain-data writer', () => {
     zeros[50]!.term = -0;
     assert.deepEqual(codec.encode({ zeros }, 'State'), msgpackrBytes({ zeros }));
     assert.deepEqual(seen.map((w) => `${w.kind} ${w.path}`), ['negative-zero State.zeros[].term']);
+    const pairs = Array.from({ length: 100 }, () => [0, 0]);
+    saveTwice({ pairs });
+    pairs[50]![1] = -0;
+    seen.length = 0;
+    assert.deepEqual(codec.encode({ pairs }, 'State'), msgpackrBytes({ pairs }));
+    assert.deepEqual(seen.map((w) => `${w.kind} ${w.path}`), ['negative-zero State.pairs[][]']);
+    // An object that reads like the array it replaced ({ 0, 1, length }) is an object all the same.
+    const tuples: unknown[] = Array.from({ length: 100 }, (_, i) => [1, i]);
+    saveTwice({ tuples });
+    tuples[30] = { 0: 1, 1: 30, length: 2 };
+    assert.deepEqual(codec.encode({ tuples }), msgpackrBytes({ tuples }));
+    const nested = Array.from({ length: 100 }, (_, i): [number, { op: string; key: number }] => [1, { op: 'put', key: i }]);
+    saveTwice({ nested });
+    nested[40]![1].key = -1;
+    assert.deepEqual(codec.encode({ nested }), msgpackrBytes({ nested }));
     // The field added to element 10 has the key and value of element 11's first field, where the last save's ended.
     const log: Array<Record<string, unknown>> = Array.from({ length: 100 }, (_, i) => (i === 10 ? { command: 1 } : { term: 2, command: i }));
     saveTwice({ log });
@@ -300,6 +371,13 @@ describe('codec: the plain-data writer', () => {
       const expected = log.map((e, i) => (i === 80 ? { index: 80, term: 1000 + n, command: 240 } : e));
       assert.deepEqual(codec.encode({ log }), msgpackrBytes({ log: expected }));
       assert.equal(reads, n);
+    }
+    const pairs: unknown[][] = Array.from({ length: 100 }, (_, i) => [1, i]);
+    let pairReads = 0;
+    Object.defineProperty(pairs[60], 1, { get: () => 1000 + ++pairReads, enumerable: true, configurable: true });
+    for (let n = 1; n <= 3; n++) {
+      assert.deepEqual(codec.encode({ pairs }), msgpackrBytes({ pairs: pairs.map((p, i) => (i === 60 ? [1, 1000 + n] : p)) }));
+      assert.equal(pairReads, n);
     }
     const tagged = Symbol('tag');
     (log[0] as Record<symbol, unknown>)[tagged] = 1;

@@ -679,7 +679,7 @@ function plainObject(value: object, depth: number): void {
   }
 }
 
-/** What an array's elements were: numbers only (0), or also plain objects (1), or also anything else (2). */
+/** What an array's elements were: numbers only (0), or also plain objects or arrays (1), or also anything else (2). */
 type ElementKinds = 0 | 1 | 2;
 
 /**
@@ -716,7 +716,7 @@ function plainElements(array: readonly unknown[], from: number, length: number, 
         if (i === 0) plainFields(element, depth + 1, true);
         else plainFields(element, depth + 1, false, (shape ??= []));
       } else {
-        kinds = 2;
+        kinds = kinds !== 2 && typeof element === 'object' && element !== null && Object.getPrototypeOf(element) === Array.prototype ? 1 : 2;
         plainValue(element, depth + 1);
       }
       o = out;
@@ -747,14 +747,17 @@ interface NumberRun {
   count: number;
 }
 /**
- * A run of plain objects whose fields are numbers, strings, booleans or null, fewer than 16 to an object (a fixmap):
- * field f's key, its value, and the offset of its key's bytes; element i's first field and the offset of its map
- * header. `firstFields[count]` and `elementOffsets[count]` are the ends.
+ * A run of plain objects, or arrays (`[term, command]` entries), whose fields are numbers, strings, booleans or null
+ * (an object's fewer than 16: a fixmap): field f's key ('' in an array), its value, and the offset of its key's bytes
+ * (its value's, in an array); element i's first field and the offset of its header. `firstFields[count]` and
+ * `elementOffsets[count]` are the ends.
  */
 interface ObjectRun {
   readonly kind: 'objects';
-  /** The elements themselves: one still in its place had Object.prototype when it was written, and is not asked again. */
+  /** The elements themselves: one still in its place had its prototype when it was written, and is not asked again. */
   elements: unknown[];
+  /** Whether element i is an array. */
+  arrays: boolean[];
   keys: string[];
   values: unknown[];
   fieldOffsets: number[];
@@ -782,7 +785,7 @@ function plainLongArray(array: readonly unknown[], length: number, depth: number
       seen === 0
         ? { kind: 'numbers', values: new Float64Array(length), offsets: new Uint32Array(length + 1), bytes: new Uint8Array(0), count: 0 }
         : seen === 1
-          ? { kind: 'objects', elements: [], keys: [], values: [], fieldOffsets: [], firstFields: [0], elementOffsets: [0], bytes: new Uint8Array(0), count: 0 }
+          ? { kind: 'objects', elements: [], arrays: [], keys: [], values: [], fieldOffsets: [], firstFields: [0], elementOffsets: [0], bytes: new Uint8Array(0), count: 0 }
           : null;
     runs.set(array, run);
   }
@@ -875,7 +878,7 @@ function plainNumberRun(array: readonly unknown[], length: number, depth: number
  * that differs on, elements are written, and kept while they are objects the run can hold. Every field is read once.
  */
 function plainObjectRun(array: readonly unknown[], length: number, depth: number, run: ObjectRun): void {
-  const { elements, keys, values, firstFields } = run;
+  const { elements, arrays, keys, values, firstFields } = run;
   const known = Math.min(length, run.count);
   let i = 0;
   let element: unknown;
@@ -890,10 +893,30 @@ function plainObjectRun(array: readonly unknown[], length: number, depth: number
     matched = 0;
     valueRead = false;
     // Object.getPrototypeOf here was a third of the time an unchanged element took (~10 of ~30 ns).
-    if (element !== elements[i] && (typeof element !== 'object' || element === null || Object.getPrototypeOf(element) !== Object.prototype)) break;
-    if (i === 0 && Object.getOwnPropertySymbols(element).length !== 0) break; // the writer below refuses it
+    const isArray = arrays[i]!;
+    if (element !== elements[i]) {
+      if (typeof element !== 'object' || element === null) break;
+      const proto: unknown = Object.getPrototypeOf(element);
+      if (proto !== Object.prototype && proto !== Array.prototype) break;
+      if ((proto === Array.prototype) !== isArray) break;
+    }
     const first = firstFields[i]!;
     const fields = firstFields[i + 1]! - first;
+    if (isArray) {
+      const tuple = element as readonly unknown[];
+      if (tuple.length !== fields) break; // another header: written afresh
+      for (; matched < fields; matched++) {
+        value = tuple[matched];
+        if (value !== values[first + matched] || (value === 0 && 1 / value < 0)) {
+          valueRead = true;
+          break;
+        }
+      }
+      if (valueRead) break;
+      hasElement = false;
+      continue;
+    }
+    if (i === 0 && Object.getOwnPropertySymbols(element).length !== 0) break; // the writer below refuses it
     let differs = false;
     for (const key in element as Record<string, unknown>) {
       if (matched === fields || key !== keys[first + matched]) {
@@ -932,13 +955,18 @@ function plainObjectRun(array: readonly unknown[], length: number, depth: number
       matched = 0;
       valueRead = false;
     }
-    if (typeof element !== 'object' || element === null || Object.getPrototypeOf(element) !== Object.prototype) {
-      // Not an object this run can hold: the rest is written as any array's elements.
+    const proto: unknown = typeof element === 'object' && element !== null ? Object.getPrototypeOf(element) : undefined;
+    if (proto !== Object.prototype && proto !== Array.prototype) {
+      // Not an element this run can hold: the rest is written as any array's elements.
       endObjectRun(array, run, base, keptFrom, i);
       plainElements(array, i, length, depth, element, true);
       return;
     }
-    if (!plainRunElement(element as Record<string, unknown>, i, depth, run, base, matched, valueRead, value)) {
+    const kept =
+      proto === Array.prototype
+        ? plainRunArray(element as readonly unknown[], i, depth, run, base, matched, valueRead, value)
+        : plainRunElement(element as Record<string, unknown>, i, depth, run, base, matched, valueRead, value);
+    if (!kept) {
       // Written, but with a field the run cannot hold: the run ends before it, the rest is written as any array's.
       endObjectRun(array, run, base, keptFrom, i);
       plainElements(array, i + 1, length, depth, undefined, false);
@@ -975,8 +1003,9 @@ function plainRunElement(
   if (i === 0 && matched === 0 && Object.getOwnPropertySymbols(record).length !== 0) throw notPlain;
   const first = run.firstFields[i]!;
   run.elementOffsets[i] = header - base;
-  run.elements.length = i;
+  run.elements.length = run.arrays.length = i;
   run.elements.push(record);
+  run.arrays.push(false);
   run.keys.length = run.values.length = run.fieldOffsets.length = first + matched;
   let recording = true;
   let length = 0;
@@ -1003,6 +1032,52 @@ function plainRunElement(
   }
   endMap(header, length);
   if (length >= 0x10) recording = false; // its header is no longer one byte
+  if (recording) {
+    run.firstFields[i + 1] = first + length;
+    run.elementOffsets[i + 1] = at - base;
+  }
+  return recording;
+}
+
+/**
+ * Element i of an object run that is an array: as plainRunElement, but its header is known before its elements, and a
+ * run copies part of one only when it has as many elements as before.
+ */
+function plainRunArray(
+  tuple: readonly unknown[],
+  i: number,
+  depth: number,
+  run: ObjectRun,
+  base: number,
+  matched: number,
+  valueRead: boolean,
+  value: unknown,
+): boolean {
+  if (depth + 1 >= MAX_DEPTH) throw notPlain;
+  const length = tuple.length;
+  const header = matched === 0 ? at : base + run.elementOffsets[i]!;
+  if (matched === 0) plainLength(length, 0x90, 0xdc);
+  const first = run.firstFields[i]!;
+  run.elementOffsets[i] = header - base;
+  run.elements.length = run.arrays.length = i;
+  run.elements.push(tuple);
+  run.arrays.push(true);
+  run.keys.length = run.values.length = run.fieldOffsets.length = first + matched;
+  let recording = true; // any length: an array's header is written before its elements, and never moved
+  for (let j = matched; j < length; j++) {
+    if (at > outSafeEnd) growTo(at);
+    const valueStart = at - base;
+    const v = valueRead && j === matched ? value : tuple[j];
+    plainValue(v, depth + 2);
+    if (recording) {
+      if (v !== null && typeof v === 'object') recording = false;
+      else {
+        run.fieldOffsets.push(valueStart);
+        run.keys.push('');
+        run.values.push(v);
+      }
+    }
+  }
   if (recording) {
     run.firstFields[i + 1] = first + length;
     run.elementOffsets[i + 1] = at - base;
