@@ -330,6 +330,13 @@ describe('codec: the plain-data writer', () => {
     seen.length = 0;
     assert.deepEqual(codec.encode({ pairs }, 'State'), msgpackrBytes({ pairs }));
     assert.deepEqual(seen.map((w) => `${w.kind} ${w.path}`), ['negative-zero State.pairs[][]']);
+    // A first element with a symbol key, where numbers were, is still looked at for symbols.
+    const column: unknown[] = Array.from({ length: 100 }, (_, i) => i);
+    saveTwice({ column });
+    column[0] = { a: 1, [Symbol('tag')]: 2 };
+    seen.length = 0;
+    assert.deepEqual(codec.encode({ column }, 'State'), msgpackrBytes({ column }));
+    assert.deepEqual(seen.map((w) => `${w.kind} ${w.path}`), ['symbol State.column[][Symbol(tag)]']);
     // An object that reads like the array it replaced ({ 0, 1, length }) is an object all the same.
     const tuples: unknown[] = Array.from({ length: 100 }, (_, i) => [1, i]);
     saveTwice({ tuples });

@@ -684,18 +684,26 @@ type ElementKinds = 0 | 1 | 2;
 
 /**
  * An array's elements from `from` on. `first`, when `hasFirst`, is element `from` already read (each element is read
- * once, as a getter would see it).
+ * once, as a getter would see it). Returns what the elements it read were (`first` aside: its callers have a run).
  */
 function plainElements(array: readonly unknown[], from: number, length: number, depth: number, first: unknown, hasFirst: boolean): ElementKinds {
+  if (hasFirst) {
+    // A run's way out, not the hot loop's (a test there cost the loop a third): the element the run read is written as
+    // the loop would write it.
+    if (at > outSafeEnd) growTo(at);
+    if (typeof first === 'object' && first !== null && Object.getPrototypeOf(first) === Object.prototype) plainFields(first, depth + 1, from === 0);
+    else plainValue(first, depth + 1);
+    from++;
+  }
+  let kinds: ElementKinds = 0;
   // Arrays of numbers (terms, commands) are the bulk of what Rafts save: written here with the buffer and the
   // position in locals, which V8 keeps in registers.
   let o = out;
   let p = at;
   let safeEnd = outSafeEnd;
   let shape: Shape | undefined;
-  let kinds: ElementKinds = 0;
   for (let i = from; i < length; i++) {
-    const element = hasFirst && i === from ? first : array[i];
+    const element = array[i];
     if (p > safeEnd) {
       at = p;
       growTo(p);
