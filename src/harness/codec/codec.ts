@@ -991,6 +991,21 @@ function endObjectRun(array: readonly unknown[], run: ObjectRun, base: number, k
   if (count === 0) runs.set(array, null);
 }
 
+/** Element i of an object run begins at `offset`: the run forgets what it held from there, but the fields kept. */
+function startRunElement(run: ObjectRun, i: number, offset: number, element: unknown, isArray: boolean, fieldsKept: number): void {
+  run.elementOffsets[i] = offset;
+  run.elements.length = run.arrays.length = i;
+  run.elements.push(element);
+  run.arrays.push(isArray);
+  run.keys.length = run.values.length = run.fieldOffsets.length = fieldsKept;
+}
+
+/** Element i of an object run is held whole: its fields end before field `fieldsEnd`, its bytes at `offset`. */
+function endRunElement(run: ObjectRun, i: number, fieldsEnd: number, offset: number): void {
+  run.firstFields[i + 1] = fieldsEnd;
+  run.elementOffsets[i + 1] = offset;
+}
+
 /**
  * Element i of an object run: its first `matched` fields, and its map header, are already in place (copied); when
  * `valueRead`, field `matched`'s value is `value`, read already. Returns whether the run still records: it stops at an
@@ -1010,11 +1025,7 @@ function plainRunElement(
   const header = matched === 0 ? at++ : base + run.elementOffsets[i]!;
   if (i === 0 && matched === 0 && Object.getOwnPropertySymbols(record).length !== 0) throw notPlain;
   const first = run.firstFields[i]!;
-  run.elementOffsets[i] = header - base;
-  run.elements.length = run.arrays.length = i;
-  run.elements.push(record);
-  run.arrays.push(false);
-  run.keys.length = run.values.length = run.fieldOffsets.length = first + matched;
+  startRunElement(run, i, header - base, record, false, first + matched);
   let recording = true;
   let length = 0;
   for (const key in record) {
@@ -1040,10 +1051,7 @@ function plainRunElement(
   }
   endMap(header, length);
   if (length >= 0x10) recording = false; // its header is no longer one byte
-  if (recording) {
-    run.firstFields[i + 1] = first + length;
-    run.elementOffsets[i + 1] = at - base;
-  }
+  if (recording) endRunElement(run, i, first + length, at - base);
   return recording;
 }
 
@@ -1066,11 +1074,7 @@ function plainRunArray(
   const header = matched === 0 ? at : base + run.elementOffsets[i]!;
   if (matched === 0) plainLength(length, 0x90, 0xdc);
   const first = run.firstFields[i]!;
-  run.elementOffsets[i] = header - base;
-  run.elements.length = run.arrays.length = i;
-  run.elements.push(tuple);
-  run.arrays.push(true);
-  run.keys.length = run.values.length = run.fieldOffsets.length = first + matched;
+  startRunElement(run, i, header - base, tuple, true, first + matched);
   let recording = true; // any length: an array's header is written before its elements, and never moved
   for (let j = matched; j < length; j++) {
     if (at > outSafeEnd) growTo(at);
@@ -1086,10 +1090,7 @@ function plainRunArray(
       }
     }
   }
-  if (recording) {
-    run.firstFields[i + 1] = first + length;
-    run.elementOffsets[i + 1] = at - base;
-  }
+  if (recording) endRunElement(run, i, first + length, at - base);
   return recording;
 }
 
