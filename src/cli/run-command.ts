@@ -20,6 +20,7 @@ import { Progress } from '../runner/progress.ts';
 import { batchJson, formatClusters, formatPathsTable, formatSummaryTable, junitXml, replayCommand } from '../runner/report.ts';
 import type { RunRecord, TraceKeep } from '../runner/types.ts';
 import { traceCommandLine } from '../runner/commands.ts';
+import { onStopSignals, stopStatus, stoppedCause, stoppedWord, type StopSignal } from './stop-signals.ts';
 
 export interface RunCommandOptions {
   count: number;
@@ -56,7 +57,7 @@ export interface RunCommandIo {
   out: Pick<NodeJS.WriteStream, 'write'> & { isTTY?: boolean };
   err: Pick<NodeJS.WriteStream, 'write'>;
   argv: string[];
-  /** Stop on Ctrl-C and write the partial reports (default true; tests that run in-process turn it off). */
+  /** Stop on Ctrl-C or SIGTERM and write the partial reports (default true; tests that run in-process turn it off). */
   handleSigint?: boolean;
 }
 
@@ -171,13 +172,16 @@ export async function runCommand(pattern: string | undefined, options: RunComman
   const keep = options.keep ?? 'failed';
   const traceDir = path.resolve(options.out ?? path.join(resolveDataDir(options.data), 'traces', recorder?.id ?? `batch-${baseSeed}`));
   const progress = new Progress({ out, testIds: tests.map((t) => t.id), total, ...(options.tty !== undefined ? { tty: options.tty } : {}) });
-  // Ctrl-C stops dispatching; the runs done so far still get their table, --json and --junit.
+  // Ctrl-C (or SIGTERM) stops dispatching; the runs done so far still get their table, --json and --junit.
   const interrupt = new AbortController();
-  const onSigint = (): void => {
-    err.write('\nraftlab: interrupted; writing what the finished runs say\n');
+  let stoppedBy: StopSignal | undefined;
+  const onStop = (signal: StopSignal): void => {
+    if (stoppedBy) process.exit(stopStatus(signal)); // a second signal: leave now
+    stoppedBy = signal;
+    err.write(`\nraftlab: ${stoppedWord(signal)}; writing what the finished runs say\n`);
     interrupt.abort();
   };
-  if (io?.handleSigint ?? true) process.once('SIGINT', onSigint);
+  const stopListening = (io?.handleSigint ?? true) ? onStopSignals(onStop) : () => {};
   const batch = await runBatch({
     tests,
     count: options.count,
@@ -203,7 +207,7 @@ export async function runCommand(pattern: string | undefined, options: RunComman
       progress.run(record, failureLines(record, implArg));
     },
   });
-  process.off('SIGINT', onSigint);
+  stopListening();
   progress.end();
   try {
     recorder?.finish({ runs: batch.records.length, failed: batch.failed, wallMs: batch.wallMs, stopped: batch.stopped || interrupt.signal.aborted });
@@ -225,7 +229,7 @@ export async function runCommand(pattern: string | undefined, options: RunComman
   }
   const rate = (batch.records.length / (batch.wallMs / 1000)).toFixed(1);
   write('');
-  if (interrupt.signal.aborted) write(`interrupted: ${batch.records.length} of ${total} runs done`);
+  if (stoppedBy) write(`${stoppedWord(stoppedBy)}: ${batch.records.length} of ${total} runs done`);
   else if (batch.stopped) write(`stopped after the first failure (--stop-on-fail): ${batch.records.length} of ${total} runs done`);
   write(
     `${batch.failed === 0 ? 'PASS' : 'FAIL'}: ${batch.records.length} runs, ${batch.failed} failed, ${(batch.wallMs / 1000).toFixed(1)}s wall (${rate} runs/s)` +
@@ -243,10 +247,10 @@ export async function runCommand(pattern: string | undefined, options: RunComman
   };
   if (options.json) save(options.json, JSON.stringify(batchJson(batch, { pattern: pattern ?? '', ...(recorder ? { historyId: recorder.id } : {}) }), null, 2) + '\n');
   if (options.junit) {
-    const notRunReason = interrupt.signal.aborted ? 'not run: the batch was interrupted (Ctrl-C) before this run' : 'not run: the batch stopped after the first failure (--stop-on-fail)';
+    const notRunReason = stoppedBy ? `not run: the batch was ${stoppedWord(stoppedBy)} ${stoppedCause(stoppedBy)} before this run` : 'not run: the batch stopped after the first failure (--stop-on-fail)';
     save(options.junit, junitXml(batch, implArg, { notRunReason }));
   }
-  if (interrupt.signal.aborted) return 130;
+  if (stoppedBy) return stopStatus(stoppedBy);
   return batch.failed === 0 && saved ? 0 : 1;
 }
 

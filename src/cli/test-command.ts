@@ -14,6 +14,7 @@ import type { RunRecord } from '../runner/types.ts';
 import { describeGroup } from '../golab/index.ts';
 import { dslogsTime } from '../trace/dslogs.ts';
 import { goTestJson, goTestText } from './go-test-output.ts';
+import { onStopSignals, stopStatus, stoppedCause, stoppedWord, type StopSignal } from './stop-signals.ts';
 
 export interface TestCommandOptions {
   /** Chaos knobs, parsed from --chaos. */
@@ -105,7 +106,7 @@ export function failureReport(record: RunRecord, implArg: string | undefined, ve
 }
 
 export interface TestCommandIo {
-  /** Stop on Ctrl-C: report what ran and exit 130 (default true; in-process tests turn it off). */
+  /** Stop on Ctrl-C or SIGTERM: report what ran and exit 130 or 143 (default true; in-process tests turn it off). */
   handleSigint?: boolean;
 }
 
@@ -113,7 +114,8 @@ export interface TestCommandIo {
  * `raftlab test`: the graded tests, printed as `go test` prints them (-v: as `go test -v`; --json: as `go test
  * -json`). Each run happens in a run process with the watchdogs of `raftlab run`, so a Raft that throws, hangs or
  * exits fails that test and the others still run. Ctrl-C stops at once: the run in flight is reported as failed
- * (interrupted), the summary says how many runs were done, exit 130. Returns the exit status.
+ * (interrupted), the summary says how many runs were done, exit 130 (SIGTERM: the same, terminated, 143). Returns the
+ * exit status.
  */
 export async function testCommand(
   pattern: string | undefined,
@@ -155,12 +157,14 @@ export async function testCommand(
   // The run in flight (parallel 1): its test and when it began, for an interrupt to report.
   let current: { test: string; startedMs: number } | undefined;
   const interrupt = new AbortController();
-  const onSigint = (): void => {
-    if (interrupt.signal.aborted) process.exit(130); // a second Ctrl-C: leave now
-    err.write('raftlab: interrupted; stopping the run in flight\n');
+  let stoppedBy: StopSignal | undefined;
+  const onStop = (signal: StopSignal): void => {
+    if (stoppedBy) process.exit(stopStatus(signal)); // a second signal: leave now
+    stoppedBy = signal;
+    err.write(`raftlab: ${stoppedWord(signal)}; stopping the run in flight\n`);
     interrupt.abort();
   };
-  if (io.handleSigint ?? true) process.on('SIGINT', onSigint);
+  const stopListening = (io.handleSigint ?? true) ? onStopSignals(onStop) : () => {};
   try {
     await runBatch({
       tests,
@@ -193,14 +197,14 @@ export async function testCommand(
       },
     });
   } finally {
-    process.off('SIGINT', onSigint);
+    stopListening();
   }
   const wallSeconds = (performance.now() - started) / 1000;
   const virtual = mode === 'sim' ? `sim: ${(virtualMs / 1000).toFixed(1)}s of virtual time` : undefined;
-  if (interrupt.signal.aborted) {
-    if (current) report.end(current.test, false, (performance.now() - current.startedMs) / 1000, ['interrupted (Ctrl-C) before it ended']);
-    report.finish(false, wallSeconds, `(interrupted: ${done} of ${total} runs done${failures ? `, ${failures} failed` : ''})`);
-    return 130;
+  if (stoppedBy) {
+    if (current) report.end(current.test, false, (performance.now() - current.startedMs) / 1000, [`${stoppedWord(stoppedBy)} ${stoppedCause(stoppedBy)} before it ended`]);
+    report.finish(false, wallSeconds, `(${stoppedWord(stoppedBy)}: ${done} of ${total} runs done${failures ? `, ${failures} failed` : ''})`);
+    return stopStatus(stoppedBy);
   }
   if (failures === 0) {
     report.finish(true, wallSeconds, virtual ? `(${virtual})` : undefined);

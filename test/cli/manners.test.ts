@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findTest, loadImplementation, runTest } from '../../src/harness/tester/index.ts';
 import { createTraceRecorder, traceHeaderFor, writeTraceFile, type TraceHeader } from '../../src/trace/index.ts';
+import { History } from '../../src/runner/history.ts';
 import { junitProblems } from '../formats/readers.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -106,16 +107,24 @@ describe('cli manners: go test', function () {
 describe('cli manners: Ctrl-C', function () {
   this.timeout(180_000);
 
-  /** Start raftlab in its own process group, as a shell does; Ctrl-C (SIGINT to the group) once `ready` says so. */
-  function interrupted(args: string[], ready: (stdout: string) => boolean): Promise<Spawned & { groupGone: boolean }> {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env: cleanEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  /**
+   * Start raftlab in its own process group, as a shell does; once `ready` says so, Ctrl-C (SIGINT to the group), or
+   * `signal` to raftlab alone, as `timeout` or a supervisor sends it.
+   */
+  function interrupted(
+    args: string[],
+    ready: (stdout: string) => boolean,
+    stop: { signal: NodeJS.Signals; group: boolean } = { signal: 'SIGINT', group: true },
+    env: Record<string, string> = {},
+  ): Promise<Spawned & { groupGone: boolean }> {
+    const child = spawn(process.execPath, [bin, ...args], { cwd, env: cleanEnv(env), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     void (async () => {
       while (child.exitCode === null && !ready(stdout)) await new Promise((resolve) => setTimeout(resolve, 50));
-      if (child.exitCode === null) process.kill(-child.pid!, 'SIGINT');
+      if (child.exitCode === null) process.kill(stop.group ? -child.pid! : child.pid!, stop.signal);
     })();
     // Every process of the group gone, soon after raftlab: esbuild's service process leaves when its pipe closes,
     // a moment after raftlab does, so look for up to 10 s.
@@ -139,6 +148,37 @@ describe('cli manners: Ctrl-C', function () {
     assert.equal(r.stderr, 'raftlab: interrupted; stopping the run in flight\n');
     assert.match(r.stdout, /--- FAIL: TestInitialElection2A \(\d+\.\d\ds\)\n {4}interrupted \(Ctrl-C\) before it ended\nFAIL\nFAIL\traft\t\d+\.\d{3}s\t\(interrupted: 0 of 3 runs done\)\n$/);
     assert.ok(r.groupGone, 'every run process ended with raftlab');
+  });
+
+  it('raftlab test, sent SIGTERM alone (as `timeout` does): stops as Ctrl-C does, exit 143, no run process or scratch folder left', async () => {
+    const tmp = mkdtempSync(path.join(cwd, 'tmp-'));
+    const r = await interrupted(['test', '2A', '--mode', 'real', '--seed', '1', ...reference], (stdout) => stdout.includes('Test (2A): initial election ...'), { signal: 'SIGTERM', group: false }, { TMPDIR: tmp });
+    assert.equal(r.status, 143, r.stdout + r.stderr);
+    assert.equal(r.stderr, 'raftlab: terminated; stopping the run in flight\n');
+    assert.match(r.stdout, /--- FAIL: TestInitialElection2A \(\d+\.\d\ds\)\n {4}terminated \(SIGTERM\) before it ended\nFAIL\nFAIL\traft\t\d+\.\d{3}s\t\(terminated: 0 of 3 runs done\)\n$/);
+    assert.ok(r.groupGone, 'every run process ended with raftlab');
+    assert.deepEqual(readdirSync(tmp).filter((f) => f.startsWith('raftlab-run-')), [], 'the run process\'s scratch folder is removed');
+  });
+
+  it('raftlab run, sent SIGTERM: the finished runs reported, the rest not run (terminated), history ends the batch, exit 143', async () => {
+    const dir = mkdtempSync(path.join(cwd, 'term-'));
+    const junit = path.join(dir, 'junit.xml');
+    const data = path.join(dir, 'data');
+    const traces = path.join(dir, 'traces');
+    const r = await interrupted(
+      ['run', 'TestInitialElection2A', '--count', '500', '--parallel', '1', '--seed', '1', '--keep', 'all', '--out', traces, '--junit', junit, '--data', data, ...reference],
+      () => existsSync(traces) && readdirSync(traces).filter((f) => f.endsWith('.trace.gz')).length >= 3,
+      { signal: 'SIGTERM', group: false },
+      { TMPDIR: dir },
+    );
+    assert.equal(r.status, 143, r.stdout + r.stderr);
+    assert.equal(r.stderr, '\nraftlab: terminated; writing what the finished runs say\n');
+    assert.match(r.stdout, /terminated: \d+ of 500 runs done/);
+    assert.match(readFileSync(junit, 'utf8'), /<skipped message="not run: the batch was terminated \(SIGTERM\) before this run"\/>/);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('raftlab-run-')), []);
+    const [batch, ...more] = new History(data).listBatches();
+    assert.equal(more.length, 0);
+    assert.equal(batch!.state, 'stopped', 'the batch ended in history, not left running');
   });
 
   it('raftlab run: the table, --json and --junit for the finished runs, the rest not run, exit 130', async () => {

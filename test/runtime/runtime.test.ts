@@ -49,6 +49,61 @@ describe('runtime: sim clock', () => {
     assert.deepEqual(fired, [150]);
   });
 
+  it('under random arming, resets and stops (seeded), fires exactly what a sorted list of armed timers says, in its order', async () => {
+    // The model: every armed timer as (due, arming order); the next to fire is the least. The queue is a heap that
+    // takes stopped timers out at once, from anywhere in it; this drives it through every shape a run makes.
+    const rng = makeRng(11, 'timer-queue');
+    const rt = new SimRuntime(1);
+    type Armed = { dueUs: number; order: number };
+    const armed = new Map<number, Armed>();
+    let order = 0;
+    let fired = 0;
+    let stopped = 0;
+    const timers: { reset(ms: number): void; stop(): void; readonly active: boolean }[] = [];
+    const arm = (id: number): void => {
+      const delayMs = rng.intn(4) === 0 ? 0 : rng.intn(40); // many ties at one instant
+      timers[id]!.reset(delayMs);
+      armed.set(id, { dueUs: Math.round(rt.now() * 1000) + delayMs * 1000, order: order++ });
+    };
+    const expectedNext = (): number => {
+      let best: [number, Armed] | undefined;
+      for (const entry of armed) if (!best || entry[1].dueUs < best[1].dueUs || (entry[1].dueUs === best[1].dueUs && entry[1].order < best[1].order)) best = entry;
+      return best![0];
+    };
+    const poke = (): void => {
+      // What a timer's callback does to the others: re-arm some (a move in the heap), stop some (a removal).
+      for (let k = 0; k < 3; k++) {
+        const other = rng.intn(timers.length);
+        const what = rng.intn(3);
+        if (what === 0) arm(other);
+        else if (what === 1) {
+          if (armed.delete(other)) stopped++;
+          timers[other]!.stop();
+        }
+      }
+    };
+    await rt.run(async () => {
+      for (let id = 0; id < 200; id++) {
+        const me = id;
+        timers.push(
+          rt.timer(() => {
+            assert.equal(me, expectedNext(), `at ${rt.now()} ms`);
+            armed.delete(me);
+            fired++;
+            if (fired < 5000) {
+              if (rng.intn(2) === 0) arm(me);
+              poke();
+            }
+          }),
+        );
+      }
+      for (let id = 0; id < 200; id++) arm(id);
+      while (armed.size > 0) await rt.sleep(1000);
+    });
+    assert.ok(fired >= 5000 && stopped > 1000, `fired ${fired}, stopped ${stopped}`);
+    assert.ok(timers.every((t) => !t.active));
+  });
+
   it('the same seed gives the same run, event for event; another seed differs', async () => {
     const run = async (seed: number) => {
       const rt = new SimRuntime(seed);

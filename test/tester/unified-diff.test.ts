@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PatchApplyError, PatchParseError, applyUnifiedDiff, parseUnifiedDiff } from '../../src/harness/loader/unified-diff.ts';
@@ -17,6 +17,8 @@ function unifiedDiff(name: string, before: string, after: string): string {
     return '';
   } catch (error) {
     return String((error as { stdout: Buffer }).stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
