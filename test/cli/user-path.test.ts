@@ -125,6 +125,64 @@ describe("a student's own folder, driven through the spawned CLI", function () {
     assert.ok(files.includes('setup.ts') && files.includes('registry.ts'), files.join(', '));
   });
 
+  it('a Raft on node:timers and node:timers/promises (and util.promisify) passes on the sim clock as on the real one, waiting virtual time', async () => {
+    const cwd = outside('node-timers');
+    const dir = path.join(cwd, 'raft-on-node-timers');
+    cpSync(path.join(repo, 'labs', 'raft'), dir, { recursive: true });
+    cpSync(path.join(dir, 'index.ts'), path.join(dir, 'reference.ts'));
+    // The reference, with every timer it arms and every sleep it takes made of Node's modules instead of the
+    // runtime's: node:timers for the timers, timers/promises and util.promisify(setTimeout) for the sleeps.
+    writeFileSync(
+      path.join(dir, 'index.ts'),
+      [
+        "import { setTimeout, clearTimeout } from 'node:timers';",
+        "import { setTimeout as sleep, setInterval as every } from 'node:timers/promises';",
+        "import { promisify } from 'node:util';",
+        "import type { RaftRuntime, Timer } from '../api/index.ts';",
+        "import { make as reference } from './reference.ts';",
+        'const promisified = promisify(setTimeout);',
+        'let sleeps = 0;',
+        'function nodeTimer(callback: () => void): Timer {',
+        '  let handle: ReturnType<typeof setTimeout> | undefined;',
+        '  return {',
+        '    reset(delayMs) { if (handle !== undefined) clearTimeout(handle); handle = setTimeout(() => { handle = undefined; callback(); }, delayMs); },',
+        '    stop() { if (handle !== undefined) clearTimeout(handle); handle = undefined; },',
+        '    get active() { return handle !== undefined; },',
+        '  };',
+        '}',
+        'export const make: typeof reference = (peers, me, persister, applyCh, runtime) => {',
+        '  const onNode = new Proxy(runtime, {',
+        "    get(target, key) {",
+        "      if (key === 'timer') return nodeTimer;",
+        "      if (key === 'sleep') return (ms: number) => (sleeps++ % 2 ? sleep(ms) : promisified(ms));",
+        '      const value = Reflect.get(target, key) as unknown;',
+        "      return typeof value === 'function' ? value.bind(target) : value;",
+        '    },',
+        '  }) as RaftRuntime;',
+        '  const rf = reference(peers, me, persister, applyCh, onNode);',
+        // An interval iterator that counts three 100 ms ticks and logs when it is done: it must see time pass.
+        "  void (async () => { let n = 0; for await (const _ of every(100)) if (++n === 3) break; runtime.log('INFO', `three ticks by ${runtime.now()} ms`); })();",
+        '  return rf;',
+        '};',
+        '',
+      ].join('\n'),
+    );
+    for (const mode of ['sim', 'real']) {
+      const r = await raftlab(['test', 'TestInitialElection2A', '--impl', 'raft-on-node-timers', '--mode', mode, '--seed', '1', '-v'], { cwd });
+      assert.equal(r.status, 0, `${mode}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stdout, /--- PASS: TestInitialElection2A/);
+    }
+    // On the sim clock the three ticks come at 300 ms of virtual time, exactly, in a run that took far less on the wall.
+    const traced = await raftlab(['run', 'TestInitialElection2A', '--impl', 'raft-on-node-timers', '--count', '1', '--seed', '1', '--keep', 'all', '--data', 'data'], { cwd });
+    assert.equal(traced.status, 0, traced.stdout + traced.stderr);
+    const traces = path.join(cwd, 'data', 'traces');
+    const batch = readdirSync(traces)[0]!;
+    const trace = path.join(traces, batch, readdirSync(path.join(traces, batch)).find((f) => f.endsWith('.trace.gz'))!);
+    const { gunzipSync } = await import('node:zlib');
+    const text = gunzipSync(readFileSync(trace)).toString('utf8');
+    assert.equal((text.match(/three ticks by 300 ms/g) ?? []).length, 3, 'each of the three servers saw its ticks at 300 ms of virtual time');
+  });
+
   it("a folder's build is reused by the next start while nothing it was built from changed, and made again after an edit or a new file an import now resolves to", async () => {
     const cwd = outside('build-cache');
     const cache = path.join(cwd, 'cache');

@@ -130,6 +130,11 @@ const cache = new Map<string, CacheEntry>();
 const manifestFormat = 'raftlab-impl-build/1';
 /** How a folder is built: this file's source (a build made by other code is not reused). */
 const buildRecipe = path.join(raftlabRoot, 'src', 'harness', 'loader', 'build.ts');
+/** What a student's `node:timers` and `node:timers/promises` become (runtime/node-timers). */
+const nodeTimerShims = {
+  timers: path.join(raftlabRoot, 'src', 'harness', 'runtime', 'node-timers', 'timers.ts'),
+  promises: path.join(raftlabRoot, 'src', 'harness', 'runtime', 'node-timers', 'promises.ts'),
+};
 
 function manifestFile(outDir: string, cacheKey: string): string {
   return path.join(outDir, 'manifests', `${sha256(cacheKey).slice(0, 24)}.json`);
@@ -254,6 +259,17 @@ export async function buildImplementation(dir: string, options: { outDir?: strin
         loader: 'ts',
         resolveDir: path.dirname(args.path),
       }));
+      // node:timers and node:timers/promises: raftlab's, which call the global timers when called, and so wait virtual
+      // time in a sim run (Node's own bind the real timers on load). For the student's code and its packages alike.
+      build.onResolve({ filter: /^(node:)?timers(\/promises)?$/ }, (args) => ({
+        path: args.path.endsWith('promises') ? nodeTimerShims.promises : nodeTimerShims.timers,
+        namespace: 'raftlab-node-timers',
+      }));
+      build.onResolve({ filter: /.*/, namespace: 'raftlab-node-timers' }, (args) => {
+        if (args.path !== './promises.ts') throw new Error(`raftlab's node:timers imports ${args.path}`);
+        return { path: nodeTimerShims.promises, namespace: 'raftlab-node-timers' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'raftlab-node-timers' }, async (args) => ({ contents: await readFile(args.path, 'utf8'), loader: 'ts' }));
       build.onLoad({ filter: /.*/, namespace: 'file' }, async (args) => {
         const loader = loaders[path.extname(args.path)];
         if (args.path.split(path.sep).includes('node_modules')) return undefined;
@@ -322,7 +338,7 @@ export async function buildImplementation(dir: string, options: { outDir?: strin
     if (--buildsInFlight === 0) void stop();
   }
 
-  const inputs = Object.keys(result.metafile.inputs).map((p) => (p.startsWith('raftlab-api:') ? undefined : path.resolve(absolute, p)));
+  const inputs = Object.keys(result.metafile.inputs).map((p) => (p.startsWith('raftlab-api:') || p.startsWith('raftlab-node-timers:') ? undefined : path.resolve(absolute, p)));
   const packages = [...new Set(inputs.filter((p): p is string => !!p && p.split(path.sep).includes('node_modules')).map(packageOf))]
     .filter((p): p is string => !!p)
     .sort();
@@ -361,7 +377,7 @@ export async function buildImplementation(dir: string, options: { outDir?: strin
   cache.set(cacheKey, { built, stamps });
   // For the next process: also what the build read that the snapshot leaves out (packages, raftlab's API), the
   // folders of all of it, and how raftlab builds (this file, in a checkout whose version has not moved).
-  const alsoRead = [apiEntry, buildRecipe, ...inputs.filter((p): p is string => !!p && p.split(path.sep).includes('node_modules'))];
+  const alsoRead = [apiEntry, buildRecipe, nodeTimerShims.timers, nodeTimerShims.promises, ...inputs.filter((p): p is string => !!p && p.split(path.sep).includes('node_modules'))];
   const folders = [...new Set([absolute, ...[...read.keys(), ...alsoRead].map((f) => path.dirname(f))])];
   const extra = [...alsoRead, ...folders].map(stampOf);
   if (extra.every((stamp) => stamp !== undefined)) persistBuild(manifest, { built, stamps: [...stamps, ...extra] });

@@ -1,3 +1,4 @@
+import * as timersPromises from './node-timers/promises.ts';
 import type { Rng } from './types.ts';
 
 /** What the virtual globals need of the sim run they stand in for (SimRuntime). */
@@ -20,6 +21,8 @@ export interface VirtualClock {
 export const virtualEpochMs = Date.UTC(2021, 2, 8);
 
 type Callback = (...args: unknown[]) => void;
+
+const promisifyCustom = Symbol.for('nodejs.util.promisify.custom');
 
 /** Stands in for Node's Timeout/Immediate objects: enough of their surface for ordinary code. */
 class VirtualHandle {
@@ -111,6 +114,9 @@ export function installVirtualGlobals(run: VirtualClock): () => void {
     once('setTimeout', callback, delayMs, args);
   g.setInterval = (callback: Callback, delayMs?: unknown, ...args: unknown[]) => repeating(callback, delayMs, args);
   g.setImmediate = (callback: Callback, ...args: unknown[]) => once('setImmediate', callback, 0, args);
+  // As Node's globals do: util.promisify(setTimeout) is timers/promises' setTimeout, here on the virtual timers.
+  Object.defineProperty(g.setTimeout, promisifyCustom, { value: timersPromises.setTimeout });
+  Object.defineProperty(g.setImmediate, promisifyCustom, { value: timersPromises.setImmediate });
   g.clearTimeout = (handle: unknown) => clear(handle, realClearTimeout);
   g.clearInterval = (handle: unknown) => clear(handle, realClearTimeout);
   g.clearImmediate = (handle: unknown) => clear(handle, realClearImmediate);
