@@ -160,6 +160,14 @@ describe('cli manners: Ctrl-C', function () {
     assert.deepEqual(readdirSync(tmp).filter((f) => f.startsWith('raftlab-run-')), [], 'the run process\'s scratch folder is removed');
   });
 
+  it('raftlab killed outright (SIGKILL): its run process leaves too, and removes its scratch folder', async () => {
+    const tmp = mkdtempSync(path.join(cwd, 'kill-'));
+    const r = await interrupted(['test', '2A', '--mode', 'real', '--seed', '1', ...reference], (stdout) => stdout.includes('Test (2A): initial election ...'), { signal: 'SIGKILL', group: false }, { TMPDIR: tmp });
+    assert.equal(r.status, null);
+    assert.ok(r.groupGone, 'the run process ended with raftlab');
+    assert.deepEqual(readdirSync(tmp).filter((f) => f.startsWith('raftlab-run-')), []);
+  });
+
   it('raftlab run, sent SIGTERM: the finished runs reported, the rest not run (terminated), history ends the batch, exit 143', async () => {
     const dir = mkdtempSync(path.join(cwd, 'term-'));
     const junit = path.join(dir, 'junit.xml');

@@ -36,6 +36,7 @@ const taskFd = 4;
 const scratchDir = process.argv[2] ?? '';
 const openSync = fs.openSync;
 const closeSync = fs.closeSync;
+const rmSync = fs.rmSync;
 const progressFd = scratchDir ? openSync(`${scratchDir}/progress`, 'w') : -1;
 const progressRecord = Buffer.alloc(64, 0x20);
 let traceFd = -1;
@@ -363,7 +364,18 @@ tasks.on('data', (chunk: Buffer) => {
     queue = queue.then(() => (frame.type === 'run' ? runOne(frame) : probe(frame)));
   }
 });
-// The pool closed our channel: nothing more will come.
-tasks.on('end', () => exitProcess(0));
-tasks.on('error', () => exitProcess(0));
+// The pool closed our channel: nothing more will come. An idle process is retired so, and the pool removes its
+// scratch folder once it has exited; but the channel also ends when the pool's process is gone (killed with SIGKILL,
+// say), and then nobody else would remove it. Nothing in it is wanted by then: the pool reads a run's leftovers only
+// from a process it killed itself, mid-run, and that one never gets here.
+const leave = (): never => {
+  try {
+    if (scratchDir) rmSync(scratchDir, { recursive: true, force: true });
+  } catch {
+    // the pool removes it, if it can (a graded run may not remove the folder itself)
+  }
+  return exitProcess(0);
+};
+tasks.on('end', leave);
+tasks.on('error', leave);
 send({ type: 'ready', pid: process.pid, node: process.version });
