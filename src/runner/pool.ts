@@ -325,6 +325,25 @@ const statusOf = (ending: Ending): RunStatus => ending.status;
  *   heaviest tests, TestFigure8Unreliable2C and TestSnapshotInstallUnreliable2D, 2–6 % more).
  */
 const v8DefaultInterruptBudget = 67_584;
+/**
+ * How often the pool looks at a run in flight: its stall and time budget, and its memory (a run allocating fast may
+ * pass its limit by what it allocates between two looks). A real-clock run is looked at half as often: each look wakes
+ * the pool's process, which otherwise sleeps along with the run.
+ */
+const watchIntervalMs: Record<ClockMode, number> = { sim: 250, real: 500 };
+
+/**
+ * How often a run in flight tells the pool it is alive (and flushes its log lines). A real-clock run mostly sleeps on
+ * its timers, and each wake-up for the frame costs both processes: once a second, a quarter of the stall watchdog's
+ * time at most (a real-clock 2A+2B, with the pool looking twice a second: 0.89–0.95× the whole tree's CPU per second
+ * of wall against four frames and four looks, 3 pairs side by side). A sim run's frames carry its virtual time, which
+ * the progress display shows, and a run whose log lines are shown as they come (`test -v`) sends them four times a
+ * second.
+ */
+function progressIntervalMs(mode: ClockMode, logsShown: boolean, stallMs: number): number {
+  return mode === 'real' && !logsShown ? Math.max(50, Math.min(1_000, Math.floor(stallMs / 4))) : 250;
+}
+
 const clockFlags: Record<ClockMode, readonly string[]> = {
   sim: ['--max-semi-space-size=2', '--single-threaded-gc'],
   real: ['--single-threaded', '--max-semi-space-size=1', `--interrupt-budget=${4 * v8DefaultInterruptBudget}`],
@@ -465,7 +484,7 @@ class Slot {
             proc.die({ code: 'WORKER_OUT_OF_MEMORY', status: 'error', message: `out of memory: the run's process grew past ${memoryMb} MB (${Math.round(rss)} MB resident, Buffers included)` });
           }
         }
-      }, 250);
+      }, watchIntervalMs[task.mode]);
       this.abort = () => proc.die({ code: 'CANCELLED', status: 'error', message: 'cancelled: the pool was closed' });
       proc.attach(
         (frame) => {
@@ -514,6 +533,7 @@ class Slot {
           streamOutput: !!hooks.onOutput,
           streamLogs: !!hooks.onLog,
           consoleCapBytes: o.consoleCapBytes ?? 64 * 1024,
+          progressIntervalMs: progressIntervalMs(task.mode, !!hooks.onLog, stallMs),
           ...(task.persistDir ? { persistDir: task.persistDir } : {}),
         },
       });

@@ -93,6 +93,17 @@ describe('untrusted code: raftlab itself is never stuck or swamped', function ()
     assert.equal(records[1]!.status, 'pass');
   });
 
+  it('on the real clock, a 1 s stall watchdog stops a Raft that blocks the event loop, and never a healthy run', async () => {
+    // A real-clock run says it is alive less often than a sim run: never so seldom that a short watchdog misreads it.
+    const [healthy, blocked] = await withPool({ stallMs: 1_000 }, async (pool) => [
+      await pool.run(await task(referenceImplDir, 1, 'TestInitialElection2A', { mode: 'real' })),
+      await pool.run(await task(fixture('loops-forever'), 1, 'TestInitialElection2A', { mode: 'real' })),
+    ]);
+    assert.equal(healthy!.status, 'pass', healthy!.message);
+    assert.equal(blocked!.errorCode, 'STALLED');
+    assert.match(blocked!.message!, /blocked the event loop for 1 s/);
+  });
+
   it('a flood of console output is capped (the rest counted, not kept) and the run keeps its verdict', async () => {
     const rssBefore = process.memoryUsage().rss;
     const record = await withPool({ consoleCapBytes: 4096 }, async (pool) => pool.run(await task(fixture('output-flood'), 1)));

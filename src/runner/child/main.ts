@@ -215,7 +215,7 @@ async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<voi
     if (run.task.streamTrace) flushTrace(run);
     send({ type: 'progress', runId, nonce, virtualMs, events });
     flushLogs(run);
-  }, 250);
+  }, task.progressIntervalMs);
 
   let result: TestRunResult;
   let violations: Violation[] = [];

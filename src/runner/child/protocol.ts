@@ -49,6 +49,8 @@ export interface ChildTask {
   persistDir?: string;
   /** Console output a run may write (stdout and stderr together); the rest is counted and dropped here. */
   consoleCapBytes: number;
+  /** How often the run tells the pool it is alive (a progress frame), and flushes its log lines. */
+  progressIntervalMs: number;
 }
 
 export interface TraceChunk {
