@@ -184,8 +184,9 @@ class RunProcess {
     const options = pool.options;
     this.flagsKey = flags.join('\0');
     this.scratch = mkdtempSync(path.join(os.tmpdir(), 'raftlab-run-'));
-    // A confined process (grading) may write only there.
-    const scratchWrite = flags.includes('--experimental-permission') ? [`--allow-fs-write=${this.scratch}/`] : [];
+    // A confined process (grading) may write only there; and read there, which it needs to remove the folder when its
+    // pool is gone (it could write those files anyway: they are its own progress record and trace).
+    const scratchWrite = flags.includes('--experimental-permission') ? [`--allow-fs-write=${this.scratch}/`, `--allow-fs-read=${this.scratch}/`] : [];
     // The young generation is the clock's (clockFlags).
     const heapFlags = [`--max-old-space-size=${options.maxOldGenerationSizeMb ?? 512}`];
     this.child = spawn(process.execPath, [...(options.execArgv ?? []), ...flags, ...scratchWrite, ...heapFlags, file, this.scratch], {
@@ -866,6 +867,9 @@ export class WorkerPool {
       }
     }
     await Promise.all(procs.map((p) => (p.child.exitCode !== null || p.child.signalCode !== null ? undefined : new Promise((r) => p.child.once('exit', r)))));
+    // Each process's scratch folder goes a turn after it exits (what a dead run left is read first); a caller that
+    // exits as soon as the pool is closed (a grade worker's SIGTERM) would not give it that turn.
+    for (const p of procs) rmSync(p.scratch, { recursive: true, force: true });
     await Promise.all([...this.goRuns].map((run) => run.done));
   }
 }

@@ -3,7 +3,7 @@
 // their verdicts.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,6 +91,26 @@ describe('untrusted code: raftlab itself is never stuck or swamped', function ()
     assert.equal(records[0]!.errorCode, 'WORKER_OUT_OF_MEMORY');
     assert.match(records[0]!.message!, /grew past 400 MB \(\d+ MB resident, Buffers included\)/);
     assert.equal(records[1]!.status, 'pass');
+  });
+
+  it('a pool closed with a run in flight has removed its run processes\' scratch folders by the time close() returns', async () => {
+    // A grade worker stopped by SIGTERM exits the moment its pool is closed: nothing may be left for a later turn.
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'raftlab-close-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      const pool = new WorkerPool({ size: 1 });
+      const inFlight = pool.run(await task(referenceImplDir, 1, 'TestInitialElection2A', { mode: 'real' }));
+      while (readdirSync(tmp).length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await pool.close();
+      assert.deepEqual(readdirSync(tmp), []);
+      await inFlight.catch(() => undefined);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('on the real clock, a 1 s stall watchdog stops a Raft that blocks the event loop, and never a healthy run', async () => {
