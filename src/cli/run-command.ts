@@ -20,7 +20,7 @@ import { Progress } from '../runner/progress.ts';
 import { batchJson, formatClusters, formatPathsTable, formatSummaryTable, junitXml, replayCommand } from '../runner/report.ts';
 import type { RunRecord, TraceKeep } from '../runner/types.ts';
 import { traceCommandLine } from '../runner/commands.ts';
-import { onStopSignals, stopStatus, stoppedCause, stoppedWord, type StopSignal } from './stop-signals.ts';
+import { onStopSignals, stopSignals, type StopSignal } from './stop-signals.ts';
 
 export interface RunCommandOptions {
   count: number;
@@ -176,9 +176,9 @@ export async function runCommand(pattern: string | undefined, options: RunComman
   const interrupt = new AbortController();
   let stoppedBy: StopSignal | undefined;
   const onStop = (signal: StopSignal): void => {
-    if (stoppedBy) process.exit(stopStatus(signal)); // a second signal: leave now
+    if (stoppedBy) process.exit(stopSignals[signal].status); // a second signal: leave now
     stoppedBy = signal;
-    err.write(`\nraftlab: ${stoppedWord(signal)}; writing what the finished runs say\n`);
+    err.write(`\nraftlab: ${stopSignals[signal].word}; writing what the finished runs say\n`);
     interrupt.abort();
   };
   const stopListening = (io?.handleSigint ?? true) ? onStopSignals(onStop) : () => {};
@@ -229,7 +229,7 @@ export async function runCommand(pattern: string | undefined, options: RunComman
   }
   const rate = (batch.records.length / (batch.wallMs / 1000)).toFixed(1);
   write('');
-  if (stoppedBy) write(`${stoppedWord(stoppedBy)}: ${batch.records.length} of ${total} runs done`);
+  if (stoppedBy) write(`${stopSignals[stoppedBy].word}: ${batch.records.length} of ${total} runs done`);
   else if (batch.stopped) write(`stopped after the first failure (--stop-on-fail): ${batch.records.length} of ${total} runs done`);
   write(
     `${batch.failed === 0 ? 'PASS' : 'FAIL'}: ${batch.records.length} runs, ${batch.failed} failed, ${(batch.wallMs / 1000).toFixed(1)}s wall (${rate} runs/s)` +
@@ -247,10 +247,10 @@ export async function runCommand(pattern: string | undefined, options: RunComman
   };
   if (options.json) save(options.json, JSON.stringify(batchJson(batch, { pattern: pattern ?? '', ...(recorder ? { historyId: recorder.id } : {}) }), null, 2) + '\n');
   if (options.junit) {
-    const notRunReason = stoppedBy ? `not run: the batch was ${stoppedWord(stoppedBy)} ${stoppedCause(stoppedBy)} before this run` : 'not run: the batch stopped after the first failure (--stop-on-fail)';
+    const notRunReason = stoppedBy ? `not run: the batch was ${stopSignals[stoppedBy].word} ${stopSignals[stoppedBy].cause} before this run` : 'not run: the batch stopped after the first failure (--stop-on-fail)';
     save(options.junit, junitXml(batch, implArg, { notRunReason }));
   }
-  if (stoppedBy) return stopStatus(stoppedBy);
+  if (stoppedBy) return stopSignals[stoppedBy].status;
   return batch.failed === 0 && saved ? 0 : 1;
 }
 

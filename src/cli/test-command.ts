@@ -14,7 +14,7 @@ import type { RunRecord } from '../runner/types.ts';
 import { describeGroup } from '../golab/index.ts';
 import { dslogsTime } from '../trace/dslogs.ts';
 import { goTestJson, goTestText } from './go-test-output.ts';
-import { onStopSignals, stopStatus, stoppedCause, stoppedWord, type StopSignal } from './stop-signals.ts';
+import { onStopSignals, stopSignals, type StopSignal } from './stop-signals.ts';
 
 export interface TestCommandOptions {
   /** Chaos knobs, parsed from --chaos. */
@@ -159,9 +159,9 @@ export async function testCommand(
   const interrupt = new AbortController();
   let stoppedBy: StopSignal | undefined;
   const onStop = (signal: StopSignal): void => {
-    if (stoppedBy) process.exit(stopStatus(signal)); // a second signal: leave now
+    if (stoppedBy) process.exit(stopSignals[signal].status); // a second signal: leave now
     stoppedBy = signal;
-    err.write(`raftlab: ${stoppedWord(signal)}; stopping the run in flight\n`);
+    err.write(`raftlab: ${stopSignals[signal].word}; stopping the run in flight\n`);
     interrupt.abort();
   };
   const stopListening = (io.handleSigint ?? true) ? onStopSignals(onStop) : () => {};
@@ -202,9 +202,9 @@ export async function testCommand(
   const wallSeconds = (performance.now() - started) / 1000;
   const virtual = mode === 'sim' ? `sim: ${(virtualMs / 1000).toFixed(1)}s of virtual time` : undefined;
   if (stoppedBy) {
-    if (current) report.end(current.test, false, (performance.now() - current.startedMs) / 1000, [`${stoppedWord(stoppedBy)} ${stoppedCause(stoppedBy)} before it ended`]);
-    report.finish(false, wallSeconds, `(${stoppedWord(stoppedBy)}: ${done} of ${total} runs done${failures ? `, ${failures} failed` : ''})`);
-    return stopStatus(stoppedBy);
+    if (current) report.end(current.test, false, (performance.now() - current.startedMs) / 1000, [`${stopSignals[stoppedBy].word} ${stopSignals[stoppedBy].cause} before it ended`]);
+    report.finish(false, wallSeconds, `(${stopSignals[stoppedBy].word}: ${done} of ${total} runs done${failures ? `, ${failures} failed` : ''})`);
+    return stopSignals[stoppedBy].status;
   }
   if (failures === 0) {
     report.finish(true, wallSeconds, virtual ? `(${virtual})` : undefined);

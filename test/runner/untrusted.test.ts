@@ -113,7 +113,7 @@ describe('untrusted code: raftlab itself is never stuck or swamped', function ()
     }
   });
 
-  it('on the real clock, a 1 s stall watchdog stops a Raft that blocks the event loop, and never a healthy run', async () => {
+  it('on the real clock, a 1 s stall watchdog stops a Raft that blocks the event loop, and lets a healthy run pass', async () => {
     // A real-clock run says it is alive less often than a sim run: never so seldom that a short watchdog misreads it.
     const [healthy, blocked] = await withPool({ stallMs: 1_000 }, async (pool) => [
       await pool.run(await task(referenceImplDir, 1, 'TestInitialElection2A', { mode: 'real' })),

@@ -338,7 +338,8 @@ export async function buildImplementation(dir: string, options: { outDir?: strin
     if (--buildsInFlight === 0) void stop();
   }
 
-  const inputs = Object.keys(result.metafile.inputs).map((p) => (p.startsWith('raftlab-api:') || p.startsWith('raftlab-node-timers:') ? undefined : path.resolve(absolute, p)));
+  // raftlab's own modules (namespaces raftlab-api, raftlab-node-timers) are not the student's: stamped below instead.
+  const inputs = Object.keys(result.metafile.inputs).map((p) => (/^raftlab-[\w-]+:/.test(p) ? undefined : path.resolve(absolute, p)));
   const packages = [...new Set(inputs.filter((p): p is string => !!p && p.split(path.sep).includes('node_modules')).map(packageOf))]
     .filter((p): p is string => !!p)
     .sort();
