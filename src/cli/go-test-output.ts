@@ -84,3 +84,42 @@ export function goTestJson(write: Write, now: () => Date = () => new Date()): Go
     },
   };
 }
+
+/** A GoTestWriter's per-run calls, told which run of the batch (its index in batchTasks' order) they are about. */
+export interface RunOrderWriter {
+  run(index: number, test: string): void;
+  output(index: number, test: string, line: string): void;
+  end(index: number, test: string, passed: boolean, seconds: number, details?: readonly string[]): void;
+  finish(passed: boolean, seconds: number, note?: string): void;
+}
+
+/**
+ * Runs that run at once end in any order; `go test` runs the lab's tests one after another, and tools reading its
+ * output expect each test's lines together. So the lines are written in the batch's order: the first run that has
+ * not ended writes as it goes, a later one's lines wait until every run before it has ended, then follow at once.
+ * With one run at a time this writes every call as it comes.
+ */
+export function inRunOrder(writer: GoTestWriter, runs: number): RunOrderWriter {
+  const waiting: Array<Array<() => void>> = Array.from({ length: runs }, () => []);
+  const ended: boolean[] = new Array<boolean>(runs).fill(false);
+  let head = 0;
+  const at = (index: number, write: () => void): void => {
+    if (!(Number.isInteger(index) && index >= 0 && index < runs)) throw new RangeError(`run ${index} of a batch of ${runs}`);
+    if (index === head) write();
+    else waiting[index]!.push(write);
+  };
+  return {
+    run: (index, test) => at(index, () => writer.run(test)),
+    output: (index, test, line) => at(index, () => writer.output(test, line)),
+    end: (index, test, passed, seconds, details) => {
+      if (ended[index]) throw new Error(`run ${index} (${test}) ended twice`);
+      at(index, () => writer.end(test, passed, seconds, details));
+      ended[index] = true;
+      while (head < runs && ended[head]) {
+        head++;
+        if (head < runs) for (const write of waiting[head]!.splice(0)) write();
+      }
+    },
+    finish: (passed, seconds, note) => writer.finish(passed, seconds, note),
+  };
+}

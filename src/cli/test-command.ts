@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { InvalidArgumentError, Option, type Command } from 'commander';
@@ -13,7 +14,7 @@ import { replayCommand } from '../runner/report.ts';
 import type { RunRecord } from '../runner/types.ts';
 import { describeGroup } from '../golab/index.ts';
 import { dslogsTime } from '../trace/dslogs.ts';
-import { goTestJson, goTestText } from './go-test-output.ts';
+import { goTestJson, goTestText, inRunOrder } from './go-test-output.ts';
 import { onStopSignals, stopSignals, type StopSignal } from './stop-signals.ts';
 
 export interface TestCommandOptions {
@@ -22,6 +23,8 @@ export interface TestCommandOptions {
   mode: ClockMode;
   seed?: number;
   count: number;
+  /** Run processes at once (default: the CPUs on the sim clock, 1 on the real clock). */
+  parallel?: number;
   impl?: string;
   verbose?: boolean;
   /** Print `go test -json`'s event stream (test2json's) instead of text. */
@@ -113,9 +116,9 @@ export interface TestCommandIo {
 /**
  * `raftlab test`: the graded tests, printed as `go test` prints them (-v: as `go test -v`; --json: as `go test
  * -json`). Each run happens in a run process with the watchdogs of `raftlab run`, so a Raft that throws, hangs or
- * exits fails that test and the others still run. Ctrl-C stops at once: the run in flight is reported as failed
- * (interrupted), the summary says how many runs were done, exit 130 (SIGTERM: the same, terminated, 143). Returns the
- * exit status.
+ * exits fails that test and the others still run. On the sim clock the runs use every core, their lines still in
+ * the order of a sequential run. Ctrl-C stops at once: the runs in flight are reported as failed (interrupted), the
+ * summary says how many runs were done, exit 130 (SIGTERM: the same, terminated, 143). Returns the exit status.
  */
 export async function testCommand(
   pattern: string | undefined,
@@ -125,7 +128,6 @@ export async function testCommand(
   io: TestCommandIo = {},
 ): Promise<number> {
   const writeText = (text: string): void => void out.write(text);
-  const report = options.json ? goTestJson(writeText) : goTestText(writeText, !!options.verbose);
   let tests;
   let prepared;
   const pool = {
@@ -149,19 +151,23 @@ export async function testCommand(
   const go = prepared.kind === 'go';
   const mode: ClockMode = go ? 'real' : options.mode;
   const baseSeed = options.seed ?? (go ? 1 : randomInt(1, 2 ** 31));
+  // Sim runs are independent and replay the same in any order, so they use every core. The real clock runs one at a
+  // time, as the course grades: runs beside each other would share the machine and change each other's timing.
+  const parallel = options.parallel ?? (mode === 'sim' ? Math.max(1, os.availableParallelism()) : 1);
   const started = performance.now();
   const total = tests.length * options.count;
+  const report = inRunOrder(options.json ? goTestJson(writeText) : goTestText(writeText, !!options.verbose), total);
   let virtualMs = 0;
   let failures = 0;
   let done = 0;
-  // The run in flight (parallel 1): its test and when it began, for an interrupt to report.
-  let current: { test: string; startedMs: number } | undefined;
+  // The runs in flight, by their place in the batch: test and when each began, for an interrupt to report.
+  const inFlight = new Map<number, { test: string; startedMs: number }>();
   const interrupt = new AbortController();
   let stoppedBy: StopSignal | undefined;
   const onStop = (signal: StopSignal): void => {
     if (stoppedBy) process.exit(stopSignals[signal].status); // a second signal: leave now
     stoppedBy = signal;
-    err.write(`raftlab: ${stopSignals[signal].word}; stopping the run in flight\n`);
+    err.write(`raftlab: ${stopSignals[signal].word}; stopping ${inFlight.size > 1 ? `the ${inFlight.size} runs` : 'the run'} in flight\n`);
     interrupt.abort();
   };
   const stopListening = (io.handleSigint ?? true) ? onStopSignals(onStop) : () => {};
@@ -173,27 +179,27 @@ export async function testCommand(
       mode,
       implDir: prepared.dir,
       prepared,
-      parallel: 1,
+      parallel,
       pool,
       signal: interrupt.signal,
       ...(options.chaos ? { chaos: options.chaos } : {}),
       ...(options.persistDir ? { persistDir: options.persistDir } : {}),
-      onStart: (task) => {
-        current = { test: task.testId, startedMs: performance.now() };
-        report.run(task.testId);
+      onStart: (task, index) => {
+        inFlight.set(index, { test: task.testId, startedMs: performance.now() });
+        report.run(index, task.testId);
       },
-      hooks: (task) => ({
-        onOutput: (line: string) => report.output(task.testId, line),
-        ...(options.verbose ? { onLog: (line: NodeLogLine) => report.output(task.testId, formatLog(line)) } : {}),
+      hooks: (task, index) => ({
+        onOutput: (line: string) => report.output(index, task.testId, line),
+        ...(options.verbose ? { onLog: (line: NodeLogLine) => report.output(index, task.testId, formatLog(line)) } : {}),
       }),
-      onRun: (record) => {
-        current = undefined;
+      onRun: (record, index) => {
+        inFlight.delete(index);
         done++;
-        if (options.persistDir) report.output(record.id, `    persisted state: ${path.resolve(options.persistDir, `${record.id}-seed${record.seed}`)}/node-*.json`);
+        if (options.persistDir) report.output(index, record.id, `    persisted state: ${path.resolve(options.persistDir, `${record.id}-seed${record.seed}`)}/node-*.json`);
         virtualMs += record.testMs;
         const passed = record.status === 'pass';
         if (!passed) failures++;
-        report.end(record.id, passed, record.testMs / 1000, passed ? [] : failureDetails(record, options.impl, !!options.verbose));
+        report.end(index, record.id, passed, record.testMs / 1000, passed ? [] : failureDetails(record, options.impl, !!options.verbose));
       },
     });
   } finally {
@@ -202,7 +208,8 @@ export async function testCommand(
   const wallSeconds = (performance.now() - started) / 1000;
   const virtual = mode === 'sim' ? `sim: ${(virtualMs / 1000).toFixed(1)}s of virtual time` : undefined;
   if (stoppedBy) {
-    if (current) report.end(current.test, false, (performance.now() - current.startedMs) / 1000, [`${stopSignals[stoppedBy].word} ${stopSignals[stoppedBy].cause} before it ended`]);
+    const why = `${stopSignals[stoppedBy].word} ${stopSignals[stoppedBy].cause} before it ended`;
+    for (const [index, run] of [...inFlight].sort(([a], [b]) => a - b)) report.end(index, run.test, false, (performance.now() - run.startedMs) / 1000, [why]);
     report.finish(false, wallSeconds, `(${stopSignals[stoppedBy].word}: ${done} of ${total} runs done${failures ? `, ${failures} failed` : ''})`);
     return stopSignals[stoppedBy].status;
   }
@@ -232,6 +239,7 @@ export function registerTestCommand(program: Command): void {
     .addOption(new Option('--mode <clock>', 'real: wall clock, as the course grades; sim: virtual time, replayable').choices(['sim', 'real']).default('sim'))
     .option('--seed <n>', 'seed of the first run (default: random); run i uses seed + i', integerOption('--seed', 0))
     .option('--count <n>', 'run each test n times', integerOption('--count', 1, 100_000), 1)
+    .option('--parallel <p>', 'run processes at once; output stays in test order (default: the number of CPUs on the sim clock, 1 on the real clock)', integerOption('--parallel', 1, 64))
     .option('--impl <dir>', 'the Raft implementation folder (default: the raftlab project here, else the reference)')
     .option('--persist-dir <dir>', "keep each node's persisted state in readable JSON files: dir/<test>-seed<n>/node-<i>.json")
     .option('--chaos <knobs>', `harsher conditions, e.g. drop=0.05,quantum=250,crash=6 (${chaosKnobNames})`, parseChaosOption)

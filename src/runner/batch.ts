@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { ClockMode } from '../harness/runtime/index.ts';
 import { addPathCounts, emptyPathCounts, findTest, TestSelectionError, type PathCounts, type RaftTest } from '../harness/tester/index.ts';
 import { clusterFailures, type FailureCluster } from './cluster.ts';
+import { dispatchOrder } from './dispatch-order.ts';
 import { prepareImpl, snapshotOf, type PreparedImpl } from './impl.ts';
 import { PoolClosedError, WorkerPool, type PoolOptions, type PoolStats, type RunHooks } from './pool.ts';
 import { summarize, wilsonInterval, type DurationSummary, type Interval } from './stats.ts';
@@ -32,11 +33,11 @@ export interface BatchOptions {
   /** Aborting stops dispatching; runs in flight are cancelled (not recorded), as with stopOnFail. */
   signal?: AbortSignal;
   pool?: Omit<PoolOptions, 'size'>;
-  /** Called as each run is handed to a worker and as it finishes. */
-  onStart?: (task: RunTask) => void;
-  onRun?: (record: RunRecord) => void;
+  /** Called as each run is handed to a worker and as it finishes, with the run's place in the batch (batchTasks' order). */
+  onStart?: (task: RunTask, index: number) => void;
+  onRun?: (record: RunRecord, index: number) => void;
   /** Live output of each run (raftlab test prints it). */
-  hooks?: (task: RunTask) => RunHooks;
+  hooks?: (task: RunTask, index: number) => RunHooks;
   /** Keep each node's persisted state under this folder, one subfolder per run (raftlab test --persist-dir). */
   persistDir?: string;
   /** A Go lab prepared here (not given as `prepared`): build it with -race. */
@@ -182,6 +183,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const tasks = batchTasks(options, prepared);
   const shared = { implDir: prepared.dir, sourcesHash: prepared.ref.sourcesHash };
   const pool = new WorkerPool({ ...options.pool, size: Math.max(1, Math.min(options.parallel, tasks.length)) });
+  const order = dispatchOrder(tasks, (index) => Math.floor(index / options.tests.length), pool.options.size);
   const records: RunRecord[] = [];
   let stopped = false;
   let next = 0;
@@ -193,18 +195,19 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   else options.signal?.addEventListener('abort', onAbort, { once: true });
 
   const lane = async (): Promise<void> => {
-    while (!stopped && next < tasks.length) {
-      const task = tasks[next++]!;
-      options.onStart?.(task);
+    while (!stopped && next < order.length) {
+      const index = order[next++]!;
+      const task = tasks[index]!;
+      options.onStart?.(task, index);
       let record: RunRecord;
       try {
-        record = await pool.run(task, options.hooks?.(task) ?? {});
+        record = await pool.run(task, options.hooks?.(task, index) ?? {});
       } catch (error) {
         if (error instanceof PoolClosedError) return;
         throw error;
       }
       if (stopped) return; // finished after the stop: not part of the batch
-      options.onRun?.(record);
+      options.onRun?.(record, index);
       records.push(keptRecord(record, shared));
       if (record.status !== 'pass' && options.stopOnFail) {
         stopped = true;

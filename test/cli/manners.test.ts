@@ -150,6 +150,17 @@ describe('cli manners: Ctrl-C', function () {
     assert.ok(r.groupGone, 'every run process ended with raftlab');
   });
 
+  it('raftlab test --parallel 2: both runs in flight reported failed (interrupted) in test order, each under its own lines, exit 130', async () => {
+    const r = await interrupted(['test', '2A', '--mode', 'real', '--parallel', '2', '--seed', '1', ...reference], (stdout) => stdout.includes('Test (2A): initial election ...'));
+    assert.equal(r.status, 130, r.stdout + r.stderr);
+    assert.equal(r.stderr, 'raftlab: interrupted; stopping the 2 runs in flight\n');
+    assert.match(
+      r.stdout,
+      /^Test \(2A\): initial election \.\.\.\n--- FAIL: TestInitialElection2A \(\d+\.\d\ds\)\n {4}interrupted \(Ctrl-C\) before it ended\nTest \(2A\): election after network failure \.\.\.\n--- FAIL: TestReElection2A \(\d+\.\d\ds\)\n {4}interrupted \(Ctrl-C\) before it ended\nFAIL\nFAIL\traft\t\d+\.\d{3}s\t\(interrupted: 0 of 3 runs done\)\n$/,
+    );
+    assert.ok(r.groupGone, 'every run process ended with raftlab');
+  });
+
   it('raftlab test, sent SIGTERM alone (as `timeout` does): stops as Ctrl-C does, exit 143, no run process or scratch folder left', async () => {
     const tmp = mkdtempSync(path.join(cwd, 'tmp-'));
     const r = await interrupted(['test', '2A', '--mode', 'real', '--seed', '1', ...reference], (stdout) => stdout.includes('Test (2A): initial election ...'), { signal: 'SIGTERM', group: false }, { TMPDIR: tmp });
