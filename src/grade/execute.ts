@@ -3,12 +3,11 @@
  * `raftlab worker`. Every run of a submission is confined to its own build (submissions.ts); a submission that does
  * not build or load gets its runs recorded as errors with the reason, and the others go on.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
 import { findTest } from '../harness/tester/index.ts';
 import type { PreparedTsImpl } from '../runner/impl.ts';
 import { PoolClosedError, type WorkerPool } from '../runner/pool.ts';
+import { makeScratch } from '../runner/scratch.ts';
 import type { RunRecord, RunTask } from '../runner/types.ts';
 import type { GradeJob, GradeSettings, RunResult } from './plan.ts';
 import { confinementFlags } from './submissions.ts';
@@ -60,7 +59,7 @@ export class JobCutError extends Error {
  */
 export async function runJob(job: GradeJob, impl: PreparedTsImpl, buildDir: string, settings: GradeSettings, pool: WorkerPool): Promise<JobOutcome> {
   if (!findTest(job.test)) throw new Error(`the job names test ${job.test}, which this raftlab does not have`);
-  const traceDir = mkdtempSync(path.join(os.tmpdir(), 'raftlab-grade-traces-'));
+  const traceDir = makeScratch('grade-traces');
   try {
     const task = (seed: number): RunTask => ({
       testId: job.test,

@@ -17,12 +17,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Readable, Writable } from 'node:stream';
 import { ensureBuilt } from '../build/self-build.mjs';
+import { makeScratch, removeOrphanedScratch } from './scratch.ts';
 import { chaosActive } from '../harness/chaos.ts';
 import type { ClockMode } from '../harness/runtime/index.ts';
 import { isReference } from '../harness/loader/index.ts';
@@ -183,7 +183,7 @@ class RunProcess {
   constructor(file: string, private readonly pool: WorkerPool, flags: readonly string[] = []) {
     const options = pool.options;
     this.flagsKey = flags.join('\0');
-    this.scratch = mkdtempSync(path.join(os.tmpdir(), 'raftlab-run-'));
+    this.scratch = makeScratch('run');
     // A confined process (grading) may write only there; and read there, which it needs to remove the folder when its
     // pool is gone (it could write those files anyway: they are its own progress record and trace).
     const scratchWrite = flags.includes('--experimental-permission') ? [`--allow-fs-write=${this.scratch}/`, `--allow-fs-read=${this.scratch}/`] : [];
@@ -358,11 +358,12 @@ class Slot {
 
   private async process(flags: readonly string[] = []): Promise<{ proc: RunProcess; fresh: boolean }> {
     const o = this.pool.options;
-    if (this.proc && this.proc.flagsKey !== flags.join('\0')) this.kill();
+    // An idle process replaced (other flags: a grader's next submission; a fresh one per run; enough runs) is retired,
+    // not killed: it removes its own scratch folder as it leaves, even if this process is killed the moment after.
+    if (this.proc && this.proc.flagsKey !== flags.join('\0')) this.retire();
     if (this.proc && (this.proc.dead || o.freshWorkerPerRun || this.proc.runs >= (o.maxRunsPerProcess ?? 200))) {
       if (!this.proc.dead && this.proc.runs >= (o.maxRunsPerProcess ?? 200)) this.pool.stats.replacedAfterRuns++;
-      this.proc.kill();
-      this.proc = undefined;
+      this.retire();
     }
     const fresh = !this.proc;
     if (!this.proc) {
@@ -375,6 +376,12 @@ class Slot {
 
   kill(): void {
     this.proc?.kill();
+    this.proc = undefined;
+  }
+
+  /** Let an idle process go (RunProcess.retire). */
+  retire(): void {
+    this.proc?.retire();
     this.proc = undefined;
   }
 
@@ -407,7 +414,7 @@ class Slot {
       proc.send({ type: 'probe', runId, nonce, file });
     });
     // Loading may have left timers or globals behind: never reuse a probed process for a run.
-    this.kill();
+    this.retire();
     return outcome;
   }
 
@@ -803,6 +810,7 @@ export class WorkerPool {
 
   constructor(readonly options: PoolOptions) {
     if (!(options.size >= 1)) throw new Error('the pool needs at least one worker');
+    removeOrphanedScratch();
     for (let i = 0; i < options.size; i++) {
       const slot = new Slot(this);
       this.slots.push(slot);
@@ -870,6 +878,7 @@ export class WorkerPool {
     // Each process's scratch folder goes a turn after it exits (what a dead run left is read first); a caller that
     // exits as soon as the pool is closed (a grade worker's SIGTERM) would not give it that turn.
     for (const p of procs) rmSync(p.scratch, { recursive: true, force: true });
+    removeOrphanedScratch();
     await Promise.all([...this.goRuns].map((run) => run.done));
   }
 }

@@ -153,7 +153,7 @@ describe('cli manners: Ctrl-C', function () {
   it('raftlab test --parallel 2: both runs in flight reported failed (interrupted) in test order, each under its own lines, exit 130', async () => {
     const r = await interrupted(['test', '2A', '--mode', 'real', '--parallel', '2', '--seed', '1', ...reference], (stdout) => stdout.includes('Test (2A): initial election ...'));
     assert.equal(r.status, 130, r.stdout + r.stderr);
-    assert.equal(r.stderr, 'raftlab: interrupted; stopping the 2 runs in flight\n');
+    assert.equal(r.stderr, 'raftlab: interrupted; stopping the 2 runs in flight\n', r.stdout);
     assert.match(
       r.stdout,
       /^Test \(2A\): initial election \.\.\.\n--- FAIL: TestInitialElection2A \(\d+\.\d\ds\)\n {4}interrupted \(Ctrl-C\) before it ended\nTest \(2A\): election after network failure \.\.\.\n--- FAIL: TestReElection2A \(\d+\.\d\ds\)\n {4}interrupted \(Ctrl-C\) before it ended\nFAIL\nFAIL\traft\t\d+\.\d{3}s\t\(interrupted: 0 of 3 runs done\)\n$/,

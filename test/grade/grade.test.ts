@@ -3,7 +3,7 @@
 // Submissions that reach for another's files or for the queue fail their own runs, with a clear message.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,8 +20,8 @@ const temp = (name: string): string => {
   return dir;
 };
 
-function raftlab(args: string[], cwd: string, onStderr?: (text: string) => void): { child: ChildProcess; done: Promise<{ status: number | null; stdout: string; stderr: string }> } {
-  const env = { ...process.env };
+function raftlab(args: string[], cwd: string, onStderr?: (text: string) => void, extraEnv: Record<string, string> = {}): { child: ChildProcess; done: Promise<{ status: number | null; stdout: string; stderr: string }> } {
+  const env = { ...process.env, ...extraEnv };
   delete env.NODE_OPTIONS;
   const child = spawn(process.execPath, [bin, ...args], { cwd, env });
   children.push(child);
@@ -94,14 +94,17 @@ describe('grading a class', function () {
     assert.match(local.stdout, /carol +FAIL 0\/3/); // the checker names the lost vote
 
     let killed = false;
+    // The workers' temporary folders (run processes' scratch, jobs' traces) go here: none may be left in the end, the
+    // killed worker's included (the survivor's pool removes those of a raftlab that is gone as it closes).
+    const scratch = temp('scratch');
     const doomed = raftlab(['worker', '--queue', url, '--parallel', '1', '--lock-seconds', '2'], work, (text) => {
       // Killed while it runs its second job: that job's lock lapses and the other worker takes it.
       if (!killed && (text.match(/raftlab worker: \w+ Test/g) ?? []).length >= 2) {
         killed = true;
         doomed.child.kill('SIGKILL');
       }
-    });
-    const survivor = raftlab(['worker', '--queue', url, '--parallel', '1', '--lock-seconds', '2'], work);
+    }, { TMPDIR: scratch });
+    const survivor = raftlab(['worker', '--queue', url, '--parallel', '1', '--lock-seconds', '2'], work, undefined, { TMPDIR: scratch });
     const queued = await raftlab(['grade', klass, ...args, '--out', path.join(work, 'queued'), '--queue', url], work).done;
     assert.equal(queued.status, 0, queued.stdout + queued.stderr);
     assert.ok(killed, 'a worker was killed mid-job');
@@ -117,6 +120,7 @@ describe('grading a class', function () {
     assert.equal(lines.length, 3 * 3 * 4);
     survivor.child.kill('SIGTERM');
     await survivor.done;
+    assert.deepEqual(readdirSync(scratch), [], 'no temporary folder left');
   });
 
   it('a submission that reads another’s folder, or looks for the queue, fails its own runs with a clear message', async () => {

@@ -2,14 +2,17 @@
 // planted fixture here ends as the right marked run (or a clear error), and the reference runs around it keep
 // their verdicts.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureBuilt } from '../../src/build/self-build.mjs';
 import { referenceImplDir } from '../../src/harness/paths.ts';
 import { buildForRunning, type PreparedImpl } from '../../src/runner/impl.ts';
 import { WorkerPool, type PoolOptions } from '../../src/runner/pool.ts';
+import { removeOrphanedScratch } from '../../src/runner/scratch.ts';
 import type { RunRecord, RunTask } from '../../src/runner/types.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -109,6 +112,73 @@ describe('untrusted code: raftlab itself is never stuck or swamped', function ()
     } finally {
       if (saved === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = saved;
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('a run process whose pool is gone before its first frame (the pool killed as it started it) removes its scratch folder and leaves', async () => {
+    // What a grade worker killed with SIGKILL left behind: the run process it had just started met a closed pipe with
+    // its first frame, and crashed before it saw its task channel end.
+    const scratch = mkdtempSync(path.join(os.tmpdir(), 'raftlab-run-'));
+    try {
+      const child = spawn(process.execPath, [await ensureBuilt('child'), scratch], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
+      (child.stdio[3] as Readable).destroy(); // the pool's end of the result pipe
+      let stderr = '';
+      child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+      const exit = await new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+      (child.stdio[4] as Writable).destroy(); // the task channel stayed open: the failed write alone told it
+      assert.deepEqual(exit, { code: 0, signal: null }, stderr);
+      assert.equal(existsSync(scratch), false, 'its scratch folder is removed');
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('a run process outlives a Ctrl-C or SIGTERM to its process group (raftlab reports the stop), and leaves when its channel ends', async () => {
+    const scratch = mkdtempSync(path.join(os.tmpdir(), 'raftlab-run-'));
+    try {
+      const child = spawn(process.execPath, [await ensureBuilt('child'), scratch], { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] });
+      let frames = '';
+      (child.stdio[3] as Readable).on('data', (c: Buffer) => (frames += c.toString('latin1')));
+      while (!frames.includes('"ready"')) await new Promise((resolve) => setTimeout(resolve, 20));
+      const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+      child.kill('SIGINT');
+      child.kill('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(child.exitCode, null, 'still running');
+      (child.stdio[4] as Writable).end();
+      assert.deepEqual(await exited, { code: 0, signal: null });
+      assert.equal(existsSync(scratch), false);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('what a raftlab killed outright left in the temporary folder goes when the next pool starts or closes; nobody else\'s', async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'raftlab-orphans-'));
+    try {
+      const gone = spawnSync(process.execPath, ['-e', '0']).pid!; // a pid whose process has ended
+      const names = [`raftlab-run-${gone}-a1`, `raftlab-grade-traces-${gone}-b2`, `raftlab-run-${process.pid}-c3`, 'raftlab-run-1-d4', 'raftlab-run-e5', `raftlab-replay-${gone}-f6`, `other-${gone}-g7`];
+      for (const name of names) {
+        mkdirSync(path.join(tmp, name));
+        writeFileSync(path.join(tmp, name, 'progress'), '{}');
+      }
+      assert.deepEqual(removeOrphanedScratch(tmp).sort(), [`raftlab-grade-traces-${gone}-b2`, `raftlab-run-${gone}-a1`]);
+      assert.deepEqual(readdirSync(tmp).sort(), names.slice(2).sort(), 'this process\'s, a running one\'s (pid 1), and names not of this shape stay');
+      const saved = process.env.TMPDIR;
+      process.env.TMPDIR = tmp;
+      try {
+        mkdirSync(path.join(tmp, `raftlab-run-${gone}-h8`));
+        const pool = new WorkerPool({ size: 1 });
+        assert.equal(existsSync(path.join(tmp, `raftlab-run-${gone}-h8`)), false, 'a pool that starts removes them');
+        mkdirSync(path.join(tmp, `raftlab-grade-traces-${gone}-i9`));
+        await pool.close();
+        assert.equal(existsSync(path.join(tmp, `raftlab-grade-traces-${gone}-i9`)), false, 'a pool that closes removes them');
+      } finally {
+        if (saved === undefined) delete process.env.TMPDIR;
+        else process.env.TMPDIR = saved;
+      }
+    } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
   });

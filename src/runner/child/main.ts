@@ -50,16 +50,42 @@ function writeAll(fd: number, bytes: Buffer): void {
     try {
       offset += writeSync(fd, bytes, offset, bytes.length - offset);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      // The pool's end of the result pipe is closed (its process killed): nobody will read this frame or the next.
+      // Thrown, the error would fail the run in flight (or be dropped between runs) and this process would wait for
+      // its task channel to end.
+      if (code === 'EPIPE' && fd === resultFd) poolGone();
+      if (code !== 'EAGAIN') throw error;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
     }
   }
+}
+
+/**
+ * The pool is gone (our channel ended, or its end of the result pipe closed): nothing more will come and nobody reads
+ * what we send. An idle process is retired so, and the pool removes its scratch folder once it has exited; but when
+ * the pool's process is gone (killed with SIGKILL, say), nobody else would remove it. Nothing in it is wanted by then:
+ * the pool reads a run's leftovers only from a process it killed itself, mid-run, and that one never gets here.
+ */
+function poolGone(): never {
+  try {
+    if (scratchDir) rmSync(scratchDir, { recursive: true, force: true });
+  } catch {
+    // the pool removes it, if it can (a graded run may not remove the folder itself)
+  }
+  return exitProcess(0);
 }
 
 /** Send a frame to the pool. */
 function send(frame: ChildFrame): void {
   writeAll(resultFd, encodeFrame(frame, stringify));
 }
+
+// Ctrl-C in a terminal signals the whole process group, this process too, and a supervisor may signal the group with
+// SIGTERM: raftlab decides what a stop means (it reports the runs in flight as stopped, and ends its run processes).
+// Dying of it first, a run would be reported as a crash of the implementation. This process leaves when its channel
+// ends (poolGone), whatever ends raftlab.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => {});
 
 // Code under test may not end raftlab's process or reach Node's internal bindings on its own.
 let exitCalled: { code: unknown; stack: string } | undefined;
@@ -364,18 +390,6 @@ tasks.on('data', (chunk: Buffer) => {
     queue = queue.then(() => (frame.type === 'run' ? runOne(frame) : probe(frame)));
   }
 });
-// The pool closed our channel: nothing more will come. An idle process is retired so, and the pool removes its
-// scratch folder once it has exited; but the channel also ends when the pool's process is gone (killed with SIGKILL,
-// say), and then nobody else would remove it. Nothing in it is wanted by then: the pool reads a run's leftovers only
-// from a process it killed itself, mid-run, and that one never gets here.
-const leave = (): never => {
-  try {
-    if (scratchDir) rmSync(scratchDir, { recursive: true, force: true });
-  } catch {
-    // the pool removes it, if it can (a graded run may not remove the folder itself)
-  }
-  return exitProcess(0);
-};
-tasks.on('end', leave);
-tasks.on('error', leave);
+tasks.on('end', poolGone);
+tasks.on('error', poolGone);
 send({ type: 'ready', pid: process.pid, node: process.version });
