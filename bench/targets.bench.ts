@@ -264,19 +264,20 @@ export default async function benchTargets(): Promise<void> {
       ratio: '',
       target: '≤ 1.0 s',
     });
-    // As a user runs it: `raftlab test` shares the suite's runs among the cores on the sim clock.
-    const shared = [1, 2, 3].map((seed) => cpuOfTree(process.execPath, [cli, 'test', '--seed', String(seed)], outside, env));
+    // The same on one run process per core (--parallel), the heaviest tests first.
+    const lanes = availableParallelism();
+    const shared = [1, 2, 3].map((seed) => cpuOfTree(process.execPath, [cli, 'test', '--seed', String(seed), '--parallel', String(lanes)], outside, env));
     rows.push({
-      figure: `full sim suite, \`raftlab test\` as it runs by default (${availableParallelism()} run processes on ${availableParallelism()} cores), seeds 1–3: wall; CPU`,
+      figure: `full sim suite, \`raftlab test --parallel ${lanes}\` (${lanes} run processes on ${lanes} cores), seeds 1–3: wall; CPU`,
       now: `${shared.map((s) => fixed(s.wallS, 1)).join(' / ')} s; ${shared.map((s) => fixed(s.cpuS, 1)).join(' / ')} s`,
       baseline: `one run process, the row above: ${fixed(median(suite.map((s) => s.wallS)), 1)} s (medians)`,
       ratio: fixed(median(shared.map((s) => s.wallS)) / median(suite.map((s) => s.wallS))),
       target: '',
     });
     // What the run process's isolation costs: a fresh instance of the implementation's module for every run, against
-    // one instance shared by every test, the suite in one process each, alternated 3 times.
+    // one instance shared by every test, the suite in one process each, alternated 5 times (3 were within the noise).
     const instances = { shared: [] as number[], fresh: [] as number[] };
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
       for (const how of ['shared', 'fresh'] as const) {
         const r = spawnSync(process.execPath, ['--max-semi-space-size=2', '--single-threaded-gc', '--import', 'tsx', path.join(root, 'bench', 'suite-instances.ts'), how], { cwd: root, encoding: 'utf8' });
         if (r.status !== 0) throw new Error(`suite-instances.ts ${how}: ${r.stderr}`);
@@ -284,7 +285,7 @@ export default async function benchTargets(): Promise<void> {
       }
     }
     rows.push({
-      figure: 'a fresh module instance for every run (what a run process does), the suite in one process, seed 1: CPU (3 alternated runs each)',
+      figure: 'a fresh module instance for every run (what a run process does), the suite in one process, seed 1: CPU (5 alternated runs each)',
       now: `${instances.fresh.map((s) => fixed(s)).join(' / ')} s`,
       baseline: `one instance shared by every test: ${instances.shared.map((s) => fixed(s)).join(' / ')} s`,
       ratio: fixed(median(instances.fresh) / median(instances.shared)),

@@ -38,6 +38,7 @@ import { chaosKnobsSchema, type ChaosKnobs } from '../harness/chaos-schema.ts';
 import { pathCountsSchema } from '../harness/tester/paths-schema.ts';
 import { writeAtomic } from '../harness/write-atomic.ts';
 import type { RunRecord, RunStatus } from './types.ts';
+import { processAlive } from './process-alive.ts';
 
 /** Where history lives: --data, else $RAFTLAB_DATA, else $XDG_DATA_HOME/raftlab, else ~/.local/share/raftlab. */
 export function resolveDataDir(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -257,15 +258,6 @@ class CheckedJsonFile<T> {
 }
 
 const sleepSync = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Hold `lockFile` while `fn` runs: one writer of the index at a time, across processes. A lock left by a dead

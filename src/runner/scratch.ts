@@ -6,6 +6,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { processAlive } from './process-alive.ts';
 
 export type ScratchKind = 'run' | 'grade-traces';
 const kinds: readonly ScratchKind[] = ['run', 'grade-traces'];
@@ -14,16 +15,6 @@ const owned = new RegExp(`^raftlab-(${kinds.join('|')})-(\\d+)-`);
 /** A new temporary folder of `kind`, owned by this process. */
 export function makeScratch(kind: ScratchKind): string {
   return mkdtempSync(path.join(os.tmpdir(), `raftlab-${kind}-${process.pid}-`));
-}
-
-/** Whether a process of this pid runs (one of another user's counts: it may not be signalled, but it is there). */
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Remove the temporary folders whose raftlab process is gone; returns their names. Never throws. */
@@ -37,7 +28,7 @@ export function removeOrphanedScratch(dir: string = os.tmpdir()): string[] {
   const removed: string[] = [];
   for (const name of names) {
     const pid = Number(owned.exec(name)?.[2]);
-    if (!(pid > 0) || pid === process.pid || running(pid)) continue;
+    if (!(pid > 0) || pid === process.pid || processAlive(pid)) continue;
     try {
       rmSync(path.join(dir, name), { recursive: true, force: true });
       removed.push(name);
