@@ -116,8 +116,9 @@ export interface TestCommandIo {
  * `raftlab test`: the graded tests, printed as `go test` prints them (-v: as `go test -v`; --json: as `go test
  * -json`). Each run happens in a run process with the watchdogs of `raftlab run`, so a Raft that throws, hangs or
  * exits fails that test and the others still run. With --parallel, runs go to several run processes, their lines
- * still in the order of a sequential run. Ctrl-C stops at once: the runs in flight are reported as failed (interrupted), the
- * summary says how many runs were done, exit 130 (SIGTERM: the same, terminated, 143). Returns the exit status.
+ * still in the order of a sequential run. Ctrl-C stops at once: the runs in flight are reported as failed
+ * (interrupted), the summary says how many runs were done, exit 130 (SIGTERM: the same, terminated, 143). Returns the
+ * exit status.
  */
 export async function testCommand(
   pattern: string | undefined,
