@@ -181,6 +181,7 @@ export async function testCommand(
       implDir: prepared.dir,
       prepared,
       parallel,
+      heaviestFirst: true,
       pool,
       signal: interrupt.signal,
       ...(options.chaos ? { chaos: options.chaos } : {}),

@@ -44,6 +44,12 @@ export interface BatchOptions {
   race?: boolean;
   /** Node flags for the run processes (grading's permission model). */
   processFlags?: string[];
+  /**
+   * Hand each round's sim runs out heaviest first when more than one runs at once (dispatch-order.ts): `raftlab test
+   * --parallel` does, its one round's longest run then does not start last. A sweep does not: there it took 1.04× the
+   * CPU for the same wall (docs/benchmarks.md).
+   */
+  heaviestFirst?: boolean;
 }
 
 export interface TestSummary {
@@ -183,7 +189,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const tasks = batchTasks(options, prepared);
   const shared = { implDir: prepared.dir, sourcesHash: prepared.ref.sourcesHash };
   const pool = new WorkerPool({ ...options.pool, size: Math.max(1, Math.min(options.parallel, tasks.length)) });
-  const order = dispatchOrder(tasks, (index) => Math.floor(index / options.tests.length), pool.options.size);
+  const order = options.heaviestFirst ? dispatchOrder(tasks, (index) => Math.floor(index / options.tests.length), pool.options.size) : tasks.map((_, i) => i);
   const records: RunRecord[] = [];
   let stopped = false;
   let next = 0;

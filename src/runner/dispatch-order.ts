@@ -1,8 +1,8 @@
 /**
- * The order a batch hands its runs to the pool. With one run process, the batch's own order (batchTasks'): a run's
- * lines can then be printed as they come. With more than one on the sim clock, each round of the batch (one run of
- * every test) goes out heaviest first, so that its longest run does not start last and leave the other processes
- * idle while it ends; a sim run's outcome does not depend on when, or beside what, it runs.
+ * The order `raftlab test --parallel` hands its runs to the pool. With one run process, the batch's own order
+ * (batchTasks'): a run's lines can then be printed as they come. With more than one on the sim clock, each round of
+ * the batch (one run of every test) goes out heaviest first, so that its longest run does not start last and leave
+ * the other processes idle while it ends; a sim run's outcome does not depend on when, or beside what, it runs.
  */
 import type { RunTask } from './types.ts';
 
