@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { RealRuntime, RuntimeError, SimRuntime, makeRng, virtualEpochMs, type Runtime } from '../../src/harness/runtime/index.ts';
 
 /** A small concurrent scenario whose event order depends on timers and random draws. */
@@ -47,6 +49,40 @@ describe('runtime: sim clock', () => {
       assert.equal(t.active, false);
     });
     assert.deepEqual(fired, [150]);
+  });
+
+  it('a stopped timer, or a cancelled schedule, lets go of what its callback reaches while its entry still waits in the queue', async () => {
+    // A cancelled entry stays queued until its time (labrpc's dead-check timer of an answered RPC: 100 ms); what its
+    // callback reaches (the whole call) must not stay with it, or every call outlives two scavenges and is promoted.
+    setFlagsFromString('--expose-gc');
+    const collect = runInNewContext('gc') as () => void;
+    const rt = new SimRuntime(1);
+    // Each arms a callback that reaches `state`, and returns what disarms it; nothing else keeps `state`.
+    const arms = {
+      timer: (callback: () => void) => {
+        const t = rt.timer(callback);
+        t.reset(100);
+        return () => t.stop();
+      },
+      schedule: (callback: () => void) => {
+        const entry = rt.schedule(100, callback);
+        return () => entry.cancel();
+      },
+    };
+    const reach = (arm: (callback: () => void) => () => void, disarm: boolean): WeakRef<object> => {
+      const state = { call: new Array<number>(1000).fill(7) };
+      const stop = arm(() => void state.call.length);
+      if (disarm) stop();
+      return new WeakRef(state);
+    };
+    const stopped = [reach(arms.timer, true), reach(arms.schedule, true)];
+    const armed = [reach(arms.timer, false), reach(arms.schedule, false)];
+    await new Promise((resolve) => setImmediate(resolve)); // a WeakRef holds its target to the end of the job
+    collect();
+    assert.deepEqual(stopped.map((ref) => ref.deref() === undefined), [true, true]);
+    // The same reach, still armed, is kept (the queue holds it): the check can tell.
+    assert.deepEqual(armed.map((ref) => ref.deref() === undefined), [false, false]);
+    assert.equal(rt.closed, false);
   });
 
   it('under random arming, resets and stops (seeded), fires exactly what a sorted list of armed timers says, in its order', async () => {

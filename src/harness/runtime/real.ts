@@ -3,6 +3,7 @@ import { RngStreams } from './prng.ts';
 import { defaultInterleave, type ReadyKind } from './scheduler.ts';
 import {
   RuntimeError,
+  TimerHandle,
   assertDelay,
   type Rng,
   type Runtime,
@@ -117,20 +118,15 @@ export class RealRuntime implements Runtime {
         this.fail(error);
       }
     };
-    return {
-      reset: (delayMs: number) => {
-        assertDelay(delayMs);
-        stop();
-        if (this.#closed) return;
-        dueAtMs = this.now() + delayMs;
-        handle = setTimeout(fire, delayMs);
-        this.#armed.add(handle);
-      },
-      stop,
-      get active() {
-        return handle !== undefined;
-      },
+    const reset = (delayMs: number): void => {
+      assertDelay(delayMs);
+      stop();
+      if (this.#closed) return;
+      dueAtMs = this.now() + delayMs;
+      handle = setTimeout(fire, delayMs);
+      this.#armed.add(handle);
     };
+    return new TimerHandle(reset, stop, () => handle !== undefined);
   }
 
   fail(error: unknown): void {

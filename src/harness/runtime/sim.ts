@@ -3,6 +3,7 @@ import { defaultInterleave, readyDelayUs, type ReadyKind } from './scheduler.ts'
 import { installVirtualGlobals } from './virtual-globals.ts';
 import {
   RuntimeError,
+  TimerHandle,
   assertDelay,
   formatSeconds,
   type Rng,
@@ -56,7 +57,8 @@ interface Scheduled {
   readonly dueUs: number;
   /** Tie-break: at one instant, timers fire in the order they were armed. */
   readonly seq: number;
-  readonly fire: () => void;
+  /** Replaced by `neverFired` when cancelled: the heap keeps the entry until its time, not what its callback reaches. */
+  fire: () => void;
   cancelled: boolean;
 }
 
@@ -109,6 +111,18 @@ class TimerQueue {
   clear(): void {
     this.#heap.length = 0;
   }
+}
+
+/** Never fired: stands in for a cancelled entry's callback. */
+const neverFired = (): void => {};
+
+/**
+ * A cancelled entry stays in the heap until it reaches the top (a re-armed election timer, a poll timer of an RPC
+ * that was answered: up to 100 ms of virtual time), but what its callback reaches (a whole RPC's state) goes now.
+ */
+function cancel(entry: Scheduled): void {
+  entry.cancelled = true;
+  entry.fire = neverFired;
 }
 
 let activeRun: SimRuntime | undefined;
@@ -183,24 +197,19 @@ export class SimRuntime implements Runtime {
   timer(callback: () => void): Timer {
     let armed: Scheduled | undefined;
     const stop = (): void => {
-      if (armed) armed.cancelled = true;
+      if (armed) cancel(armed);
       armed = undefined;
     };
     const fire = (): void => {
       armed = undefined;
       callback();
     };
-    return {
-      reset: (delayMs: number) => {
-        assertDelay(delayMs);
-        stop();
-        if (!this.#closed) armed = this.#schedule(delayMs, fire);
-      },
-      stop,
-      get active() {
-        return armed !== undefined;
-      },
+    const reset = (delayMs: number): void => {
+      assertDelay(delayMs);
+      stop();
+      if (!this.#closed) armed = this.#schedule(delayMs, fire);
     };
+    return new TimerHandle(reset, stop, () => armed !== undefined);
   }
 
   fail(error: unknown): void {
@@ -219,7 +228,7 @@ export class SimRuntime implements Runtime {
     const entry = this.#schedule(delayMs, fire);
     return {
       cancel() {
-        entry.cancelled = true;
+        cancel(entry);
       },
     };
   }

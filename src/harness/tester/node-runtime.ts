@@ -5,7 +5,7 @@
 import type { LogTopic, RaftRuntime, Random } from '../../../labs/api/index.ts';
 import type { ChaosKnobs } from '../chaos.ts';
 import type { Codec } from '../codec/index.ts';
-import { concurrency, type Rng, type Runtime, type Timer } from '../runtime/index.ts';
+import { TimerHandle, concurrency, type Rng, type Runtime, type Timer } from '../runtime/index.ts';
 import { ImplementationError } from './failure.ts';
 import { messageOf } from '../thrown.ts';
 
@@ -88,13 +88,11 @@ export function nodeClock(runtime: Runtime, knobs: ChaosKnobs | undefined): Node
     sleep: (ms) => runtime.sleep(onGrid(ms)),
     timer: (callback): Timer => {
       const timer = runtime.timer(callback);
-      return {
-        reset: (ms: number) => timer.reset(onGrid(ms)),
-        stop: () => timer.stop(),
-        get active() {
-          return timer.active;
-        },
-      };
+      return new TimerHandle(
+        (ms) => timer.reset(onGrid(ms)),
+        () => timer.stop(),
+        () => timer.active,
+      );
     },
   };
 }
