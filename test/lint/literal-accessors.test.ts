@@ -1,15 +1,9 @@
 // A getter in an object literal made for every RPC (a timer's `get active`) gave each object a hidden class of its own,
 // which V8 kept, with all the getter reached, until a full collection: labrpc's round trip took 1.9× as long.
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
-import { ESLint } from 'eslint';
+import { lintMessages } from './lint-text.ts';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
-
-async function accessorMessages(filePath: string, code: string): Promise<string[]> {
-  const [result] = await new ESLint({ cwd: repo }).lintText(code, { filePath });
-  return result!.messages.filter((m) => m.message.includes('hidden class')).map((m) => m.message);
-}
+const accessorMessages = (filePath: string, code: string): Promise<string[]> => lintMessages(filePath, code, 'hidden class');
 
 describe('accessors in object literals', function () {
   this.timeout(120_000);

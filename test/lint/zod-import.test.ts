@@ -3,16 +3,10 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ESLint } from 'eslint';
 import { ensureBuilt } from '../../src/build/self-build.mjs';
+import { lintMessages } from './lint-text.ts';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
-
-async function zodMessages(filePath: string, code: string): Promise<string[]> {
-  const [result] = await new ESLint({ cwd: repo }).lintText(code, { filePath });
-  return result!.messages.filter((m) => m.message.includes('zod')).map((m) => m.message);
-}
+const zodMessages = (filePath: string, code: string): Promise<string[]> => lintMessages(filePath, code, 'zod');
 
 describe("zod's import", function () {
   this.timeout(120_000);
