@@ -1,5 +1,5 @@
 // A getter in an object literal made for every RPC (a timer's `get active`) gave each object a hidden class of its own,
-// which V8 kept, with all the getter reached, until a full collection: labrpc's round trip took 1.9× as long.
+// which V8 kept, with all the getter reached, until a full collection: every RPC's state was promoted.
 import assert from 'node:assert/strict';
 import { lintMessages } from './lint-text.ts';
 
