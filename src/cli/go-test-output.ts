@@ -97,10 +97,12 @@ export interface RunOrderWriter {
  * Runs that run at once end in any order; `go test` runs the lab's tests one after another, and tools reading its
  * output expect each test's lines together. So the lines are written in the batch's order: the first run that has
  * not ended writes as it goes, a later one's lines wait until every run before it has ended, then follow at once.
- * With one run at a time this writes every call as it comes.
+ * With one run at a time this writes every call as it comes. A batch stopped (Ctrl-C) leaves runs that never started,
+ * heaviest-first ones among those that ran after them: at the finish, what waits is written, still in the batch's order.
  */
 export function inRunOrder(writer: GoTestWriter, runs: number): RunOrderWriter {
   const waiting: Array<Array<() => void>> = Array.from({ length: runs }, () => []);
+  const started: boolean[] = new Array<boolean>(runs).fill(false);
   const ended: boolean[] = new Array<boolean>(runs).fill(false);
   let head = 0;
   const at = (index: number, write: () => void): void => {
@@ -109,7 +111,10 @@ export function inRunOrder(writer: GoTestWriter, runs: number): RunOrderWriter {
     else waiting[index]!.push(write);
   };
   return {
-    run: (index, test) => at(index, () => writer.run(test)),
+    run: (index, test) => {
+      at(index, () => writer.run(test));
+      started[index] = true;
+    },
     output: (index, test, line) => at(index, () => writer.output(test, line)),
     end: (index, test, passed, seconds, details) => {
       if (ended[index]) throw new Error(`run ${index} (${test}) ended twice`);
@@ -120,6 +125,12 @@ export function inRunOrder(writer: GoTestWriter, runs: number): RunOrderWriter {
         if (head < runs) for (const write of waiting[head]!.splice(0)) write();
       }
     },
-    finish: (passed, seconds, note) => writer.finish(passed, seconds, note),
+    finish: (passed, seconds, note) => {
+      // The stop path ends every run in flight before it finishes: a run that started and never ended is a bug here.
+      const unended = started.findIndex((s, i) => s && !ended[i]);
+      if (unended >= 0) throw new Error(`run ${unended} started and never ended, yet the batch finished`);
+      for (; head < runs; head++) for (const write of waiting[head]!.splice(0)) write();
+      writer.finish(passed, seconds, note);
+    },
   };
 }

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findTest, loadImplementation, runTest } from '../../src/harness/tester/index.ts';
+import { allTests, findTest, loadImplementation, runTest } from '../../src/harness/tester/index.ts';
 import { createTraceRecorder, traceHeaderFor, writeTraceFile, type TraceHeader } from '../../src/trace/index.ts';
 import { History } from '../../src/runner/history.ts';
 import { junitProblems } from '../formats/readers.ts';
@@ -158,6 +158,28 @@ describe('cli manners: Ctrl-C', function () {
       r.stdout,
       /^Test \(2A\): initial election \.\.\.\n--- FAIL: TestInitialElection2A \(\d+\.\d\ds\)\n {4}interrupted \(Ctrl-C\) before it ended\nTest \(2A\): election after network failure \.\.\.\n--- FAIL: TestReElection2A \(\d+\.\d\ds\)\n {4}interrupted \(Ctrl-C\) before it ended\nFAIL\nFAIL\traft\t\d+\.\d{3}s\t\(interrupted: 0 of 3 runs done\)\n$/,
     );
+    assert.ok(r.groupGone, 'every run process ended with raftlab');
+  });
+
+  it('raftlab test --parallel 2 on the sim clock, heaviest first: every run that ended or was stopped prints, in the batch\'s order, though the first runs never started', async () => {
+    // The batch's heaviest tests go first, so a Ctrl-C can come before its first test has started; the runs that did
+    // run used to wait behind it, and nothing of them was printed.
+    const startedMs = Date.now();
+    const r = await interrupted(['test', '--parallel', '2', '--count', '3', '-v', '--seed', '1', ...reference], () => Date.now() - startedMs > 1_500);
+    assert.equal(r.status, 130, r.stdout + r.stderr);
+    assert.match(r.stderr, /^raftlab: interrupted; stopping the (\d+ runs|run) in flight\n$/);
+    const done = Number(/\(interrupted: (\d+) of 72 runs done\)\n$/.exec(r.stdout)?.[1]);
+    const stopped = r.stdout.split('\n').filter((line) => line === '    interrupted (Ctrl-C) before it ended').length;
+    const reported = [...r.stdout.matchAll(/^--- (?:PASS|FAIL): (\w+) /gm)].map((m) => m[1]!);
+    assert.ok(done + stopped > 0, r.stdout + r.stderr);
+    assert.equal(reported.length, done + stopped, r.stdout);
+    // In the batch's order: each round of the 24 tests, one round after another.
+    const batch = [0, 1, 2].flatMap(() => allTests.map((t) => t.id));
+    let at = 0;
+    for (const id of reported) {
+      while (at < batch.length && batch[at] !== id) at++;
+      assert.ok(at++ < batch.length, `${id} out of the batch's order in ${reported.join(', ')}`);
+    }
     assert.ok(r.groupGone, 'every run process ended with raftlab');
   });
 

@@ -84,6 +84,26 @@ describe('raftlab test in parallel: the lines in the batch\'s order', () => {
     assert.throws(() => ordered.run(3, 'TestD'), RangeError);
   });
 
+  it('a batch stopped before its first runs started still writes every run that ran, in the batch\'s order, at the finish', () => {
+    // Heaviest first, the batch's last tests run first: Ctrl-C may come before run 0 ever starts.
+    const { writer, lines } = recorder();
+    const ordered = inRunOrder(writer, 5);
+    ordered.run(3, 'TestD');
+    ordered.run(2, 'TestC');
+    ordered.output(3, 'TestD', 'd says');
+    ordered.end(3, 'TestD', true, 1);
+    ordered.end(2, 'TestC', false, 2, ['interrupted']);
+    assert.deepEqual(lines, [], 'run 0 has not ended: all waits');
+    ordered.finish(false, 3);
+    assert.deepEqual(lines, ['=== RUN   TestC', '--- FAIL: TestC (2.00s)', '    interrupted', '=== RUN   TestD', 'd says', '--- PASS: TestD (1.00s)', 'FAIL', 'FAIL\traft\t3.000s']);
+  });
+
+  it('a run that started and never ended, at the finish, is a bug: it throws', () => {
+    const ordered = inRunOrder(recorder().writer, 2);
+    ordered.run(1, 'TestB');
+    assert.throws(() => ordered.finish(false, 1), /run 1 started and never ended/);
+  });
+
   it('keeps go test -json\'s events of each test together too', () => {
     const events: Array<{ Action: string; Test?: string }> = [];
     const ordered = inRunOrder(goTestJson((text) => events.push(JSON.parse(text) as { Action: string })), 2);
