@@ -104,6 +104,24 @@ describe('cli manners: go test', function () {
   });
 });
 
+/** Whether raftlab (`pid`) has a run process up: a child whose command runs raftlab's child entry. */
+function runProcessOf(pid: number): boolean {
+  let children: string[];
+  try {
+    const tasks = readdirSync(`/proc/${pid}/task`);
+    children = tasks.flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean));
+  } catch {
+    return false;
+  }
+  return children.some((child) => {
+    try {
+      return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('/child.mjs');
+    } catch {
+      return false;
+    }
+  });
+}
+
 describe('cli manners: Ctrl-C', function () {
   this.timeout(180_000);
 
@@ -113,7 +131,7 @@ describe('cli manners: Ctrl-C', function () {
    */
   function interrupted(
     args: string[],
-    ready: (stdout: string) => boolean,
+    ready: (stdout: string, pid: number) => boolean,
     stop: { signal: NodeJS.Signals; group: boolean } = { signal: 'SIGINT', group: true },
     env: Record<string, string> = {},
   ): Promise<Spawned & { groupGone: boolean }> {
@@ -123,7 +141,7 @@ describe('cli manners: Ctrl-C', function () {
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     void (async () => {
-      while (child.exitCode === null && !ready(stdout)) await new Promise((resolve) => setTimeout(resolve, 50));
+      while (child.exitCode === null && !ready(stdout, child.pid!)) await new Promise((resolve) => setTimeout(resolve, 50));
       if (child.exitCode === null) process.kill(stop.group ? -child.pid! : child.pid!, stop.signal);
     })();
     // Every process of the group gone, soon after raftlab: esbuild's service process leaves when its pipe closes,
@@ -164,17 +182,22 @@ describe('cli manners: Ctrl-C', function () {
   it('raftlab test --parallel 2 on the sim clock, heaviest first: every run that ended or was stopped prints, in the batch\'s order, though the first runs never started', async () => {
     // The batch's heaviest tests go first, so a Ctrl-C can come before its first test has started; the runs that did
     // run used to wait behind it, and nothing of them was printed.
-    const startedMs = Date.now();
-    const r = await interrupted(['test', '--parallel', '2', '--count', '3', '-v', '--seed', '1', ...reference], () => Date.now() - startedMs > 1_500);
+    // Nothing is printed before the batch's first test ends: Ctrl-C a second after a run process is up.
+    let runProcessSinceMs: number | undefined;
+    const ready = (_stdout: string, pid: number): boolean => {
+      runProcessSinceMs ??= runProcessOf(pid) ? Date.now() : undefined;
+      return runProcessSinceMs !== undefined && Date.now() - runProcessSinceMs > 1_000;
+    };
+    const r = await interrupted(['test', '--parallel', '2', '--count', '5', '-v', '--seed', '1', ...reference], ready);
     assert.equal(r.status, 130, r.stdout + r.stderr);
     assert.match(r.stderr, /^raftlab: interrupted; stopping the (\d+ runs|run) in flight\n$/);
-    const done = Number(/\(interrupted: (\d+) of 72 runs done\)\n$/.exec(r.stdout)?.[1]);
+    const done = Number(/\(interrupted: (\d+) of 120 runs done\)\n$/.exec(r.stdout)?.[1]);
     const stopped = r.stdout.split('\n').filter((line) => line === '    interrupted (Ctrl-C) before it ended').length;
     const reported = [...r.stdout.matchAll(/^--- (?:PASS|FAIL): (\w+) /gm)].map((m) => m[1]!);
     assert.ok(done + stopped > 0, r.stdout + r.stderr);
     assert.equal(reported.length, done + stopped, r.stdout);
     // In the batch's order: each round of the 24 tests, one round after another.
-    const batch = [0, 1, 2].flatMap(() => allTests.map((t) => t.id));
+    const batch = [0, 1, 2, 3, 4].flatMap(() => allTests.map((t) => t.id));
     let at = 0;
     for (const id of reported) {
       while (at < batch.length && batch[at] !== id) at++;
