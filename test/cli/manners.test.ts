@@ -169,7 +169,14 @@ describe('cli manners: Ctrl-C', function () {
   });
 
   it('raftlab test --parallel 2: both runs in flight reported failed (interrupted) in test order, each under its own lines, exit 130', async () => {
-    const r = await interrupted(['test', '2A', '--mode', 'real', '--parallel', '2', '--seed', '1', ...reference], (stdout) => stdout.includes('Test (2A): initial election ...'));
+    // The second run's first line waits, unseen, behind the first run: give it half a second to be written (the 2A
+    // tests run for seconds), or it may not exist yet when Ctrl-C comes.
+    let firstLineMs: number | undefined;
+    const ready = (stdout: string): boolean => {
+      if (stdout.includes('Test (2A): initial election ...')) firstLineMs ??= Date.now();
+      return firstLineMs !== undefined && Date.now() - firstLineMs > 500;
+    };
+    const r = await interrupted(['test', '2A', '--mode', 'real', '--parallel', '2', '--seed', '1', ...reference], ready);
     assert.equal(r.status, 130, r.stdout + r.stderr);
     assert.equal(r.stderr, 'raftlab: interrupted; stopping the 2 runs in flight\n', r.stdout);
     assert.match(
