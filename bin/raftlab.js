@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // raftlab runs precompiled: the CLI is built from its TypeScript sources into node_modules/.cache on first use and
-// rebuilt when a source changes (src/build/self-build.mjs). Students' folders are built separately, per run batch.
+// rebuilt when a source changes, and run from V8's code cache (src/build/self-build.mjs). Students' folders are built
+// separately, per run batch.
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { ensureBuilt } from '../src/build/self-build.mjs';

@@ -2,8 +2,8 @@
  * `raftlab`: the command line face of the harness — init, list, test, run, replay, export, check, grade, worker.
  * Every command works from a terminal and in CI; a usage error is one line on stderr and exit status 2.
  *
- * Each command's module is loaded only when that command runs (the build splits them into chunks): `raftlab list`
- * does not load the queue client, the checker or the trace formats.
+ * Each command's modules are evaluated only when that command runs (in the build, each is a module that starts on its
+ * first import): `raftlab list` does not load the queue client, the checker or the trace formats.
  */
 import { Command, CommanderError } from 'commander';
 import { raftlabPackage } from '../harness/paths.ts';
@@ -50,10 +50,14 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-try {
-  await (await makeProgram()).parseAsync(process.argv);
-} catch (error) {
-  if (!(error instanceof CommanderError)) throw error;
-  // commander has printed its one-line message; help and --version are not errors.
-  process.exitCode = ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code) ? 0 : 2;
-}
+// A promise, not a top-level await: raftlab's build of itself is a CommonJS bundle (src/build/self-build.mjs). A
+// rejection nobody handles ends the process with its stack, as a top-level await's did.
+void (async () => {
+  try {
+    await (await makeProgram()).parseAsync(process.argv);
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    // commander has printed its one-line message; help and --version are not errors.
+    process.exitCode = ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code) ? 0 : 2;
+  }
+})();

@@ -11,6 +11,7 @@ import { allTests, findTest, loadImplementation, runTest } from '../../src/harne
 import { createTraceRecorder, traceHeaderFor, writeTraceFile, type TraceHeader } from '../../src/trace/index.ts';
 import { History } from '../../src/runner/history.ts';
 import { junitProblems } from '../formats/readers.ts';
+import { ensureBuilt } from '../../src/build/self-build.mjs';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const bin = path.join(repo, 'bin', 'raftlab.js');
@@ -104,6 +105,9 @@ describe('cli manners: go test', function () {
   });
 });
 
+/** The run process's entry, as raftlab's CLI builds and starts it. */
+const childEntry = await ensureBuilt('child');
+
 /** Whether raftlab (`pid`) has a run process up: a child whose command runs raftlab's child entry. */
 function runProcessOf(pid: number): boolean {
   let children: string[];
@@ -115,7 +119,7 @@ function runProcessOf(pid: number): boolean {
   }
   return children.some((child) => {
     try {
-      return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('/child.mjs');
+      return readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').includes(childEntry);
     } catch {
       return false;
     }

@@ -6,7 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const fixture = (name: string): string => path.join(repo, 'test', 'fixtures', 'impls', name);
@@ -74,6 +74,40 @@ describe("a student's own folder, driven through the spawned CLI", function () {
     assert.match(r.stdout, /^FAIL\nFAIL\traft\t/m);
     assert.equal(r.stderr, '');
     noRaftlabStack(r.stdout);
+  });
+
+  it("raftlab's own build runs from V8's code cache: a command's first start leaves one, the next takes it as it is; an ES module folder still loads, nothing on stderr", async () => {
+    const copy = freshCopy('code-cache');
+    const bin = path.join(copy, 'bin', 'raftlab.js');
+    const selfBuild = (await import(pathToFileURL(path.join(copy, 'src', 'build', 'self-build.mjs')).href)) as typeof import('../../src/build/self-build.mjs');
+    const cliDir = path.dirname(await selfBuild.ensureBuilt('cli'));
+    const childDir = path.dirname(await selfBuild.ensureBuilt('child'));
+    /** Each cache file with its mtime and size: a cache V8 refused would be written again. */
+    const caches = (dir: string): Map<string, string> =>
+      new Map(readdirSync(dir).filter((f) => f.endsWith('.v8cache')).map((f) => [f, `${statSync(path.join(dir, f)).mtimeMs}/${statSync(path.join(dir, f)).size}`]));
+    assert.equal(caches(cliDir).size + caches(childDir).size, 0);
+    const cwd = outside('code-cache-run');
+
+    assert.equal((await raftlab(['list'], { cwd, bin })).status, 0);
+    const afterList = caches(cliDir);
+    assert.equal(afterList.size, 1);
+    const list = await raftlab(['list'], { cwd, bin });
+    assert.equal(list.status, 0);
+    assert.match(list.stdout, /TestInitialElection2A/);
+    assert.deepEqual(caches(cliDir), afterList);
+
+    // A module with top-level await is built as an ES module and imported at run time, through the loader's import().
+    const args = ['test', '--seed', '1', '--impl', fixture('top-level-await'), 'TestInitialElection2A'];
+    const written: Array<Map<string, string>> = [];
+    for (let round = 0; round < 2; round++) {
+      const test = await raftlab(args, { cwd, bin });
+      assert.equal(test.status, 0, test.stderr);
+      assert.match(test.stdout, /Passed --/);
+      assert.equal(test.stderr, '');
+      written.push(new Map([...caches(cliDir), ...caches(childDir)]));
+    }
+    assert.equal(written[0]!.size, 3, "list's and test's, and the run process's");
+    assert.deepEqual(written[1], written[0]);
   });
 
   it('raftlab init makes a project that type-checks against raftlab/api, and `raftlab test 2A` inside it runs that folder', async () => {

@@ -10,6 +10,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as esbuild from 'esbuild';
 import { apiEntry, cacheDir, raftlabRoot, raftlabVersion } from '../paths.ts';
@@ -286,8 +287,9 @@ export async function buildImplementation(dir: string, options: { outDir?: strin
     },
   };
 
-  // Loaded on first build: commands that build nothing (list, check, export) never pay for it.
-  const { build, stop } = await import('esbuild');
+  // Loaded on first build: commands that build nothing (list, check, export) never pay for it. Required, not
+  // imported: raftlab's own bundle runs in a vm.Script, whose import() would need an experimental flag.
+  const { build, stop } = createRequire(import.meta.url)('esbuild') as typeof esbuild;
   // CommonJS first: a run process compiles it once and runs its top level afresh for every run (a new ES module
   // instance costs a file read, a compile and a link each time). Only a module with top-level await needs ESM.
   const attempt = (format: 'cjs' | 'esm') => {

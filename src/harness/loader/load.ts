@@ -29,6 +29,13 @@ export interface LoadedImpl extends ImplModule {
 }
 
 /**
+ * Given by raftlab's bundle loader (src/build/self-build.mjs), which runs raftlab in a vm.Script: there, a bare
+ * import() needs Node's experimental vm flags or prints an experimental warning.
+ */
+declare const __raftlabImport: ((specifier: string) => Promise<Record<string, unknown>>) | undefined;
+const importModule = typeof __raftlabImport === 'function' ? __raftlabImport : (specifier: string) => import(specifier) as Promise<Record<string, unknown>>;
+
+/**
  * Import a built module and check its exports. `instance` makes a fresh copy of the module (its top-level state
  * included): each run gets its own, as each `go test` process would.
  */
@@ -36,7 +43,7 @@ export async function importBuilt(file: string, instance?: string): Promise<Impl
   let mod: Record<string, unknown>;
   try {
     if (file.endsWith('.cjs')) mod = instantiate(file);
-    else mod = (await import(pathToFileURL(file).href + (instance ? `?instance=${encodeURIComponent(instance)}` : ''))) as Record<string, unknown>;
+    else mod = await importModule(pathToFileURL(file).href + (instance ? `?instance=${encodeURIComponent(instance)}` : ''));
   } catch (error) {
     throw new ImplLoadError('IMPL_LOAD_FAILED', `the implementation threw while loading: ${describeThrown(error)}`, { cause: error });
   }
