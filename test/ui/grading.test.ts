@@ -141,6 +141,8 @@ describe('ui: grading a class in Chromium at 1920×1080', function () {
   it("opens a failed cell's runs, one of its traces in the trace viewer, and comes back to the grade", async () => {
     await page.getByTestId('cell-carol-TestInitialElection2A').click();
     await page.locator('[data-testid="grade-cell"][data-submission="carol"][data-test="TestInitialElection2A"]').waitFor();
+    // The panel opens at once and says "Loading…" until the cell's runs come back, all of them in one answer.
+    await page.getByTestId('grade-failed-run').first().waitFor();
     assert.equal(await page.getByTestId('grade-failed-run').count(), 3);
     assert.match(await text('grade-cell-violations'), /Vote persisted before replying ×3/);
     await shot('2-cell');
