@@ -76,7 +76,7 @@ describe("a student's own folder, driven through the spawned CLI", function () {
     noRaftlabStack(r.stdout);
   });
 
-  it("raftlab's own build runs from V8's code cache: a command's first start leaves one, the next takes it as it is; an ES module folder still loads, nothing on stderr", async () => {
+  it("raftlab's own build runs from V8's code cache: a command's first start leaves one, the next takes it as it is, bad input and a probe leave none; an ES module folder still loads, nothing on stderr", async () => {
     const copy = freshCopy('code-cache');
     const bin = path.join(copy, 'bin', 'raftlab.js');
     const selfBuild = (await import(pathToFileURL(path.join(copy, 'src', 'build', 'self-build.mjs')).href)) as typeof import('../../src/build/self-build.mjs');
@@ -95,6 +95,22 @@ describe("a student's own folder, driven through the spawned CLI", function () {
     assert.equal(list.status, 0);
     assert.match(list.stdout, /TestInitialElection2A/);
     assert.deepEqual(caches(cliDir), afterList);
+    // Bad input (exit 2) leaves no cache of the command: what its start compiled is not what the command compiles.
+    assert.equal((await raftlab(['test', '--seed', 'x'], { cwd, bin })).status, 2);
+    assert.deepEqual(caches(cliDir), afterList);
+
+    // Nor does a run process that only probed an implementation (WorkerPool.probe retires it at once; its cache, if
+    // it wrote one, would be there within moments of that).
+    const { buildForRunning } = (await import(pathToFileURL(path.join(copy, 'src', 'runner', 'impl.ts')).href)) as typeof import('../../src/runner/impl.ts');
+    const { WorkerPool } = (await import(pathToFileURL(path.join(copy, 'src', 'runner', 'pool.ts')).href)) as typeof import('../../src/runner/pool.ts');
+    const probePool = new WorkerPool({ size: 1 });
+    try {
+      assert.equal((await probePool.probe((await buildForRunning(fixture('top-level-await'))).built.file)).ok, true);
+    } finally {
+      await probePool.close();
+    }
+    for (const until = Date.now() + 2_000; Date.now() < until && caches(childDir).size === 0; ) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(caches(childDir).size, 0, 'a probe leaves no code cache');
 
     // A module with top-level await is built as an ES module and imported at run time, through the loader's import().
     const args = ['test', '--seed', '1', '--impl', fixture('top-level-await'), 'TestInitialElection2A'];

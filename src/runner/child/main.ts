@@ -368,8 +368,14 @@ async function runOne(frame: Extract<ParentFrame, { type: 'run' }>): Promise<voi
   consoleBudget = { left: Infinity, dropped: 0 };
 }
 
+/** Given by raftlab's bundle loader (src/build/self-build.mjs): this process's work is not a run process's. */
+declare const __raftlabSkipCodeCache: (() => void) | undefined;
+
 async function probe(frame: Extract<ParentFrame, { type: 'probe' }>): Promise<void> {
   current = undefined;
+  // A probed process never runs a test (WorkerPool.probe retires it): a code cache of what it compiled would leave out
+  // what every run process after it compiles.
+  if (typeof __raftlabSkipCodeCache === 'function') __raftlabSkipCodeCache();
   try {
     const mod = await importBuilt(frame.file, frame.runId);
     send({ type: 'probed', runId: frame.runId, nonce: frame.nonce, ok: true, describeState: !!mod.describeState });
