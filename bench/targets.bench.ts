@@ -191,8 +191,11 @@ async function sideBySide(pairs: number, ours: [string, string[], string], their
   return out!;
 }
 
+/** A command to run for its tree's CPU: what to run, its arguments, where, and with what environment. */
+type TreeCommand = [command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv];
+
 /** sideBySide for several of ours at once, each beside the same run of theirs: the machine's moment is shared by all. */
-async function oursBesideTheirs(pairs: number, ours: Array<[string, string[], string, NodeJS.ProcessEnv]>, theirs: [string, string[], string, NodeJS.ProcessEnv]): Promise<SideBySide[]> {
+async function oursBesideTheirs(pairs: number, ours: TreeCommand[], theirs: TreeCommand): Promise<SideBySide[]> {
   const out: SideBySide[] = ours.map(() => ({ ours: [], theirs: [], ratios: [], oursWallS: [], theirsWallS: [] }));
   for (let i = 0; i < pairs; i++) {
     const [b, ...as] = await Promise.all([cpuOfTreeAsync(...theirs), ...ours.map((o) => cpuOfTreeAsync(...o))]);
@@ -381,10 +384,7 @@ export default async function benchTargets(): Promise<void> {
     const pairs = 3;
     if (binary && goLab) {
       // Each part beside Go, and where NODE_EXTRA_CA_CERTS is set, the CLI started without it beside the same Go run.
-      const variants = (args: string[]): Array<[string, string[], string, NodeJS.ProcessEnv]> => [
-        [process.execPath, [cli, ...args], outside, env],
-        ...(extraCa ? [[process.execPath, [cli, ...args], outside, envNoCa] as [string, string[], string, NodeJS.ProcessEnv]] : []),
-      ];
+      const variants = (args: string[]): TreeCommand[] => (extraCa ? [env, envNoCa] : [env]).map((e): TreeCommand => [process.execPath, [cli, ...args], outside, e]);
       const noCaRow = (figure: string, r: SideBySide | undefined): void => {
         if (!r) return;
         rows.push({ figure: `${figure}: the CLI started without this machine's NODE_EXTRA_CA_CERTS (beside the same Go runs)`, now: `${fixed(mean(r.ours))} s (${list(r.ours)})`, baseline: `Go ${fixed(mean(r.theirs))} s`, ratio: `${fixed(median(r.ratios))}× (median; pairs ${list(r.ratios)})`, target: '≤ 1.0×' });
