@@ -181,20 +181,15 @@ interface SideBySide {
   theirsWallS: number[];
 }
 
-/**
- * raftlab and the Go tester run at the same time, `pairs` times: both mostly wait on their timers (a few % of a core
- * each), so they barely meet on two cores, and whatever the shared machine does to its speed meanwhile (run to run,
- * the same command's CPU moved by up to 2×) it does to both. The ratio is taken pair by pair.
- */
-async function sideBySide(pairs: number, ours: [string, string[], string], theirs: [string, string[], string], env: NodeJS.ProcessEnv): Promise<SideBySide> {
-  const [out] = await oursBesideTheirs(pairs, [[...ours, env]], [...theirs, env]);
-  return out!;
-}
-
 /** A command to run for its tree's CPU: what to run, its arguments, where, and with what environment. */
 type TreeCommand = [command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv];
 
-/** sideBySide for several of ours at once, each beside the same run of theirs: the machine's moment is shared by all. */
+/**
+ * Ours and theirs (raftlab and the Go tester, say) run at the same time, `pairs` times: both mostly wait on their
+ * timers (a few % of a core each), so they barely meet on two cores, and whatever the shared machine does to its speed
+ * meanwhile (run to run, the same command's CPU moved by up to 2×) it does to both. The ratio is taken pair by pair.
+ * Several of ours run each beside the same run of theirs, one SideBySide each.
+ */
 async function oursBesideTheirs(pairs: number, ours: TreeCommand[], theirs: TreeCommand): Promise<SideBySide[]> {
   const out: SideBySide[] = ours.map(() => ({ ours: [], theirs: [], ratios: [], oursWallS: [], theirsWallS: [] }));
   for (let i = 0; i < pairs; i++) {
@@ -340,10 +335,10 @@ export default async function benchTargets(): Promise<void> {
     const sweep = cpuOfTree(process.execPath, [cli, 'run', '--count', String(seeds), '--seed', '1', '--parallel', '2', '--no-history', '--keep', 'none'], outside, env);
     rows.push({ figure: `1 000 seeds × 24 tests at parallel 2 (projected from ${seeds} seeds: ${fixed(sweep.wallS, 0)} s)`, now: `${fixed((sweep.wallS * 1000) / seeds / 60, 1)} min`, baseline: `CPU ${fixed((sweep.cpuS * 1000) / seeds / 60, 1)} min over 2 cores`, ratio: '', target: '≤ 5 min' });
 
-    // History: the same 2 400-run sweep of 2A with the history on and off, side by side (sideBySide): run one after
+    // History: the same 2 400-run sweep of 2A with the history on and off, side by side (oursBesideTheirs): run one after
     // the other, the machine's drift between the two (±5 % and more) was as large as what is measured.
     const base = ['run', '2A', '--count', '800', '--seed', '1', '--parallel', '2', '--keep', 'none'];
-    const history = await sideBySide(3, [process.execPath, [cli, ...base, '--data', path.join(data, 'history-cost')], outside], [process.execPath, [cli, ...base, '--no-history'], outside], env);
+    const history = (await oursBesideTheirs(3, [[process.execPath, [cli, ...base, '--data', path.join(data, 'history-cost')], outside, env]], [process.execPath, [cli, ...base, '--no-history'], outside, env]))[0]!;
     const wallRatios = history.oursWallS.map((w, i) => w / history.theirsWallS[i]!);
     const percent = (ratio: number): string => `${ratio >= 1 ? '+' : ''}${fixed((ratio - 1) * 100, 1)} %`;
     rows.push({ figure: 'history cost in a 2 400-run sweep (2A × 800, parallel 2; 3 pairs side by side): wall; CPU of the tree', now: `${fixed(mean(history.oursWallS), 1)} s; ${fixed(mean(history.ours), 1)} s`, baseline: `--no-history ${fixed(mean(history.theirsWallS), 1)} s; ${fixed(mean(history.theirs), 1)} s`, ratio: `${percent(median(wallRatios))}; ${percent(median(history.ratios))} (medians; wall pairs ${wallRatios.map((r) => percent(r)).join(', ')})`, target: '≤ +5 %' });
@@ -369,7 +364,7 @@ export default async function benchTargets(): Promise<void> {
       target: '',
     });
 
-    // Real clock, 2A+2B: CPU and the run process's peak memory, beside Go, side by side (sideBySide).
+    // Real clock, 2A+2B: CPU and the run process's peak memory, beside Go, side by side (oursBesideTheirs).
     const real = await measure(process.execPath, [cli, 'test', '2[AB]', '--mode', 'real'], outside, env);
     const goLab = process.env.RAFTLAB_BENCH_GO_LAB;
     let go = goRecorded.part2ab;
