@@ -121,6 +121,12 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': ['error', ...productSyntax] },
   },
   {
+    // CommonJS on purpose: the CLI's start (bin/package.json, src/build/self-fresh.cjs) skips Node's ES module loader.
+    files: ['bin/**/*.js', '**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['src/renderer/**'],
     languageOptions: { globals: { ...globals.browser } },
   },

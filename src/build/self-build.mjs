@@ -12,11 +12,11 @@
  * against the source and its own version and flags, and a cache it refuses is written anew. With Node's source maps
  * on (`--enable-source-maps`), the loader requires the bundle instead, so that stacks name raftlab's sources.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import selfFresh from './self-fresh.cjs';
 
 /** raftlab's folder: up from this file (or from the build of it that bundles it) to raftlab's package.json. */
 function findRoot() {
@@ -37,39 +37,13 @@ function findRoot() {
 // symlinked node_modules would otherwise lead the walk to another checkout).
 // eslint-disable-next-line no-undef
 const root = typeof __RAFTLAB_ROOT__ === 'string' ? __RAFTLAB_ROOT__ : findRoot();
-// One folder per raftlab checkout: two checkouts may share a node_modules (a symlink), never a build.
-const outDir = path.join(root, 'node_modules', '.cache', 'raftlab', 'self', createHash('sha256').update(root).digest('hex').slice(0, 12));
+const outDir = selfFresh.buildFolder(root);
 
 /** The entry points raftlab builds of itself. */
 export const selfEntries = {
   cli: 'src/cli/main.ts',
   child: 'src/runner/child/main.ts',
 };
-
-/**
- * @param {{ inputs: Array<[string, number, number]>, esbuild: string, output: string } | undefined} manifest
- */
-function fresh(manifest) {
-  if (!manifest || !existsSync(path.join(outDir, manifest.output))) return false; // the loader, written after the bundle
-  for (const [file, size, mtimeMs] of manifest.inputs) {
-    try {
-      const st = statSync(path.join(root, file));
-      if (st.size !== size || st.mtimeMs !== mtimeMs) return false;
-    } catch {
-      return false;
-    }
-  }
-  return true;
-}
-
-/** @param {string} file */
-function readManifest(file) {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Remove older builds of an entry point, keeping the newest few (a process started a moment ago may still be
@@ -152,9 +126,9 @@ if (process.sourceMapsEnabled) {
  * @returns {Promise<string>}
  */
 export async function ensureBuilt(name) {
-  const manifestFile = path.join(outDir, `${name}.manifest.json`);
-  const manifest = readManifest(manifestFile);
-  if (fresh(manifest)) return path.join(outDir, manifest.output);
+  const built = selfFresh.freshBuild(root, name);
+  if (built !== undefined) return built;
+  const manifestFile = selfFresh.manifestFile(root, name);
 
   // Required, not imported: in the CLI's bundle this runs in a vm.Script, whose import() needs an experimental flag.
   /** @type {typeof import('esbuild')} */
@@ -188,8 +162,8 @@ export async function ensureBuilt(name) {
     // The sources are ES modules, strict throughout: so is their bundle.
     banner: { js: "'use strict';\nvar __raftlabImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   });
-  // This file too, though only the CLI's bundle holds it: it writes every build's loader.
-  const inputs = [...new Set([...Object.keys(result.metafile.inputs), 'src/build/self-build.mjs'])].map((file) => {
+  // These files too, though only the CLI's bundle holds them: they write every build's loader and judge it fresh.
+  const inputs = [...new Set([...Object.keys(result.metafile.inputs), 'src/build/self-build.mjs', 'src/build/self-fresh.cjs'])].map((file) => {
     const st = statSync(path.join(root, file));
     return [file, st.size, st.mtimeMs];
   });
