@@ -376,6 +376,36 @@ describe('runtime: real clock', () => {
     assert.deepEqual(early, [], `${early.length} of 300 two-millisecond timers fired early`);
   });
 
+  it('sleeps once per timer: none wakes early to sleep again, wherever in its millisecond it was armed', async () => {
+    const rt = new RealRuntime(1);
+    const realSetTimeout = globalThis.setTimeout;
+    let arms = 0;
+    globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+      arms++;
+      return realSetTimeout(...args);
+    }) as typeof setTimeout;
+    const timers = 100;
+    // Something else wakes the loop every millisecond, as a Raft's other timers and RPCs do: the loop then looks at
+    // its timers as soon as its whole-millisecond clock allows, which is when one armed for its delay alone is early.
+    const ticker = setInterval(() => {}, 1);
+    try {
+      await rt.run(async () => {
+        for (let i = 0; i < timers; i++) {
+          // Arm at a different point of the millisecond each time (the runtime's seeded randomness picks it).
+          const armAtMs = Math.floor(rt.now()) + 1 + rt.random.float();
+          while (rt.now() < armAtMs) {
+            // spin: a sleep would start the next millisecond afresh
+          }
+          await new Promise<void>((resolve) => rt.after(3, resolve));
+        }
+      });
+    } finally {
+      clearInterval(ticker);
+      globalThis.setTimeout = realSetTimeout;
+    }
+    assert.equal(arms - timers, 0, `${arms - timers} of ${timers} timers woke early and slept again`);
+  });
+
   it('fail() from a callback rejects the run', async () => {
     const rt = new RealRuntime(1);
     await assert.rejects(
