@@ -161,8 +161,9 @@ export async function testCommand(
   let virtualMs = 0;
   let failures = 0;
   let done = 0;
-  // The runs in flight, by their place in the batch: test and when each began, for an interrupt to report.
-  const inFlight = new Map<number, { test: string; startedMs: number }>();
+  // The runs in flight, by their place in the batch: test, when each began and its test time at its last progress
+  // (virtual on the sim clock), for an interrupt to report.
+  const inFlight = new Map<number, { test: string; startedMs: number; testMs: number }>();
   const interrupt = new AbortController();
   let stoppedBy: StopSignal | undefined;
   const onStop = (signal: StopSignal): void => {
@@ -187,11 +188,15 @@ export async function testCommand(
       ...(options.chaos ? { chaos: options.chaos } : {}),
       ...(options.persistDir ? { persistDir: options.persistDir } : {}),
       onStart: (task, index) => {
-        inFlight.set(index, { test: task.testId, startedMs: performance.now() });
+        inFlight.set(index, { test: task.testId, startedMs: performance.now(), testMs: 0 });
         report.run(index, task.testId);
       },
       hooks: (task, index) => ({
         onOutput: (line: string) => report.output(index, task.testId, line),
+        onProgress: (testMs: number) => {
+          const run = inFlight.get(index);
+          if (run) run.testMs = testMs;
+        },
         ...(options.verbose ? { onLog: (line: NodeLogLine) => report.output(index, task.testId, formatLog(line)) } : {}),
       }),
       onRun: (record, index) => {
@@ -211,7 +216,10 @@ export async function testCommand(
   const virtual = mode === 'sim' ? `sim: ${(virtualMs / 1000).toFixed(1)}s of virtual time` : undefined;
   if (stoppedBy) {
     const why = `${stopSignals[stoppedBy].word} ${stopSignals[stoppedBy].cause} before it ended`;
-    for (const [index, run] of [...inFlight].sort(([a], [b]) => a - b)) report.end(index, run.test, false, (performance.now() - run.startedMs) / 1000, [why]);
+    // A stopped run's seconds are on its test's clock, as every other run's: on the sim clock, the virtual time it had
+    // reached when it was stopped (the pool's last word on its progress).
+    const seconds = (run: { startedMs: number; testMs: number }): number => (mode === 'sim' ? run.testMs : performance.now() - run.startedMs) / 1000;
+    for (const [index, run] of [...inFlight].sort(([a], [b]) => a - b)) report.end(index, run.test, false, seconds(run), [why]);
     report.finish(false, wallSeconds, `(${stopSignals[stoppedBy].word}: ${done} of ${total} runs done${failures ? `, ${failures} failed` : ''})`);
     return stopSignals[stoppedBy].status;
   }

@@ -578,6 +578,9 @@ class Slot {
       const chunks = task.trace ? proc.traceSoFar() : [];
       const last = proc.progress();
       if (last && last.virtualMs > virtualMs) virtualMs = last.virtualMs;
+      // A sim run may pass seconds of virtual time between two frames: its record, written as it advances, says how far
+      // it got, for a caller that reports a run it stopped (raftlab test's Ctrl-C).
+      hooks.onProgress?.(virtualMs);
       this.kill();
       if (ending.code !== 'CANCELLED') this.pool.stats.replacedAfterCrash++;
       const test = findTest(task.testId);

@@ -207,6 +207,25 @@ describe('cli manners: Ctrl-C', function () {
     const reported = [...r.stdout.matchAll(/^--- (?:PASS|FAIL): (\w+) /gm)].map((m) => m[1]!);
     assert.ok(done + stopped > 0, r.stdout + r.stderr);
     assert.equal(reported.length, done + stopped, r.stdout);
+    // A stopped run's seconds are on its clock, as the others': the virtual time it had reached. Its log lines (-v)
+    // carry their virtual times, and its progress record, which the seconds are, is written every 100 ms of virtual
+    // time; its wall time is a few hundredths of those (a sim run passes 10–300 s of virtual time a second).
+    const lines = r.stdout.split('\n');
+    let lastLogSeconds: number | undefined;
+    let checked = 0;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      if (line.startsWith('=== RUN')) lastLogSeconds = undefined;
+      const log = /^(\d{6}) [A-Z0-9]+ S\d /.exec(line);
+      if (log) lastLogSeconds = Number(log[1]) / 10_000;
+      const failed = /^--- FAIL: \w+ \((\d+\.\d\d)s\)$/.exec(line);
+      if (!failed || lines[i + 1] !== '    interrupted (Ctrl-C) before it ended') continue;
+      checked++;
+      const seconds = Number(failed[1]);
+      if (lastLogSeconds === undefined) continue;
+      assert.ok(seconds >= 0.25 * lastLogSeconds, `a stopped sim run shows ${seconds}s, its last log line ${lastLogSeconds}s of virtual time: ${line}`);
+    }
+    assert.equal(checked, stopped, r.stdout);
     // In the batch's order: each round of the 24 tests, one round after another.
     const batch = [0, 1, 2, 3, 4].flatMap(() => allTests.map((t) => t.id));
     let at = 0;
