@@ -1,6 +1,6 @@
 /** `raftlab list`: the graded tests, one per line. Loads only the tests' catalog (src/cli/main.ts loads it alone). */
 import type { Command } from 'commander';
-import { TestSelectionError, selectTests } from '../harness/tester/index.ts';
+import { TestSelectionError, selectTests } from '../harness/tester/registry.ts';
 
 export function registerListCommand(program: Command): void {
   program
