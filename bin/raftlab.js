@@ -3,7 +3,7 @@
 // raftlab runs precompiled: the CLI is built from its TypeScript sources into node_modules/.cache on first use and
 // rebuilt when a source changes, and run from V8's code cache (src/build/self-build.mjs). Students' folders are built
 // separately, per run batch. CommonJS (bin/package.json), like the build it starts: a start that finds its build
-// fresh never loads Node's ES module loader (~20 ms of CPU a start).
+// fresh never loads Node's ES module loader (~12–17 ms of CPU a start).
 const path = require('node:path');
 const { setFlagsFromString } = require('node:v8');
 const { freshBuild } = require('../src/build/self-fresh.cjs');

@@ -126,9 +126,9 @@ if (process.sourceMapsEnabled) {
  * @returns {Promise<string>}
  */
 export async function ensureBuilt(name) {
-  const built = selfFresh.freshBuild(root, name);
+  const built = selfFresh.freshBuild(root, name, outDir);
   if (built !== undefined) return built;
-  const manifestFile = selfFresh.manifestFile(root, name);
+  const manifestFile = selfFresh.manifestFile(outDir, name);
 
   // Required, not imported: in the CLI's bundle this runs in a vm.Script, whose import() needs an experimental flag.
   /** @type {typeof import('esbuild')} */

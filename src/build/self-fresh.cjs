@@ -1,7 +1,7 @@
 'use strict';
 // Where raftlab's build of itself lives, and whether it is fresh: CommonJS, so that bin/raftlab.js (CommonJS too) can
-// start a fresh build without Node's ES module loader, which cost each CLI start ~20 ms of CPU (a `raftlab list`: 61
-// against 40 ms). src/build/self-build.mjs builds; this file only reads.
+// start a fresh build without Node's ES module loader, which cost each CLI start ~12–17 ms of CPU (docs/design.md).
+// src/build/self-build.mjs builds; this file only reads.
 const { createHash } = require('node:crypto');
 const { existsSync, readFileSync, statSync } = require('node:fs');
 const path = require('node:path');
@@ -31,16 +31,17 @@ function readManifest(file) {
 /**
  * Whether every input of a build is as it was when built (size and modification time), and its loader is there.
  * @param {string} root
+ * @param {string} folder the build folder (buildFolder(root))
  * @param {Manifest | undefined} manifest
  * @returns {manifest is Manifest}
  */
-function isFresh(root, manifest) {
-  if (!manifest || !existsSync(path.join(buildFolder(root), manifest.output))) return false; // the loader, written after the bundle
+function isFresh(root, folder, manifest) {
+  if (!manifest || !existsSync(path.join(folder, manifest.output))) return false; // the loader, written after the bundle
   // Joined by hand: in a process just started, path.join took more CPU than the ~240 stat calls (2.4 against 1.8 ms).
-  const folder = `${root}/`;
+  const rootSlash = `${root}/`;
   try {
     for (const [file, size, mtimeMs] of manifest.inputs) {
-      const st = statSync(folder + file, { throwIfNoEntry: false });
+      const st = statSync(rootSlash + file, { throwIfNoEntry: false });
       if (st === undefined || st.size !== size || st.mtimeMs !== mtimeMs) return false;
     }
   } catch {
@@ -49,20 +50,25 @@ function isFresh(root, manifest) {
   return true;
 }
 
-/** The manifest of an entry point's build: its path. */
-function manifestFile(root, /** @type {string} */ name) {
-  return path.join(buildFolder(root), `${name}.manifest.json`);
+/**
+ * The manifest of an entry point's build: its path.
+ * @param {string} folder the build folder (buildFolder(root))
+ * @param {string} name
+ */
+function manifestFile(folder, name) {
+  return path.join(folder, `${name}.manifest.json`);
 }
 
 /**
  * The loader of an entry point's build when it is fresh (its absolute path), else undefined.
  * @param {string} root
  * @param {string} name
+ * @param {string} folder the build folder, when the caller has it
  * @returns {string | undefined}
  */
-function freshBuild(root, name) {
-  const manifest = readManifest(manifestFile(root, name));
-  return isFresh(root, manifest) ? path.join(buildFolder(root), manifest.output) : undefined;
+function freshBuild(root, name, folder = buildFolder(root)) {
+  const manifest = readManifest(manifestFile(folder, name));
+  return isFresh(root, folder, manifest) ? path.join(folder, manifest.output) : undefined;
 }
 
 module.exports = { buildFolder, manifestFile, freshBuild };
